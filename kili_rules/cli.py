@@ -1,0 +1,172 @@
+"""The ``kili-rules`` command. Every error is one line on stderr, no traceback; exit code 2 for bad input."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from kili_rules.errors import LabelFileError, RuleFileError
+from kili_rules.registry import RegistryError
+
+EXAMPLES = """\
+examples:
+  kili-rules validate rules/image.yaml
+  kili-rules eval rules/image.yaml ../shared/fixtures/seed-examples/image_label_three_boxes.json
+  kili-rules eval rules/document.yaml export.json --event review --format json
+  kili-rules rules
+  kili-rules build rules/document.yaml
+"""
+
+
+def _load(path: str):
+    from kili_rules.loader import load_rule_set
+
+    return load_rule_set(path)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Load each rule file and say what it holds."""
+    for path in args.rule_files:
+        rule_set = _load(path)
+        types = ", ".join(sorted({r["type"] for r in rule_set.data["rules"]})) or "none"
+        print(f"{path}: OK, rule set {rule_set.name!r}: {len(rule_set.data['rules'])} rules ({types})")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Evaluate labels and print each rule's outcome, the findings and the score."""
+    from kili_rules.label_files import read_labels
+
+    rule_set = _load(args.rule_file)
+    failed = False
+    for label_file in args.label_files:
+        for record in read_labels(label_file):
+            report = rule_set.evaluate(record.label, args.event)
+            failed = failed or bool(report.failed_rule_ids)
+            if args.format == "json":
+                print(json.dumps(_report_json(record, report), ensure_ascii=False))
+                continue
+            label_id = record.label.get("id") or "-"
+            print(f"{record.source} (label {label_id}): score {report.score:g}")
+            for outcome in report.outcomes:
+                print(f"  {outcome.status:<14} {outcome.rule_id}" + (f": {outcome.error}" if outcome.error else ""))
+                for finding in outcome.findings:
+                    pin = f" @ {finding.mid}" if finding.mid else ""
+                    print(f"    {finding.severity}: {finding.message}{pin}")
+    return 1 if failed and args.strict else 0
+
+
+def _report_json(record, report) -> dict:
+    return {
+        "source": record.source,
+        "label_id": record.label.get("id"),
+        "asset_id": record.asset_id,
+        "score": report.score,
+        "failed_rules": report.failed_rule_ids,
+        "outcomes": [{"rule_id": o.rule_id, "status": o.status, "error": o.error} for o in report.outcomes],
+        "findings": [
+            {
+                "rule_id": f.rule_id,
+                "severity": f.severity,
+                "message": f.message,
+                "mid": f.mid,
+                "job": f.job,
+                "frame": f.frame,
+            }
+            for f in report.findings
+        ],
+    }
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    """List the installed rule types with the first line of their documentation (all of it with --doc)."""
+    from kili_rules.docs import rule_type_doc
+    from kili_rules.registry import default_registry
+
+    registry = default_registry()
+    for name, rule_type in registry.rule_types.items():
+        doc = rule_type_doc(rule_type)
+        if args.doc:
+            print(f"# {name}  (from {registry.providers[name]})\n\n{doc}\n")
+        else:
+            print(f"{name:<12} {doc.splitlines()[0] if doc else ''}  [{registry.providers[name]}]")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build each rule file into dist/<name>/main.py."""
+    from kili_rules.build import build_plugin
+
+    for path in args.rule_files:
+        result = build_plugin(_load(path), Path(args.out))
+        print(result.summary())
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    main = argparse.ArgumentParser(
+        prog="kili-rules",
+        description="Rule-based label QA for Kili: check rule files, evaluate labels offline, build the plugin.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help_: str, example: str):
+        sub = commands.add_parser(
+            name,
+            help=help_,
+            description=help_,
+            epilog=f"example:\n  {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.set_defaults(handler=handler)
+        return sub
+
+    validate = add(
+        "validate", cmd_validate, "load rule files and report any problem", "kili-rules validate rules/*.yaml"
+    )
+    validate.add_argument("rule_files", nargs="+", metavar="RULE_FILE")
+
+    evaluate = add(
+        "eval",
+        cmd_eval,
+        "evaluate labels (Kili exports, labels, bare jsonResponses) and print the outcomes",
+        "kili-rules eval rules/image.yaml labels.json",
+    )
+    evaluate.add_argument("rule_file", metavar="RULE_FILE")
+    evaluate.add_argument("label_files", nargs="+", metavar="LABEL_FILE")
+    evaluate.add_argument("--event", choices=("submit", "review"), default="submit")
+    evaluate.add_argument("--format", choices=("text", "json"), default="text")
+    evaluate.add_argument("--strict", action="store_true", help="exit 1 when any rule fails")
+
+    rules = add("rules", cmd_rules, "list the installed rule types", "kili-rules rules --doc")
+    rules.add_argument("--doc", action="store_true", help="print each rule type's whole documentation")
+
+    build = add("build", cmd_build, "build rule files into uploadable plugins", "kili-rules build rules/document.yaml")
+    build.add_argument("rule_files", nargs="+", metavar="RULE_FILE")
+    build.add_argument("--out", default="dist", help="output folder (default: dist)")
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; return its exit code."""
+    args = parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except RuleFileError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    except (LabelFileError, RegistryError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,427 @@
+"""Loads a rule file (YAML, plus the Python rule modules it lists) into a compiled :class:`RuleSet`.
+
+Every problem names file:line:col and what to do: unknown keys (with "did you mean"), wrong types, duplicate rule
+ids, unknown rule types (listing the installed ones), unknown message placeholders, options that can never pass,
+a missing interface or Python file, a Python module that fails to import.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import json
+import re
+import sys
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from kili_rules.errors import Problem, RuleFileError
+from kili_rules.registry import Registry, default_registry
+from kili_rules.runtime.engine import Engine
+from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.message import placeholders
+from kili_rules.runtime.model import EVENTS, SEVERITIES, Report, RuleType
+from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, PythonRule
+from kili_rules.yaml_source import SourceMap, load_yaml
+
+#: Python rule modules are imported under this package, in a built plugin as offline.
+USER_PACKAGE = "kili_rules_user"
+#: Placeholders every rule's message may use.
+COMMON_PLACEHOLDERS = ("id", "job", "frame")
+Action = Literal["issue", "send_back"]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_BAD_ID_CHARACTERS = re.compile(r"[\[\],\x00-\x1f\x7f]")
+
+
+class ScoreConfig(BaseModel):
+    """Where the quality score goes in the asset's ``json_metadata``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field("qa_score", min_length=1)
+    failed_key: str | None = Field(None, min_length=1)
+
+
+class ActionsConfig(BaseModel):
+    """What each severity triggers in Kili."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: list[Action] = ["issue", "send_back"]
+    warning: list[Action] = ["issue"]
+    info: list[Action] = []
+
+
+class RuleSetFile(BaseModel):
+    """The top level of a rule file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    interface: str | None = None
+    score: ScoreConfig = ScoreConfig()
+    actions: ActionsConfig = ActionsConfig()
+    python: list[str] = []
+    rules: list[dict[str, Any]] = []
+
+
+class CommonRuleKeys(BaseModel):
+    """The keys every rule has, whatever its type."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1)
+    type: str
+    severity: Literal["error", "warning", "info"] = "error"
+    message: str | None = None
+    events: list[Literal["submit", "review"]] = list(EVENTS)
+    weight: float = Field(1.0, ge=0)
+    enabled: bool = True
+
+
+COMMON_KEYS = tuple(CommonRuleKeys.model_fields)
+
+
+@dataclass
+class RuleSet:
+    """A loaded rule file: the compiled, JSON-able rule set and what it needs to run and to be built."""
+
+    path: Path
+    data: dict[str, Any]
+    rule_types: dict[str, RuleType]
+    python_modules: dict[str, Path] = field(default_factory=dict)
+    interface: dict[str, Any] | None = None
+    source: SourceMap | None = None
+    _loaded_modules: dict[str, types.ModuleType] = field(default_factory=dict, repr=False)
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        """The plugin name (``name:``, or the file's stem)."""
+        return self.data["name"]
+
+    @property
+    def engine(self) -> Engine:
+        """The runtime engine over this rule set (the code the plugin runs)."""
+        if self._engine is None:
+            self._engine = Engine(self.data, self.rule_types, self._resolve_python)
+        return self._engine
+
+    def evaluate(self, label: LabelView | Mapping[str, Any], event: str = "submit") -> Report:
+        """Evaluate one label (a Kili label dict, a bare jsonResponse wrapped by ``LabelView``, or a view)."""
+        return self.engine.evaluate(label, event)
+
+    def _resolve_python(self, module: str, function: str) -> Any:
+        return getattr(self._loaded_modules[module], function)
+
+
+def load_rule_set(path: str | Path, registry: Registry | None = None) -> RuleSet:
+    """Load and compile the rule file at ``path``. Raises :class:`RuleFileError` (one line per problem)."""
+    path = Path(path)
+    registry = registry or default_registry()
+    display = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise RuleFileError([Problem(display, 1, 1, f"cannot read the rule file: {reason}")]) from None
+    raw, source = load_yaml(text, display)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise RuleFileError([source.problem((), "a rule file is a mapping with a `rules:` list; see the README")])
+
+    header = _validate(RuleSetFile, raw, source, (), "the rule file")
+    problems: list[Problem] = []
+    name = header.name if header.name is not None else path.stem
+    if not _NAME.match(name):
+        problems.append(
+            source.problem(("name",), f"plugin name {name!r} may hold only letters, digits, '.', '_' and '-'")
+        )
+    interface = _load_interface(path, header, source, problems)
+    rules: list[dict[str, Any]] = []
+    used_types: dict[str, RuleType] = {}
+    seen_ids: dict[str, tuple[int, int]] = {}
+    for index, raw_rule in enumerate(header.rules):
+        compiled = _compile_rule(raw_rule, ("rules", index), source, registry, interface, problems)
+        if compiled is None:
+            continue
+        rule, rule_type = compiled
+        _check_unique_id(rule["id"], ("rules", index, "id"), source, seen_ids, problems)
+        rules.append(rule)
+        used_types[rule_type.name] = rule_type
+
+    python_modules, loaded = _load_python_modules(path, header, source, problems)
+    for module_name, module in loaded.items():
+        for function_name, value in vars(module).items():
+            if isinstance(value, PythonRule) and value.__module__ == module_name:
+                index = header.python.index(python_modules[module_name].name_in_file)
+                if _id_problem(value.id, ("python", index), source, problems):
+                    continue
+                _check_unique_id(value.id, ("python", index), source, seen_ids, problems)
+                rules.append(_python_rule_data(value, module_name, function_name))
+    if problems:
+        raise RuleFileError(problems)
+
+    data = {
+        "name": name,
+        "score": header.score.model_dump(),
+        "actions": header.actions.model_dump(),
+        "rules": rules,
+    }
+    return RuleSet(
+        path=path,
+        data=data,
+        rule_types=dict(sorted(used_types.items())),
+        python_modules={name: info.path for name, info in python_modules.items()},
+        interface=interface,
+        source=source,
+        _loaded_modules=loaded,
+    )
+
+
+def _validate(model: Any, data: Any, source: SourceMap, at: tuple, what: str) -> Any:
+    """``model`` validated from ``data``, or RuleFileError with each pydantic error placed in the file."""
+    try:
+        if isinstance(model, TypeAdapter):
+            return model.validate_python(data)
+        return model.model_validate(data)
+    except pydantic.ValidationError as error:
+        fields = _field_names(model)
+        raise RuleFileError([_pydantic_problem(e, source, at, what, fields) for e in error.errors()]) from None
+
+
+def _field_names(model: Any) -> list[str]:
+    if isinstance(model, TypeAdapter):
+        schema = model.core_schema
+        while "schema" in schema and schema.get("type") != "dataclass-args":
+            schema = schema["schema"]
+        return [f["name"] for f in schema.get("fields", [])]
+    return list(model.model_fields)
+
+
+def _pydantic_problem(error: Mapping[str, Any], source: SourceMap, at: tuple, what: str, fields: list[str]) -> Problem:
+    loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and "[" in part))
+    location = (*at, *loc)
+    kind = error["type"]
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
+        key = loc[-1] if loc else "?"
+        hint = difflib.get_close_matches(str(key), fields, n=1)
+        did_you_mean = f"did you mean {hint[0]!r}? " if hint else ""
+        known = ", ".join(fields)
+        return source.problem(location, f"unknown key {key!r} in {what}; {did_you_mean}known keys: {known}", key=True)
+    if kind == "missing" or kind == "missing_argument":
+        key = loc[-1] if loc else "?"
+        return source.problem(location[:-1], f"{what} needs the key {key!r}")
+    field_name = ".".join(str(p) for p in loc) or "value"
+    return source.problem(location, f"{field_name}: {error['msg']} (in {what})")
+
+
+def _compile_rule(
+    raw_rule: Any,
+    at: tuple,
+    source: SourceMap,
+    registry: Registry,
+    interface: Mapping[str, Any] | None,
+    problems: list[Problem],
+) -> tuple[dict[str, Any], RuleType] | None:
+    if not isinstance(raw_rule, dict):
+        problems.append(source.problem(at, "a rule is a mapping with at least `id` and `type`"))
+        return None
+    label = f"rule {raw_rule.get('id')!r}" if isinstance(raw_rule.get("id"), str) else f"rule #{at[-1] + 1}"
+    common_raw = {k: v for k, v in raw_rule.items() if k in COMMON_KEYS}
+    options = {k: v for k, v in raw_rule.items() if k not in COMMON_KEYS}
+    try:
+        common = _validate(CommonRuleKeys, common_raw, source, at, label)
+    except RuleFileError as error:
+        problems.extend(error.problems)
+        return None
+    if _id_problem(common.id, (*at, "id"), source, problems):
+        return None
+    rule_type = registry.get(common.type)
+    if rule_type is None:
+        known = ", ".join(registry.rule_types)
+        hint = difflib.get_close_matches(common.type, list(registry.rule_types), n=1)
+        did_you_mean = f"did you mean {hint[0]!r}? " if hint else ""
+        problems.append(
+            source.problem((*at, "type"), f"unknown rule type {common.type!r}; {did_you_mean}installed: {known}")
+        )
+        return None
+    label = f"rule {common.id!r} ({rule_type.name})"
+    try:
+        params = _validate(TypeAdapter(rule_type.params), options, source, at, label)
+    except RuleFileError as error:
+        for problem in error.problems:  # an unknown key may be a common key misspelt: offer those too
+            problems.append(_with_common_keys(problem))
+        return None
+    if interface is not None and rule_type.prepare is not None:
+        params = rule_type.prepare(params, interface)
+    for key, message in rule_type.validate(params) if rule_type.validate else ():
+        problems.append(source.problem((*at, key), f"{message} [{common.id}]"))
+    message = common.message if common.message is not None else rule_type.default_message
+    allowed = (*COMMON_PLACEHOLDERS, *rule_type.placeholders)
+    unknown = [p for p in placeholders(message) if p not in allowed]
+    if unknown:
+        problems.append(
+            source.problem(
+                (*at, "message"),
+                f"unknown placeholder {{{unknown[0]}}} in the message of {label}; "
+                f"available: {', '.join('{' + p + '}' for p in allowed)}",
+            )
+        )
+    rule = {
+        "id": common.id,
+        "type": rule_type.name,
+        "severity": common.severity,
+        "message": message,
+        "events": list(dict.fromkeys(common.events)),
+        "weight": common.weight,
+        "enabled": common.enabled,
+        "params": TypeAdapter(rule_type.params).dump_python(params, mode="json"),
+    }
+    return rule, rule_type
+
+
+def _id_problem(rule_id: str, at: tuple, source: SourceMap, problems: list[Problem]) -> bool:
+    """Whether ``rule_id`` is unfit to tag Kili issues (and if so, the problem is added)."""
+    if not _BAD_ID_CHARACTERS.search(rule_id) and rule_id == rule_id.strip() and rule_id:
+        return False
+    problems.append(
+        source.problem(
+            at,
+            f"rule id {rule_id!r} may not be empty or hold brackets, commas, control characters or outer spaces "
+            "(it tags Kili issues and lists failed rules)",
+        )
+    )
+    return True
+
+
+def _with_common_keys(problem: Problem) -> Problem:
+    match = re.search(r"unknown key '([^']+)'", problem.message)
+    if not match or "did you mean" in problem.message:
+        return problem
+    hint = difflib.get_close_matches(match.group(1), COMMON_KEYS, n=1)
+    if not hint:
+        return problem
+    message = problem.message.replace("; known keys", f"; did you mean {hint[0]!r}? known keys", 1)
+    return Problem(problem.path, problem.line, problem.column, message)
+
+
+def _check_unique_id(
+    rule_id: str, at: tuple, source: SourceMap, seen: dict[str, tuple[int, int]], problems: list[Problem]
+) -> None:
+    if rule_id in seen:
+        line, column = seen[rule_id]
+        problems.append(
+            source.problem(
+                at, f"duplicate rule id {rule_id!r} (first at line {line}, column {column}): ids must be unique"
+            )
+        )
+    else:
+        seen[rule_id] = source.where(at)
+
+
+def _load_interface(path: Path, header: RuleSetFile, source: SourceMap, problems: list[Problem]) -> dict | None:
+    if header.interface is None:
+        return None
+    interface_path = path.parent / header.interface
+    try:
+        interface = json.loads(interface_path.read_text(encoding="utf-8"))
+    except OSError as error:
+        problems.append(source.problem(("interface",), f"cannot read the interface {interface_path}: {error.strerror}"))
+        return None
+    except ValueError as error:
+        problems.append(source.problem(("interface",), f"the interface {interface_path} is not valid JSON: {error}"))
+        return None
+    if not isinstance(interface, dict) or not isinstance(interface.get("jobs"), dict):
+        problems.append(
+            source.problem(("interface",), f"{interface_path} is not a jsonInterface (it needs a `jobs` object)")
+        )
+        return None
+    return interface
+
+
+@dataclass(frozen=True)
+class _PythonFile:
+    path: Path
+    name_in_file: str
+
+
+def _load_python_modules(
+    path: Path, header: RuleSetFile, source: SourceMap, problems: list[Problem]
+) -> tuple[dict[str, _PythonFile], dict[str, types.ModuleType]]:
+    files: dict[str, _PythonFile] = {}
+    loaded: dict[str, types.ModuleType] = {}
+    for index, relative in enumerate(header.python):
+        file_path = (path.parent / relative).resolve()
+        stem = Path(relative).stem
+        if not stem.isidentifier() or Path(relative).suffix != ".py":
+            problems.append(
+                source.problem(
+                    ("python", index), f"{relative!r}: a Python rule module is a .py file named like a Python module"
+                )
+            )
+            continue
+        if not file_path.is_file():
+            problems.append(
+                source.problem(("python", index), f"Python rule module {relative!r} not found next to the rule file")
+            )
+            continue
+        module_name = f"{USER_PACKAGE}.{stem}"
+        if module_name in files:
+            problems.append(
+                source.problem(("python", index), f"two Python rule modules are named {stem!r}: rename one")
+            )
+            continue
+        try:
+            loaded[module_name] = _import_user_module(module_name, file_path)
+        except Exception as error:
+            where = ""
+            if isinstance(error, SyntaxError):
+                where = f" (line {error.lineno})"
+            problems.append(
+                source.problem(("python", index), f"cannot import {relative}{where}: {type(error).__name__}: {error}")
+            )
+            continue
+        files[module_name] = _PythonFile(file_path, relative)
+    return files, loaded
+
+
+def _import_user_module(module_name: str, file_path: Path) -> types.ModuleType:
+    if USER_PACKAGE not in sys.modules:
+        package = types.ModuleType(USER_PACKAGE, "Python rule modules of the loaded rule sets.")
+        package.__path__ = []
+        sys.modules[USER_PACKAGE] = package
+    spec = importlib.util.spec_from_file_location(module_name, file_path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    return module
+
+
+def _python_rule_data(rule: PythonRule, module_name: str, function_name: str) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "type": PYTHON_RULE_TYPE,
+        "severity": rule.severity,
+        "message": rule.message,
+        "events": list(rule.events),
+        "weight": float(rule.weight),
+        "enabled": rule.enabled,
+        "params": {"module": module_name, "function": function_name},
+    }
+
+
+__all__ = ["SEVERITIES", "RuleSet", "load_rule_set"]

@@ -1,0 +1,143 @@
+"""categories: which categories may be chosen together, and how many.
+
+Checks each set of categories chosen in a job: the answer of a classification job (top-level, or each occurrence
+as a child: a classification under a box is checked on each box and pinned to its ``mid``), or the categories of
+each annotation of an object job. An empty choice is not checked (use ``required``); when nothing was chosen
+anywhere, the rule is not applicable.
+
+Options:
+
+| key | default | meaning |
+|---|---|---|
+| `job` | required | the classification (or object) job |
+| `allowed` | all | only these categories may be chosen |
+| `forbidden` | none | these categories may not be chosen |
+| `exclusive` | none | groups of categories of which at most one may be chosen, e.g. `[[DAY, NIGHT]]` |
+| `min_choices` | none | at least this many categories in a choice |
+| `max_choices` | none | at most this many categories in a choice |
+
+Placeholders: `{categories}` (the choice, comma-separated), `{reason}`, `{job}`.
+
+Example:
+
+```yaml
+rule:
+  id: weather
+  type: categories
+  job: WEATHER
+  exclusive: [[SUNNY, RAINY]]
+  forbidden: [UNKNOWN]
+  max_choices: 2
+fails:
+  - {WEATHER: {categories: [{name: SUNNY}, {name: RAINY}]}}
+  - {WEATHER: {categories: [{name: UNKNOWN}]}}
+  - {WEATHER: {categories: [{name: SUNNY}, {name: WINDY}, {name: COLD}]}}
+passes:
+  - {WEATHER: {categories: [{name: SUNNY}, {name: WINDY}]}}
+not_applicable:
+  - {}
+  - {WEATHER: {categories: []}}
+```
+
+Example (a child classification on each box):
+
+```yaml
+rule: {id: color, type: categories, job: COLOR, allowed: [RED, GREEN]}
+fails:
+  - JOB_0:
+      annotations:
+        - {mid: box-1, children: {COLOR: {categories: [{name: BLUE}]}}}
+passes:
+  - JOB_0:
+      annotations:
+        - {mid: box-1, children: {COLOR: {categories: [{name: RED}]}}}
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
+
+
+@dataclass(frozen=True)
+class CategoriesParams:
+    """The options of a ``categories`` rule."""
+
+    __pydantic_config__ = {"extra": "forbid"}
+
+    job: str
+    allowed: list[str] | None = None
+    forbidden: list[str] | None = None
+    exclusive: list[list[str]] | None = None
+    min_choices: int | None = None
+    max_choices: int | None = None
+
+
+def _problem(params: CategoriesParams, chosen: tuple[str, ...]) -> str | None:
+    """What is wrong with one choice, in words, or None."""
+    if params.allowed is not None:
+        extra = [c for c in chosen if c not in params.allowed]
+        if extra:
+            return f"{', '.join(extra)} not allowed in {params.job} (allowed: {', '.join(params.allowed)})"
+    bad = [c for c in chosen if c in (params.forbidden or ())]
+    if bad:
+        return f"{', '.join(bad)} may not be chosen in {params.job}"
+    for group in params.exclusive or ():
+        together = [c for c in group if c in chosen]
+        if len(together) > 1:
+            return f"{' and '.join(together)} cannot be chosen together in {params.job}"
+    count = len(set(chosen))
+    if params.min_choices is not None and count < params.min_choices:
+        return f"{count} categories chosen in {params.job}, at least {params.min_choices} expected"
+    if params.max_choices is not None and count > params.max_choices:
+        return f"{count} categories chosen in {params.job}, at most {params.max_choices} allowed"
+    return None
+
+
+def check(params: CategoriesParams, label: LabelView) -> list[Violation] | object:
+    """Check each non-empty choice of the job."""
+    choices = []  # (categories, mid, frame)
+    for response in label.responses(params.job):
+        choices.append((response.categories, response.parent_mid, response.frame))
+        choices.extend((a.categories, a.mid, a.frame) for a in response.annotations)
+    choices = [c for c in choices if c[0]]
+    if not choices:
+        return NOT_APPLICABLE
+    violations = []
+    for chosen, mid, frame in choices:
+        reason = _problem(params, chosen)
+        if reason is not None:
+            values = {"categories": ", ".join(chosen), "reason": reason}
+            violations.append(Violation(values=values, mid=mid, job=params.job, frame=frame))
+    return violations
+
+
+def validate(params: CategoriesParams) -> list[tuple[str, str]]:
+    """Load-time checks: bounds in order, groups of two or more, no category both allowed and forbidden."""
+    problems = []
+    if params.min_choices is not None and params.max_choices is not None and params.min_choices > params.max_choices:
+        problems.append(("min_choices", "`min_choices` is above `max_choices`: the rule can never pass"))
+    for group in params.exclusive or ():
+        if len(set(group)) < 2:
+            problems.append(("exclusive", f"an exclusive group needs two categories or more, not {group}"))
+    both = sorted(set(params.allowed or ()) & set(params.forbidden or ()))
+    if both:
+        problems.append(("forbidden", f"{', '.join(both)} both allowed and forbidden"))
+    if not any(
+        getattr(params, key) is not None for key in ("allowed", "forbidden", "exclusive", "min_choices", "max_choices")
+    ):
+        problems.append(("job", "set at least one of allowed, forbidden, exclusive, min_choices, max_choices"))
+    return problems
+
+
+RULE_TYPE = RuleType(
+    name="categories",
+    params=CategoriesParams,
+    check=check,
+    placeholders=("categories", "reason"),
+    default_message="{reason}",
+    validate=validate,
+)

@@ -1,0 +1,166 @@
+"""required: a job must be answered, always, when a category is chosen, or on every annotation of a kind.
+
+"Answered" means a category chosen, a non-blank text, or at least one object drawn, in any occurrence of the job
+(in a video, in any frame).
+
+- Without ``when`` or ``for_each``, the job must be answered somewhere in the label.
+- ``when: {job, category}``: only when ``category`` is chosen in ``job`` (as a classification answer, or as the
+  category of any of its annotations); otherwise the rule is not applicable. Without ``category``: when ``job``
+  is answered at all.
+- ``for_each: {job, category}``: every annotation of ``job`` (of ``category``, when given) must have the child
+  job answered under it; each annotation without it gives a finding pinned to its ``mid``. No such annotation:
+  not applicable. In a video an object (a ``mid``) needs the answer on one of its frames.
+
+Options:
+
+| key | default | meaning |
+|---|---|---|
+| `job` | required | the job that must be answered |
+| `when` | none | `{job: ..., category: ...}`: the condition under which the job is required |
+| `for_each` | none | `{job: ..., category: ...}`: the annotations that must each carry the child job |
+
+Placeholders: `{job}`, `{category}` (of `when` / `for_each`), `{mid}` (the annotation missing its child job),
+`{reason}`.
+
+Example (every IBAN box carries its transcription):
+
+```yaml
+rule:
+  id: iban-transcribed
+  type: required
+  job: TRANSCRIPTION_JOB
+  for_each: {job: JOB_0, category: IBAN}
+  message: "Transcribe the IBAN in this box"
+fails:
+  - JOB_0:
+      annotations:
+        - {mid: box-1, categories: [{name: IBAN}], children: {}}
+passes:
+  - JOB_0:
+      annotations:
+        - mid: box-1
+          categories: [{name: IBAN}]
+          children: {TRANSCRIPTION_JOB: {text: "FR76"}}
+        - {mid: box-2, categories: [{name: CURRENCY}], children: {}}
+not_applicable:
+  - {JOB_0: {annotations: []}}
+```
+
+Example (a comment is required when the image is rejected):
+
+```yaml
+rule:
+  id: comment-when-rejected
+  type: required
+  job: COMMENT
+  when: {job: QUALITY, category: REJECTED}
+fails:
+  - {QUALITY: {categories: [{name: REJECTED}]}, COMMENT: {text: "  "}}
+passes:
+  - {QUALITY: {categories: [{name: REJECTED}]}, COMMENT: {text: "blurry"}}
+not_applicable:
+  - {QUALITY: {categories: [{name: ACCEPTED}]}}
+```
+
+Example (always required):
+
+```yaml
+rule: {id: quality-chosen, type: required, job: QUALITY}
+fails:
+  - {}
+  - {QUALITY: {categories: []}}
+passes:
+  - {QUALITY: {categories: [{name: ACCEPTED}]}}
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
+
+
+@dataclass(frozen=True)
+class JobCategory:
+    """A job, and optionally one of its categories."""
+
+    __pydantic_config__ = {"extra": "forbid"}
+
+    job: str
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class RequiredParams:
+    """The options of a ``required`` rule."""
+
+    __pydantic_config__ = {"extra": "forbid"}
+
+    job: str
+    when: JobCategory | None = None
+    for_each: JobCategory | None = None
+
+    def __post_init__(self) -> None:
+        # A compiled rule set holds plain dicts: rebuild the nested options.
+        for key in ("when", "for_each"):
+            value = getattr(self, key)
+            if isinstance(value, dict):
+                object.__setattr__(self, key, JobCategory(**value))
+
+
+def _chosen(label: LabelView, condition: JobCategory) -> bool:
+    responses = label.responses(condition.job)
+    if condition.category is None:
+        return any(r.is_answered for r in responses)
+    return any(
+        condition.category in r.categories or any(condition.category in a.categories for a in r.annotations)
+        for r in responses
+    )
+
+
+def check(params: RequiredParams, label: LabelView) -> list[Violation] | object:
+    """Find the places where the job should be answered and is not."""
+    values = {"category": None, "mid": None}
+    if params.when is not None:
+        values["category"] = params.when.category
+        if not _chosen(label, params.when):
+            return NOT_APPLICABLE
+    if params.for_each is None:
+        if any(r.is_answered for r in label.responses(params.job)):
+            return []
+        condition = f" when {params.when.category or params.when.job} is chosen" if params.when else ""
+        return [Violation(values={**values, "reason": f"{params.job} is required{condition}"}, job=params.job)]
+
+    owners = label.annotations(params.for_each.job, category=params.for_each.category)
+    if not owners:
+        return NOT_APPLICABLE
+    answered = {r.parent_mid for r in label.responses(params.job) if r.is_answered}
+    violations, seen = [], set()
+    for owner in owners:
+        if owner.mid in answered or owner.mid in seen:
+            continue
+        seen.add(owner.mid)
+        what = params.for_each.category or params.for_each.job
+        reason = f"{params.job} is required on each {what} annotation"
+        found = {**values, "category": params.for_each.category, "mid": owner.mid, "reason": reason}
+        violations.append(Violation(values=found, mid=owner.mid, job=params.job, frame=owner.frame))
+    return violations
+
+
+def validate(params: RequiredParams) -> list[tuple[str, str]]:
+    """Load-time checks: a job is not required under itself."""
+    if params.for_each is not None and params.for_each.job == params.job:
+        return [("for_each", "`for_each.job` must be the parent job, not the required job itself")]
+    return []
+
+
+RULE_TYPE = RuleType(
+    name="required",
+    params=RequiredParams,
+    check=check,
+    placeholders=("category", "mid", "reason"),
+    default_message="{reason}",
+    validate=validate,
+)

@@ -1,0 +1,268 @@
+"""text: the value of a transcription job: prefix, suffix, pattern, allowed values, length, number, date.
+
+Checks every value given to a transcription job, wherever the job occurs: a child transcription under a box is
+checked on each box, and its finding is pinned to that box's ``mid``. The value is normalised first (``strip``,
+``case``, ``remove_spaces``), then each condition that is set must hold. An empty value is not checked (make the
+job required with a ``required`` rule); when no occurrence has a value, the rule is not applicable.
+
+With ``kind: number`` the value must parse as a number (``1 234,56`` and ``1,234.56`` both read as 1234.56) and
+lie within ``min`` / ``max``; with ``kind: date`` it must parse with one of ``date_formats`` and lie within
+``after`` / ``before`` (ISO dates, inclusive). ``kind: auto`` (the default) takes the kind from the job's input
+type in the project's jsonInterface (``number``, ``date``; anything else is text).
+
+Options:
+
+| key | default | meaning |
+|---|---|---|
+| `job` | required | the transcription job |
+| `starts_with` / `ends_with` | none | a string, or a list of accepted strings |
+| `regex` | none | the whole value must match (Python `re` syntax, full match) |
+| `one_of` | none | the accepted values |
+| `min_length` / `max_length` | none | bounds on the number of characters |
+| `kind` | `auto` | `auto`, `text`, `number` or `date` |
+| `min` / `max` | none | bounds of a number |
+| `after` / `before` | none | bounds of a date, `YYYY-MM-DD` |
+| `date_formats` | ISO, `dd/mm/yyyy`, `dd.mm.yyyy` | `strptime` formats tried in order |
+| `strip` | `true` | remove surrounding white space |
+| `case` | `keep` | `keep`, `upper` or `lower` |
+| `remove_spaces` | `false` | remove every space inside the value (IBANs...) |
+
+Placeholders: `{value}` (as normalised), `{reason}` (what is wrong, in words), `{job}`.
+
+Example:
+
+```yaml
+rule:
+  id: iban-fr
+  type: text
+  job: TRANSCRIPTION_JOB
+  starts_with: FR
+  message: "IBAN number should start by FR"
+fails:
+  - JOB_0:
+      annotations:
+        - mid: box-1
+          categories: [{name: IBAN}]
+          children: {TRANSCRIPTION_JOB: {text: "DE89 3704 0044"}}
+passes:
+  - JOB_0:
+      annotations:
+        - mid: box-1
+          categories: [{name: IBAN}]
+          children: {TRANSCRIPTION_JOB: {text: "FR76 3000 6000"}}
+not_applicable:
+  - {}
+```
+
+Example (a number within bounds):
+
+```yaml
+rule: {id: amount, type: text, job: AMOUNT, kind: number, min: 0, max: 10000}
+fails:
+  - {AMOUNT: {text: "-3"}}
+  - {AMOUNT: {text: "twelve"}}
+passes:
+  - {AMOUNT: {text: "1 234,50"}}
+```
+
+Example (normalised value among accepted ones):
+
+```yaml
+rule: {id: currency, type: text, job: CURRENCY, one_of: [EUR, USD], case: upper}
+fails:
+  - {CURRENCY: {text: "GBP"}}
+passes:
+  - {CURRENCY: {text: " eur "}}
+```
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from kili_rules.runtime.label import LabelView, as_dict
+from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
+
+DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y", "%d.%m.%Y")
+
+
+@dataclass(frozen=True)
+class TextParams:
+    """The options of a ``text`` rule."""
+
+    __pydantic_config__ = {"extra": "forbid"}
+
+    job: str
+    starts_with: str | list[str] | None = None
+    ends_with: str | list[str] | None = None
+    regex: str | None = None
+    one_of: list[str] | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    kind: Literal["auto", "text", "number", "date"] = "auto"
+    min: float | None = None
+    max: float | None = None
+    after: str | None = None
+    before: str | None = None
+    date_formats: list[str] | None = None
+    strip: bool = True
+    case: Literal["keep", "upper", "lower"] = "keep"
+    remove_spaces: bool = False
+
+
+def _as_list(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def parse_number(text: str) -> float | None:
+    """A number as labelers type it: ``12``, ``-3.5``, ``1 234,56``, ``1,234.56``; None if it is not one."""
+    cleaned = text.replace(" ", "").replace("\u00a0", "").replace("\u202f", "").replace("_", "")
+    if "," in cleaned and "." in cleaned:
+        decimal = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+        cleaned = cleaned.replace("." if decimal == "," else ",", "").replace(",", ".")
+    elif cleaned.count(",") == 1:
+        cleaned = cleaned.replace(",", ".")
+    elif cleaned.count(",") > 1:
+        cleaned = cleaned.replace(",", "")
+    try:
+        number = float(cleaned)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def parse_date(text: str, formats: list[str] | None) -> datetime.date | None:
+    """A date read with the first of ``formats`` that fits; None if none does."""
+    for fmt in formats or DEFAULT_DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def normalise(params: TextParams, text: str) -> str:
+    """The value as the conditions see it."""
+    if params.strip:
+        text = text.strip()
+    if params.remove_spaces:
+        text = "".join(text.split())
+    if params.case == "upper":
+        text = text.upper()
+    elif params.case == "lower":
+        text = text.lower()
+    return text
+
+
+def effective_kind(params: TextParams) -> str:
+    """The kind the value is read as: ``auto`` without an interface guesses from the bounds that are set."""
+    if params.kind != "auto":
+        return params.kind
+    if params.min is not None or params.max is not None:
+        return "number"
+    if params.after is not None or params.before is not None:
+        return "date"
+    return "text"
+
+
+def _problem(params: TextParams, value: str) -> str | None:
+    """What is wrong with ``value``, in words, or None."""
+    kind = effective_kind(params)
+    prefixes, suffixes = _as_list(params.starts_with), _as_list(params.ends_with)
+    if prefixes and not value.startswith(tuple(prefixes)):
+        return f"does not start with {' or '.join(prefixes)}"
+    if suffixes and not value.endswith(tuple(suffixes)):
+        return f"does not end with {' or '.join(suffixes)}"
+    if params.regex is not None and re.fullmatch(params.regex, value) is None:
+        return f"does not match {params.regex}"
+    if params.one_of is not None and value not in params.one_of:
+        return f"is not one of {', '.join(params.one_of)}"
+    if params.min_length is not None and len(value) < params.min_length:
+        return f"is shorter than {params.min_length} characters"
+    if params.max_length is not None and len(value) > params.max_length:
+        return f"is longer than {params.max_length} characters"
+    if kind == "number":
+        number = parse_number(value)
+        if number is None:
+            return "is not a number"
+        if params.min is not None and number < params.min:
+            return f"is below {params.min:g}"
+        if params.max is not None and number > params.max:
+            return f"is above {params.max:g}"
+    if kind == "date":
+        date = parse_date(value, params.date_formats)
+        if date is None:
+            return f"is not a date ({' or '.join(params.date_formats or DEFAULT_DATE_FORMATS)})"
+        if params.after is not None and date < datetime.date.fromisoformat(params.after):
+            return f"is before {params.after}"
+        if params.before is not None and date > datetime.date.fromisoformat(params.before):
+            return f"is after {params.before}"
+    return None
+
+
+def check(params: TextParams, label: LabelView) -> list[Violation] | object:
+    """Check each non-empty value of the job."""
+    violations, checked = [], 0
+    for response in label.responses(params.job):
+        if response.text is None:
+            continue
+        value = normalise(params, response.text)
+        if not value:
+            continue
+        checked += 1
+        reason = _problem(params, value)
+        if reason is not None:
+            values = {"value": value, "reason": f"{params.job}: '{value}' {reason}"}
+            violations.append(Violation(values=values, mid=response.parent_mid, job=params.job, frame=response.frame))
+    return violations if checked else NOT_APPLICABLE
+
+
+def validate(params: TextParams) -> list[tuple[str, str]]:
+    """Load-time checks: a regex that compiles, dates that parse, bounds in order, options of the right kind."""
+    problems = []
+    if params.regex is not None:
+        try:
+            re.compile(params.regex)
+        except re.error as error:
+            problems.append(("regex", f"invalid regex: {error}"))
+    for key in ("after", "before"):
+        value = getattr(params, key)
+        if value is not None:
+            try:
+                datetime.date.fromisoformat(value)
+            except ValueError:
+                problems.append((key, f"`{key}` must be a date written YYYY-MM-DD, not {value!r}"))
+    for low, high in (("min_length", "max_length"), ("min", "max"), ("after", "before")):
+        a, b = getattr(params, low), getattr(params, high)
+        if a is not None and b is not None and a > b:
+            problems.append((low, f"`{low}` ({a}) is above `{high}` ({b}): the rule can never pass"))
+    if params.kind == "text" and any(getattr(params, k) is not None for k in ("min", "max", "after", "before")):
+        problems.append(("kind", "`min`/`max`/`after`/`before` need `kind: number` or `kind: date`"))
+    return problems
+
+
+def prepare(params: TextParams, interface: Mapping[str, Any]) -> TextParams:
+    """``kind: auto`` becomes ``number`` or ``date`` when that is the job's input type in the jsonInterface."""
+    if params.kind != "auto":
+        return params
+    job = as_dict(as_dict(as_dict(interface).get("jobs")).get(params.job))
+    input_type = as_dict(job.get("content")).get("input")
+    return replace(params, kind=input_type) if input_type in ("number", "date") else params
+
+
+RULE_TYPE = RuleType(
+    name="text",
+    params=TextParams,
+    check=check,
+    placeholders=("value", "reason"),
+    default_message="{reason}",
+    validate=validate,
+    prepare=prepare,
+)

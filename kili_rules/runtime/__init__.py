@@ -1,0 +1,27 @@
+"""The runtime: everything that evaluates a label, offline and inside the built plugin, byte for byte.
+
+Every module of this package imports only the standard library and this package (DESIGN invariant 2); the build
+embeds them verbatim into ``main.py``. This file lists the names a Python rule module may import from
+``kili_rules`` (inside a built plugin, ``kili_rules`` offers exactly these).
+"""
+
+from kili_rules.runtime.engine import Engine
+from kili_rules.runtime.label import Annotation, JobResponse, LabelView, Point
+from kili_rules.runtime.model import NOT_APPLICABLE, Finding, Report, RuleOutcome, RuleType, Violation
+from kili_rules.runtime.python_rule import PythonRule, rule
+
+__all__ = [
+    "NOT_APPLICABLE",
+    "Annotation",
+    "Engine",
+    "Finding",
+    "JobResponse",
+    "LabelView",
+    "Point",
+    "PythonRule",
+    "Report",
+    "RuleOutcome",
+    "RuleType",
+    "Violation",
+    "rule",
+]

@@ -1,0 +1,380 @@
+"""A read-only view of a Kili label's ``jsonResponse``, the one every rule type reads.
+
+It covers every job type Kili writes: classification (radio, checkbox, dropdowns), transcription, object
+detection with every tool (rectangle, polygon, semantic with several rings, marker, polyline, vector, pose), named
+entities, relations, PDF's nested ``annotations[].annotations[]``, video's frame-keyed responses (``"0".."N"`` plus
+``"assetLevel"``) and geospatial coordinates (longitude / latitude, kept as given). A job that nests as a child,
+under an annotation or under a chosen category, is found wherever it occurs, and each occurrence remembers the
+``mid`` of the annotation it hangs from, so a finding can be pinned to that box.
+
+The view never raises on malformed data, which real exports contain (missing keys, ``None``, a rectangle with two
+vertices, an empty ``annotations`` list, a number where a list was expected): what cannot be read is skipped.
+
+This module is stdlib-only: it is embedded verbatim into every built plugin.
+
+Example (plain Python, no Kili needed)::
+
+    >>> label = LabelView({"JOB_0": {"annotations": [
+    ...     {"mid": "box-1", "categories": [{"name": "IBAN"}],
+    ...      "children": {"TRANSCRIPTION_JOB": {"text": "FR76 3000"}}}]}})
+    >>> [a.mid for a in label.annotations("JOB_0", category="IBAN")]
+    ['box-1']
+    >>> [(r.text, r.parent_mid) for r in label.responses("TRANSCRIPTION_JOB")]
+    [('FR76 3000', 'box-1')]
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: Technical jobs that Kili adds to responses and that no rule is about.
+IGNORED_JOBS = frozenset({"ROTATION_JOB", "ANNOTATION_JOB_COUNTER", "ANNOTATION_NAMES_JOB"})
+#: The key of a video response that holds the jobs answered for the whole video.
+ASSET_LEVEL = "assetLevel"
+#: Child jobs deeper than this are not visited (no real interface nests so deep; it bounds hostile input).
+MAX_DEPTH = 32
+
+
+def as_dict(value: Any) -> dict:
+    """``value`` if it is a dict, else an empty dict."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    """``value`` if it is a list, else an empty list."""
+    return value if isinstance(value, list) else []
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Point:
+    """A vertex: normalized 0..1 image coordinates, or longitude (x) / latitude (y) in geospatial projects."""
+
+    x: float
+    y: float
+
+
+def _point(raw: Any) -> Point | None:
+    raw = as_dict(raw)
+    x, y = _number(raw.get("x")), _number(raw.get("y"))
+    if x is None or y is None:
+        return None
+    return Point(x, y)
+
+
+def _points(raw: Any) -> list[Point]:
+    return [p for p in map(_point, as_list(raw)) if p is not None]
+
+
+def _category_names(raw: Any) -> tuple[str, ...]:
+    names = (as_dict(c).get("name") for c in as_list(raw))
+    return tuple(n for n in names if isinstance(n, str))
+
+
+def _mid(raw: Mapping) -> str | None:
+    mid = raw.get("mid")
+    if isinstance(mid, bool) or not isinstance(mid, (str, int)):
+        return None
+    return str(mid)
+
+
+class Annotation:
+    """One object of an object, NER, relation or pose job (one box, one entity, one relation...)."""
+
+    __slots__ = ("frame", "job", "parent_mid", "raw")
+
+    def __init__(self, raw: dict, job: str, frame: str | None, parent_mid: str | None) -> None:
+        self.raw = raw
+        self.job = job
+        self.frame = frame
+        self.parent_mid = parent_mid
+
+    def __repr__(self) -> str:
+        return f"Annotation(job={self.job!r}, mid={self.mid!r}, categories={self.categories!r})"
+
+    @property
+    def mid(self) -> str | None:
+        """The annotation's id in Kili (a string; geospatial exports sometimes hold a number)."""
+        return _mid(self.raw)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The names of its categories, in the order the labeler chose them."""
+        return _category_names(self.raw.get("categories"))
+
+    @property
+    def tool(self) -> str | None:
+        """``rectangle``, ``polygon``, ``semantic``, ``marker``, ``polyline``, ``vector``, ``pose``... or None.
+
+        PDF rectangles have no ``type``: a PDF annotation with nested page annotations reads as ``rectangle``.
+        """
+        kind = self.raw.get("type")
+        if isinstance(kind, str):
+            return kind
+        if self.raw.get("annotations") or self.raw.get("boundingPoly"):
+            return "rectangle"
+        return None
+
+    @property
+    def is_key_frame(self) -> bool:
+        """True when a video annotation was drawn on this frame, False when Kili interpolated it."""
+        return self.raw.get("isKeyFrame") is not False
+
+    @property
+    def rings(self) -> list[list[Point]]:
+        """Every polygon ring: one for a box or polygon, several for a semantic mask with holes or parts,
+        and one per page part for a PDF annotation (``normalizedVertices`` there is a list of lists)."""
+        rings: list[list[Point]] = []
+        sources = [self.raw, *(as_dict(part) for part in as_list(self.raw.get("annotations")))]
+        for source in sources:
+            for poly in as_list(source.get("boundingPoly")):
+                vertices = as_list(as_dict(poly).get("normalizedVertices"))
+                if vertices and all(isinstance(v, list) for v in vertices):
+                    rings.extend(_points(v) for v in vertices)
+                else:
+                    rings.append(_points(vertices))
+        return [ring for ring in rings if ring]
+
+    @property
+    def point(self) -> Point | None:
+        """The position of a marker."""
+        return _point(self.raw.get("point"))
+
+    @property
+    def polyline(self) -> list[Point]:
+        """The vertices of a polyline or vector."""
+        return _points(self.raw.get("polyline"))
+
+    @property
+    def vertices(self) -> list[Point]:
+        """Every vertex of the shape, whatever its tool, flattened."""
+        found = [v for ring in self.rings for v in ring] + self.polyline
+        if self.point is not None:
+            found.append(self.point)
+        for pose_point in as_list(self.raw.get("points")):
+            point = _point(as_dict(pose_point).get("point"))
+            if point is not None:
+                found.append(point)
+        return found
+
+    @property
+    def pose_points(self) -> dict[str, Point]:
+        """The points of a pose, by their ``code`` (``NOSE``, ``LEFT_EYE``...)."""
+        points: dict[str, Point] = {}
+        for raw in as_list(self.raw.get("points")):
+            raw = as_dict(raw)
+            code, point = raw.get("code"), _point(raw.get("point"))
+            if isinstance(code, str) and point is not None:
+                points[code] = point
+        return points
+
+    @property
+    def pages(self) -> tuple[int, ...]:
+        """The PDF pages the annotation lies on (empty outside PDF)."""
+        pages: list[int] = []
+        for part in as_list(self.raw.get("annotations")):
+            pages.extend(p for p in as_list(as_dict(part).get("pageNumberArray")) if isinstance(p, int))
+        return tuple(pages)
+
+    @property
+    def content(self) -> str | None:
+        """The text of a named entity (or of a PDF annotation, when Kili filled it)."""
+        content = self.raw.get("content")
+        return content if isinstance(content, str) else None
+
+    @property
+    def offsets(self) -> tuple[int, int] | None:
+        """``(beginOffset, endOffset)`` of a named entity."""
+        begin, end = self.raw.get("beginOffset"), self.raw.get("endOffset")
+        if isinstance(begin, int) and isinstance(end, int):
+            return begin, end
+        return None
+
+    def _ends(self, *keys: str) -> tuple[str, ...]:
+        mids: list[str] = []
+        for key in keys:
+            mids.extend(m for m in map(_mid, map(as_dict, as_list(self.raw.get(key)))) if m is not None)
+        return tuple(mids)
+
+    @property
+    def start_mids(self) -> tuple[str, ...]:
+        """The mids a relation starts from (``startEntities`` or ``startObjects``)."""
+        return self._ends("startEntities", "startObjects")
+
+    @property
+    def end_mids(self) -> tuple[str, ...]:
+        """The mids a relation points to (``endEntities`` or ``endObjects``)."""
+        return self._ends("endEntities", "endObjects")
+
+
+class JobResponse:
+    """One occurrence of a job's answer: at the top of a label or frame, or nested as a child.
+
+    ``parent_mid`` is the mid of the annotation the occurrence hangs from (directly, or through a chosen
+    category of that annotation); it is None for a top-level job or a child of a top-level classification.
+    """
+
+    __slots__ = ("frame", "job", "parent_mid", "raw")
+
+    def __init__(self, raw: dict, job: str, frame: str | None, parent_mid: str | None) -> None:
+        self.raw = raw
+        self.job = job
+        self.frame = frame
+        self.parent_mid = parent_mid
+
+    def __repr__(self) -> str:
+        return f"JobResponse(job={self.job!r}, frame={self.frame!r}, parent_mid={self.parent_mid!r})"
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The chosen category names of a classification job."""
+        return _category_names(self.raw.get("categories"))
+
+    @property
+    def text(self) -> str | None:
+        """The value of a transcription job (None when there is none)."""
+        text = self.raw.get("text")
+        return text if isinstance(text, str) else None
+
+    @property
+    def annotations(self) -> list[Annotation]:
+        """The objects of an object, NER, relation or pose job."""
+        return [
+            Annotation(raw, self.job, self.frame, self.parent_mid)
+            for raw in as_list(self.raw.get("annotations"))
+            if isinstance(raw, dict)
+        ]
+
+    @property
+    def is_answered(self) -> bool:
+        """Whether the labeler gave an answer: a category, a non-blank text or at least one object."""
+        return bool(self.categories or (self.text or "").strip() or self.annotations)
+
+
+class LabelView:
+    """Everything a rule may read of one label. Build it once per label; it indexes the response lazily.
+
+    Args:
+        json_response: the label's ``jsonResponse`` (a dict, or the JSON string some API paths return).
+        label_id, label_type, author_id: the label's fields, when known (``LabelView.from_label`` fills them).
+    """
+
+    def __init__(
+        self,
+        json_response: Any,
+        *,
+        label_id: str | None = None,
+        label_type: str | None = None,
+        author_id: str | None = None,
+    ) -> None:
+        self.problems: list[str] = []
+        if isinstance(json_response, str):
+            try:
+                json_response = json.loads(json_response)
+            except ValueError:
+                self.problems.append("jsonResponse is a string that is not JSON")
+                json_response = {}
+        if not isinstance(json_response, dict):
+            if json_response is not None:
+                self.problems.append(f"jsonResponse is a {type(json_response).__name__}, not an object")
+            json_response = {}
+        self.json_response: dict = json_response
+        self.label_id = label_id
+        self.label_type = label_type
+        self.author_id = author_id
+        self._index: dict[str, list[JobResponse]] | None = None
+
+    @classmethod
+    def from_label(cls, label: Any) -> LabelView:
+        """A view of a label as Kili passes it to a plugin or ``kili.labels()`` returns it."""
+        label = as_dict(label)
+        author = as_dict(label.get("author")).get("id") or label.get("authorId")
+        return cls(
+            label.get("jsonResponse"),
+            label_id=label.get("id") if isinstance(label.get("id"), str) else None,
+            label_type=label.get("labelType") if isinstance(label.get("labelType"), str) else None,
+            author_id=author if isinstance(author, str) else None,
+        )
+
+    @property
+    def is_video(self) -> bool:
+        """True for a frame-keyed response (``{"0": {...}, "1": {...}}``)."""
+        keys = self.json_response.keys()
+        return bool(keys) and all(k.isdigit() or k == ASSET_LEVEL for k in keys if isinstance(k, str))
+
+    @property
+    def frames(self) -> list[str | None]:
+        """The frame keys in order, ``assetLevel`` first when present; ``[None]`` for a non-video label."""
+        if not self.is_video:
+            return [None]
+        keys = [k for k in self.json_response if isinstance(k, str) and k.isdigit()]
+        keys.sort(key=int)
+        return ([ASSET_LEVEL] if ASSET_LEVEL in self.json_response else []) + keys
+
+    def frame_responses(self) -> Iterator[tuple[str | None, dict]]:
+        """``(frame key, that frame's job dict)`` for every frame (one pair, frame None, outside video)."""
+        for frame in self.frames:
+            yield frame, self.json_response if frame is None else as_dict(self.json_response.get(frame))
+
+    @property
+    def jobs(self) -> list[str]:
+        """The names of the jobs answered anywhere in the label, children included."""
+        return sorted(self._job_index())
+
+    def responses(self, job: str, *, frame: str | None = None) -> list[JobResponse]:
+        """Every occurrence of ``job``: top-level or nested, in every frame (or only in ``frame``)."""
+        found = self._job_index().get(job, [])
+        return found if frame is None else [r for r in found if r.frame == frame]
+
+    def annotations(self, job: str, *, category: str | None = None, frame: str | None = None) -> list[Annotation]:
+        """Every object of ``job`` (optionally only those of ``category``), wherever the job occurs."""
+        found = [a for r in self.responses(job, frame=frame) for a in r.annotations]
+        return found if category is None else [a for a in found if category in a.categories]
+
+    def categories(self, job: str) -> set[str]:
+        """Every category chosen in classification ``job``, in any occurrence."""
+        return {c for r in self.responses(job) for c in r.categories}
+
+    def texts(self, job: str) -> list[str]:
+        """Every value given to transcription ``job``."""
+        return [r.text for r in self.responses(job) if r.text is not None]
+
+    def _job_index(self) -> dict[str, list[JobResponse]]:
+        if self._index is None:
+            index: dict[str, list[JobResponse]] = {}
+            for frame, jobs in self.frame_responses():
+                _visit_jobs(index, jobs, frame, None, 0)
+            self._index = index
+        return self._index
+
+
+def _visit_jobs(index: dict, jobs: dict, frame: str | None, parent_mid: str | None, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        return
+    for job, raw in jobs.items():
+        if not isinstance(job, str) or job in IGNORED_JOBS or not isinstance(raw, dict):
+            continue
+        index.setdefault(job, []).append(JobResponse(raw, job, frame, parent_mid))
+        _visit_category_children(index, raw, frame, parent_mid, depth)
+        for annotation in as_list(raw.get("annotations")):
+            if not isinstance(annotation, dict):
+                continue
+            mid = _mid(annotation)
+            owner = mid if mid is not None else parent_mid
+            _visit_jobs(index, as_dict(annotation.get("children")), frame, owner, depth + 1)
+            _visit_category_children(index, annotation, frame, owner, depth)
+            for pose_point in as_list(annotation.get("points")):
+                _visit_jobs(index, as_dict(as_dict(pose_point).get("children")), frame, owner, depth + 1)
+
+
+def _visit_category_children(index: dict, raw: dict, frame: str | None, parent_mid: str | None, depth: int) -> None:
+    for category in as_list(raw.get("categories")):
+        _visit_jobs(index, as_dict(as_dict(category).get("children")), frame, parent_mid, depth + 1)

@@ -1,0 +1,152 @@
+"""The data the engine passes around: what a check returns, what a rule concludes, what a label gets.
+
+A rule type's ``check(params, label)`` returns a list of :class:`Violation` (empty: the rule passes) or
+:data:`NOT_APPLICABLE` (nothing to check on this label). The engine turns violations into :class:`Finding` objects
+(rendering the rule's message template) and gathers one :class:`RuleOutcome` per rule into a :class:`Report`.
+
+Stdlib-only: embedded verbatim into every built plugin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITIES = ("error", "warning", "info")
+EVENTS = ("submit", "review")
+STATUSES = ("pass", "fail", "not_applicable", "error")
+
+
+class _NotApplicable:
+    """The type of :data:`NOT_APPLICABLE`."""
+
+    _instance: _NotApplicable | None = None
+
+    def __new__(cls) -> _NotApplicable:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NOT_APPLICABLE"
+
+
+#: What a check returns when the label gives it nothing to check (the job is absent and not required...).
+NOT_APPLICABLE = _NotApplicable()
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One thing a check found wrong.
+
+    Attributes:
+        values: the values of the rule's message placeholders (``{"count": 3}``).
+        mid: the annotation to pin the Kili issue on, when there is one.
+        job: the job the violation is about.
+        frame: the video frame, when there is one.
+        message: a message that replaces the rule's template (Python rules may set it).
+    """
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    mid: str | None = None
+    job: str | None = None
+    frame: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A violation of one rule on one label, with its rendered message."""
+
+    rule_id: str
+    severity: str
+    message: str
+    mid: str | None = None
+    job: str | None = None
+    frame: str | None = None
+
+    @property
+    def issue_text(self) -> str:
+        """The text of the Kili issue: the message tagged with the rule id, ``[iban-fr] IBAN ...``."""
+        return f"[{self.rule_id}] {self.message}"
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """How one rule ended on one label: ``pass``, ``fail``, ``not_applicable`` or ``error``."""
+
+    rule_id: str
+    status: str
+    weight: float = 1.0
+    findings: tuple[Finding, ...] = ()
+    error: str | None = None
+    traceback: str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the rules say about one label."""
+
+    outcomes: tuple[RuleOutcome, ...]
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding of every failed rule, in rule order."""
+        return [f for outcome in self.outcomes for f in outcome.findings]
+
+    @property
+    def failed_rule_ids(self) -> list[str]:
+        """The ids of the rules that failed, in rule order."""
+        return [o.rule_id for o in self.outcomes if o.status == "fail"]
+
+    @property
+    def errors(self) -> list[RuleOutcome]:
+        """The rules that raised."""
+        return [o for o in self.outcomes if o.status == "error"]
+
+    @property
+    def score(self) -> float:
+        """``100 × Σweight(pass) / Σweight(pass + fail)``, rounded to 2 decimals; 100 when nothing applied."""
+        passed = sum(o.weight for o in self.outcomes if o.status == "pass")
+        judged = passed + sum(o.weight for o in self.outcomes if o.status == "fail")
+        return 100.0 if judged <= 0 else round(100.0 * passed / judged, 2)
+
+    def outcome(self, rule_id: str) -> RuleOutcome:
+        """The outcome of one rule (KeyError if the rule did not run)."""
+        for outcome in self.outcomes:
+            if outcome.rule_id == rule_id:
+                return outcome
+        raise KeyError(rule_id)
+
+
+@dataclass(frozen=True)
+class RuleType:
+    """A kind of rule (``count``, ``text``...): what a rule-type module declares as ``RULE_TYPE``.
+
+    Attributes:
+        name: the ``type:`` of a rule in a rule file.
+        params: a stdlib dataclass of the rule's own keys; pydantic validates it when the rule file is loaded.
+        check: ``check(params, label) -> list[Violation] | NOT_APPLICABLE``; pure, no I/O.
+        placeholders: the names a rule's ``message`` template may use.
+        default_message: the message used when a rule has none.
+        validate: optional ``validate(params) -> [(key, message)]``: load-time checks beyond types (a regex
+            that does not compile, ``min`` above ``max``); each problem names the option it is about.
+        prepare: optional ``prepare(params, interface) -> params``: completes the options from the project's
+            jsonInterface at load time (``text`` reads the job's input type there).
+        lint: optional ``lint(params, interface) -> [(key, message)]``: checks against a jsonInterface.
+    """
+
+    name: str
+    params: type
+    check: Callable[[Any, Any], Any]
+    placeholders: tuple[str, ...]
+    default_message: str
+    validate: Callable[[Any], list[tuple[str, str]]] | None = None
+    prepare: Callable[[Any, Mapping], Any] | None = None
+    lint: Callable[[Any, Mapping], list[tuple[str, str]]] | None = None
+
+    @property
+    def module(self) -> str:
+        """The module that defines the check (the build embeds it)."""
+        return self.check.__module__

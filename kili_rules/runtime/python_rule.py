@@ -1,0 +1,120 @@
+"""Rules written in Python: the ``@rule`` decorator and what a rule function may return.
+
+A Python rule is a function of a :class:`~kili_rules.runtime.label.LabelView`. It may return (or yield):
+
+- nothing, ``None`` or ``True``: the rule passes;
+- ``False``: the rule fails with its ``message``;
+- a string: a finding with that message;
+- a :class:`~kili_rules.runtime.model.Violation` (pinned to a ``mid``, with placeholder values);
+- an iterable of strings and violations: one finding each (empty: the rule passes);
+- :data:`~kili_rules.runtime.model.NOT_APPLICABLE`: nothing to check on this label.
+
+Example (``rules/invoices_rules.py``, listed under ``python:`` in the rule file)::
+
+    from kili_rules import Violation, rule
+
+    @rule(id="amount-positive", message="Amount must be positive, got {value}")
+    def amount_positive(label):
+        for response in label.responses("TRANSCRIPTION_JOB_3"):
+            if response.text and response.text.strip().startswith("-"):
+                yield Violation(values={"value": response.text}, mid=response.parent_mid)
+
+Stdlib-only: embedded verbatim into every built plugin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from kili_rules.runtime.model import EVENTS, NOT_APPLICABLE, SEVERITIES, Violation
+
+#: The ``type`` under which Python rules appear in a compiled rule set.
+PYTHON_RULE_TYPE = "python"
+
+
+class PythonRule:
+    """A rule function with the keys every rule has. Made by :func:`rule`; call it like the function."""
+
+    def __init__(
+        self,
+        function: Callable[[Any], Any],
+        *,
+        id: str,
+        severity: str,
+        message: str,
+        events: tuple[str, ...],
+        weight: float,
+        enabled: bool,
+    ) -> None:
+        self.function = function
+        self.id = id
+        self.severity = severity
+        self.message = message
+        self.events = events
+        self.weight = weight
+        self.enabled = enabled
+        self.__doc__ = function.__doc__
+        self.__name__ = function.__name__
+        self.__module__ = function.__module__
+        self.__wrapped__ = function
+
+    def __call__(self, label: Any) -> Any:
+        return self.function(label)
+
+    def __repr__(self) -> str:
+        return f"<PythonRule {self.id!r} ({self.__module__}.{self.__name__})>"
+
+
+def rule(
+    id: str | None = None,
+    *,
+    severity: str = "error",
+    message: str | None = None,
+    events: Iterable[str] = EVENTS,
+    weight: float = 1,
+    enabled: bool = True,
+) -> Callable[[Callable[[Any], Any]], PythonRule]:
+    """Make a function of a label into a rule. ``id`` defaults to the function name with ``-`` for ``_``;
+    ``message`` defaults to the first line of the docstring."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+    events = tuple(events)
+    unknown = [e for e in events if e not in EVENTS]
+    if unknown:
+        raise ValueError(f"events must be among {', '.join(EVENTS)}, not {', '.join(map(repr, unknown))}")
+
+    def decorate(function: Callable[[Any], Any]) -> PythonRule:
+        doc_line = (function.__doc__ or "").strip().splitlines()[:1]
+        return PythonRule(
+            function,
+            id=id or function.__name__.replace("_", "-"),
+            severity=severity,
+            message=message or (doc_line[0] if doc_line else f"{function.__name__} failed"),
+            events=events,
+            weight=weight,
+            enabled=enabled,
+        )
+
+    return decorate
+
+
+def violations_of(result: Any) -> list[Violation] | Any:
+    """What a rule function returned, as the list of violations a check returns (or NOT_APPLICABLE)."""
+    if result is NOT_APPLICABLE:
+        return NOT_APPLICABLE
+    if result is None or result is True:
+        return []
+    if result is False:
+        return [Violation()]
+    if isinstance(result, (str, Violation)):
+        result = [result]
+    found: list[Violation] = []
+    for item in result:
+        if isinstance(item, str):
+            found.append(Violation(message=item))
+        elif isinstance(item, Violation):
+            found.append(item)
+        else:
+            raise TypeError(f"a rule function may yield strings or Violation objects, not {type(item).__name__}")
+    return found
