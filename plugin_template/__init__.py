@@ -1,0 +1,1 @@
+"""The template of the generated plugin file: ``main.py`` (read by ``kili_rules.build``)."""
