@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kili_rules import __version__
+from kili_rules.errors import BuildError
 from kili_rules.loader import USER_PACKAGE, RuleSet
 
 #: The runtime modules every plugin embeds (the rule types and Python rules come on top).
@@ -48,10 +49,6 @@ PLUGIN_PACKAGE_SOURCE = (
 USER_PACKAGE_SOURCE = '"""The Python rule modules of this rule set."""\n'
 ALLOWED_ROOTS = frozenset(sys.stdlib_module_names) | {"kili", "__future__"}
 FILL_MARK = "# kili-rules: fill "
-
-
-class BuildError(Exception):
-    """The rule set cannot be built; the message names the module and line when there is one."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from kili_rules.errors import LabelFileError, RuleFileError
+from kili_rules.errors import BuildError, LabelFileError, RuleFileError
 from kili_rules.registry import RegistryError
 
 EXAMPLES = """\
@@ -161,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RuleFileError as error:
         print(str(error), file=sys.stderr)
         return 2
-    except (LabelFileError, RegistryError) as error:
+    except (LabelFileError, RegistryError, BuildError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -29,3 +29,7 @@ class RuleFileError(Exception):
 
 class LabelFileError(Exception):
     """A file of labels cannot be read; the message names the file and what to do."""
+
+
+class BuildError(Exception):
+    """A rule set cannot be built into a plugin; the message names the module and line when there is one."""

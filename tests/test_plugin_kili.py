@@ -1,0 +1,224 @@
+"""The built plugin in Kili's place: the real PluginCore, every call checked against the real Kili signatures."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from conftest import RULES, SEED, load_json
+from kili.plugins import PluginCore
+from kili_fakes import FakeKiliState, autospec_kili, load_plugin_module, logger_with_records
+
+from kili_rules.build import build_plugin
+from kili_rules.loader import load_rule_set
+
+DE_LABEL = load_json(RULES / "labels" / "document_label_de_iban.json")
+FR_LABEL = load_json(RULES / "labels" / "document_label_fr_iban.json")
+
+
+@pytest.fixture(scope="module")
+def document_plugin(tmp_path_factory):
+    return load_plugin_module(build_plugin(load_rule_set(RULES / "document.yaml"), tmp_path_factory.mktemp("d")).path)
+
+
+@pytest.fixture(scope="module")
+def image_plugin(tmp_path_factory):
+    return load_plugin_module(build_plugin(load_rule_set(RULES / "image.yaml"), tmp_path_factory.mktemp("i")).path)
+
+
+def make_handler(plugin, state, label):
+    state.asset_of[label["id"]] = "asset-1"
+    kili = autospec_kili(state)
+    logger, records = logger_with_records()
+    return plugin.PluginHandler(kili, "project-1", logger), kili, records
+
+
+def test_the_handler_is_a_real_plugin_core(document_plugin):
+    assert issubclass(document_plugin.PluginHandler, PluginCore)
+    assert "on_submit" in vars(document_plugin.PluginHandler) and "on_review" in vars(document_plugin.PluginHandler)
+
+
+def test_submit_creates_pinned_issues_sends_back_and_merges_the_score(document_plugin):
+    state = FakeKiliState(metadata={"imageUrl": "x", "batch": 7})
+    handler, kili, records = make_handler(document_plugin, state, DE_LABEL)
+    handler.on_submit(DE_LABEL, "asset-1")
+
+    kili.issues.assert_called_once_with(
+        project_id="project-1", asset_id="asset-1", status="OPEN", fields=["id", "status", "comments.text"]
+    )
+    kili.create_issues.assert_called_once_with(
+        project_id="project-1",
+        label_id_array=["doc-label-de-iban", "doc-label-de-iban"],
+        object_mid_array=["20230801120000000-iban", None],
+        text_array=[
+            "[iban-fr] IBAN number should start by FR",
+            "[payment-after-billing] The payment date must not be before the billing date.",
+        ],
+    )
+    kili.send_back_to_queue.assert_called_once_with(asset_ids=["asset-1"])
+    kili.assets.assert_called_once_with(project_id="project-1", asset_id="asset-1", fields=["jsonMetadata"])
+    kili.update_properties_in_assets.assert_called_once_with(
+        asset_ids=["asset-1"],
+        json_metadatas=[
+            {"imageUrl": "x", "batch": 7, "qa_score": 71.43, "qa_failed_rules": "iban-fr,payment-after-billing"}
+        ],
+    )
+    assert len(kili.method_calls) == 5
+    log = records.text()
+    assert "7 rules, 5 pass, 2 fail" in log and "created 2 issues" in log and "sent asset asset-1 back" in log
+    assert "done in" in log
+
+
+def test_submitting_again_creates_no_duplicate_and_solves_what_is_fixed(document_plugin):
+    state = FakeKiliState()
+    handler, kili, _ = make_handler(document_plugin, state, DE_LABEL)
+    handler.on_submit(DE_LABEL, "asset-1")
+    handler.on_submit(DE_LABEL, "asset-1")
+    assert len(state.issues_store) == 2  # the second submit found them OPEN
+    assert kili.create_issues.call_count == 1
+
+    fixed = copy.deepcopy(DE_LABEL)  # the labeler fixes the IBAN (same label id for the fake's asset lookup)
+    fixed["jsonResponse"]["JOB_0"]["annotations"][0]["children"]["TRANSCRIPTION_JOB"]["text"] = "FR76 3000"
+    handler.on_submit(fixed, "asset-1")
+    status = {i["text"]: i["status"] for i in state.issues_store}
+    assert status == {
+        "[iban-fr] IBAN number should start by FR": "SOLVED",
+        "[payment-after-billing] The payment date must not be before the billing date.": "OPEN",
+    }
+    assert state.metadata["qa_failed_rules"] == "payment-after-billing"
+
+
+def test_other_issues_on_the_asset_are_left_alone(document_plugin):
+    state = FakeKiliState()
+    state.issues_store.append({"id": "human", "assetId": "asset-1", "text": "[someone] please check", "status": "OPEN"})
+    state.issues_store.append({"id": "other", "assetId": "asset-1", "text": "plain text issue", "status": "OPEN"})
+    handler, kili, _ = make_handler(document_plugin, state, FR_LABEL)
+    handler.on_submit(FR_LABEL, "asset-1")
+    assert [i["status"] for i in state.issues_store] == ["OPEN", "OPEN"]
+    kili.update_issue_status.assert_not_called()
+    kili.send_back_to_queue.assert_not_called()  # nothing failed
+    assert state.metadata == {"qa_score": 100.0, "qa_failed_rules": ""}
+
+
+def test_same_text_on_several_boxes_is_matched_by_count(image_plugin):
+    label = load_json(SEED / "image_label_three_boxes.json")
+    state = FakeKiliState()
+    handler, kili, _ = make_handler(image_plugin, state, label)
+    handler.on_submit(label, "asset-1")
+    handler.on_submit(label, "asset-1")
+    assert [i["text"] for i in state.issues_store] == [
+        "[one-object-a] There are too many BBox (3) - Only 1 BBox of Object A accepted"
+    ]
+
+
+@pytest.mark.parametrize("shape", ["new", "old"])
+def test_send_back_works_with_both_return_shapes(image_plugin, shape):
+    label = load_json(SEED / "image_label_three_boxes.json")
+    state = FakeKiliState(send_back_shape=shape)
+    handler, kili, records = make_handler(image_plugin, state, label)
+    handler.on_submit(label, "asset-1")
+    assert state.sent_back == ["asset-1"]
+    assert "sent asset asset-1 back to the queue" in records.text()
+
+
+def test_a_declined_send_back_is_logged_not_retried(image_plugin):
+    label = load_json(SEED / "image_label_three_boxes.json")
+    state = FakeKiliState()
+    handler, kili, records = make_handler(image_plugin, state, label)
+    kili.send_back_to_queue.side_effect = lambda **kw: {
+        "succeeded": [],
+        "declined": [{"assetId": "asset-1"}],
+        "failed": [],
+    }
+    handler.on_submit(label, "asset-1")
+    assert kili.send_back_to_queue.call_count == 1
+    assert "declined" in records.text()
+
+
+def test_review_runs_only_the_review_rules(tmp_path, write_rules):
+    path = write_rules(
+        "rules:\n"
+        "  - {id: sub, type: count, job: JOB_0, max: 0, events: [submit]}\n"
+        "  - {id: rev, type: count, job: JOB_0, max: 1, events: [review]}\n"
+    )
+    plugin = load_plugin_module(build_plugin(load_rule_set(path), tmp_path / "out").path)
+    label = load_json(SEED / "image_label_three_boxes.json")
+    state = FakeKiliState()
+    handler, kili, records = make_handler(plugin, state, label)
+    handler.on_review(label, "asset-1")
+    assert [i["text"].split("]")[0] for i in state.issues_store] == ["[rev"]
+    assert "review label" in records.text()
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        {"id": "L", "jsonResponse": "not json"},
+        {"id": "L", "jsonResponse": None},
+        {"id": "L"},
+        {},
+        {"id": "L", "jsonResponse": {"JOB_0": {"annotations": [None, {"children": {"TRANSCRIPTION_JOB": 3}}]}}},
+    ],
+)
+def test_malformed_labels_never_crash_the_handler(document_plugin, label):
+    state = FakeKiliState(metadata={"keep": 1})
+    state.asset_of["L"] = "asset-1"
+    handler, kili, records = make_handler(document_plugin, state, {"id": "L"})
+    handler.on_submit(label, "asset-1")
+    assert state.metadata["keep"] == 1 and "qa_score" in state.metadata
+
+
+def test_a_rule_that_raises_is_logged_and_the_others_act(tmp_path, write_rules):
+    module = "from kili_rules import rule\n\n@rule(id='boom')\ndef boom(label):\n    return 1 / 0\n"
+    path = write_rules(
+        "python: [boom_rules.py]\nrules:\n  - {id: one, type: count, job: JOB_0, max: 1}\n", boom_rules__py=module
+    )
+    plugin = load_plugin_module(build_plugin(load_rule_set(path), tmp_path / "out").path)
+    label = load_json(SEED / "image_label_three_boxes.json")
+    state = FakeKiliState()
+    handler, kili, records = make_handler(plugin, state, label)
+    handler.on_submit(label, "asset-1")
+    assert "rule boom raised ZeroDivisionError" in records.text()
+    assert "boom_rules.py" in records.text()  # the traceback names the original module
+    assert len(state.issues_store) == 1 and state.metadata["qa_score"] == 0
+
+
+@pytest.mark.parametrize("current", ["plain text from Kili's example plugin", '{"a": 1}', None, 42])
+def test_metadata_of_any_shape_is_kept(image_plugin, current):
+    label = load_json(SEED / "image_label_one_box.json")
+    state = FakeKiliState(metadata=current)
+    handler, _, _ = make_handler(image_plugin, state, label)
+    handler.on_submit(label, "asset-1")
+    written = state.metadata
+    assert written["qa_score"] == 100.0
+    if current == '{"a": 1}':
+        assert written["a"] == 1
+    elif current is not None:
+        assert written["metadata"] == current
+
+
+def test_a_failing_metadata_read_never_overwrites(image_plugin):
+    label = load_json(SEED / "image_label_one_box.json")
+    state = FakeKiliState(metadata={"precious": True})
+    handler, kili, records = make_handler(image_plugin, state, label)
+    kili.assets.side_effect = PermissionError("forbidden")
+    handler.on_submit(label, "asset-1")
+    kili.update_properties_in_assets.assert_not_called()
+    assert "json_metadata failed" in records.text()
+
+
+def test_calls_stay_constant_whatever_the_number_of_findings(tmp_path, write_rules):
+    path = write_rules("rules:\n  - {id: t, type: text, job: T, starts_with: FR}\n")
+    plugin = load_plugin_module(build_plugin(load_rule_set(path), tmp_path / "out").path)
+    for boxes in (1, 10, 200):
+        label = {
+            "id": f"L{boxes}",
+            "jsonResponse": {
+                "J": {"annotations": [{"mid": f"m{i}", "children": {"T": {"text": f"DE{i}"}}} for i in range(boxes)]}
+            },
+        }
+        state = FakeKiliState()
+        handler, kili, _ = make_handler(plugin, state, label)
+        handler.on_submit(label, "asset-1")
+        assert len(state.issues_store) == boxes
+        assert len(kili.method_calls) == 5
