@@ -47,7 +47,7 @@ def test_a_fresh_process_builds_the_same_bytes(tmp_path):
 
 def test_the_embedded_runtime_is_byte_for_byte_the_package():
     modules = {m.name: m for m in embedded_modules(load_rule_set(RULES / "document.yaml"))}
-    for name in RUNTIME_MODULES + ("kili_rules.rule_types.count", "kili_rules.rule_types.text"):
+    for name in (*RUNTIME_MODULES, "kili_rules.rule_types.count", "kili_rules.rule_types.text"):
         path = ROOT / (name.replace(".", "/") + ("/__init__.py" if name == "kili_rules.runtime" else ".py"))
         assert modules[name].source == path.read_text(encoding="utf-8"), name
     assert "kili_rules_user.document_rules" in modules

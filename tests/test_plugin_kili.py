@@ -103,7 +103,7 @@ def test_other_issues_on_the_asset_are_left_alone(document_plugin):
 def test_same_text_on_several_boxes_is_matched_by_count(image_plugin):
     label = load_json(SEED / "image_label_three_boxes.json")
     state = FakeKiliState()
-    handler, kili, _ = make_handler(image_plugin, state, label)
+    handler, _kili, _ = make_handler(image_plugin, state, label)
     handler.on_submit(label, "asset-1")
     handler.on_submit(label, "asset-1")
     assert [i["text"] for i in state.issues_store] == [
@@ -115,7 +115,7 @@ def test_same_text_on_several_boxes_is_matched_by_count(image_plugin):
 def test_send_back_works_with_both_return_shapes(image_plugin, shape):
     label = load_json(SEED / "image_label_three_boxes.json")
     state = FakeKiliState(send_back_shape=shape)
-    handler, kili, records = make_handler(image_plugin, state, label)
+    handler, _kili, records = make_handler(image_plugin, state, label)
     handler.on_submit(label, "asset-1")
     assert state.sent_back == ["asset-1"]
     assert "sent asset asset-1 back to the queue" in records.text()
@@ -144,7 +144,7 @@ def test_review_runs_only_the_review_rules(tmp_path, write_rules):
     plugin = load_plugin_module(build_plugin(load_rule_set(path), tmp_path / "out").path)
     label = load_json(SEED / "image_label_three_boxes.json")
     state = FakeKiliState()
-    handler, kili, records = make_handler(plugin, state, label)
+    handler, _kili, records = make_handler(plugin, state, label)
     handler.on_review(label, "asset-1")
     assert [i["text"].split("]")[0] for i in state.issues_store] == ["[rev"]
     assert "review label" in records.text()
@@ -163,7 +163,7 @@ def test_review_runs_only_the_review_rules(tmp_path, write_rules):
 def test_malformed_labels_never_crash_the_handler(document_plugin, label):
     state = FakeKiliState(metadata={"keep": 1})
     state.asset_of["L"] = "asset-1"
-    handler, kili, records = make_handler(document_plugin, state, {"id": "L"})
+    handler, _kili, _records = make_handler(document_plugin, state, {"id": "L"})
     handler.on_submit(label, "asset-1")
     assert state.metadata["keep"] == 1 and "qa_score" in state.metadata
 
@@ -176,7 +176,7 @@ def test_a_rule_that_raises_is_logged_and_the_others_act(tmp_path, write_rules):
     plugin = load_plugin_module(build_plugin(load_rule_set(path), tmp_path / "out").path)
     label = load_json(SEED / "image_label_three_boxes.json")
     state = FakeKiliState()
-    handler, kili, records = make_handler(plugin, state, label)
+    handler, _kili, records = make_handler(plugin, state, label)
     handler.on_submit(label, "asset-1")
     assert "rule boom raised ZeroDivisionError" in records.text()
     assert "boom_rules.py" in records.text()  # the traceback names the original module
