@@ -134,3 +134,10 @@ def test_adversarial_strings_come_out_verbatim_and_nothing_runs(write_rules, tmp
     report = module.ENGINE.evaluate({"jsonResponse": {"T": {"text": "no match"}}})
     assert [f.message for f in report.findings] == [r["message"].replace("{value}", "no match") for r in rules]
     assert not plugin_dir.exists()
+
+
+def test_the_readme_main_job_builds_the_examples(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "build.py")], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("built ") == len(EXAMPLES)
+    assert "There are too many BBox (3)" in result.stdout
