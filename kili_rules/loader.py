@@ -26,7 +26,7 @@ from kili_rules.registry import Registry, default_registry
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.message import placeholders
-from kili_rules.runtime.model import EVENTS, SEVERITIES, Report, RuleType
+from kili_rules.runtime.model import EVENTS, Report, RuleType
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, PythonRule
 from kili_rules.yaml_source import SourceMap, load_yaml
 
@@ -424,4 +424,4 @@ def _python_rule_data(rule: PythonRule, module_name: str, function_name: str) ->
     }
 
 
-__all__ = ["SEVERITIES", "RuleSet", "load_rule_set"]
+__all__ = ["RuleSet", "load_rule_set"]

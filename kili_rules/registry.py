@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -70,9 +69,3 @@ class Registry:
 def default_registry() -> Registry:
     """The rule types installed in this environment (found once per process)."""
     return Registry.from_manager(plugin_manager())
-
-
-def module_source_file(module_name: str) -> str:
-    """The source file of an imported module (for the build and the docs)."""
-    module = sys.modules[module_name]
-    return module.__file__ or ""

@@ -82,10 +82,6 @@ class Engine:
         except Exception as error:  # a broken rule must not stop the others: it reports an error each time
             return _BoundRule(rule, None, f"cannot set up rule: {type(error).__name__}: {error}")
 
-    def rules_for(self, event: str) -> list[Mapping[str, Any]]:
-        """The enabled rules that run on ``event`` (``submit`` or ``review``)."""
-        return [b.data for b in self.rules if b.data.get("enabled", True) and event in b.data.get("events", ())]
-
     def evaluate(self, label: LabelView | Mapping[str, Any], event: str = "submit") -> Report:
         """Run every enabled rule whose ``events`` include ``event`` on ``label`` (a view, or a Kili label dict)."""
         view = label if isinstance(label, LabelView) else LabelView.from_label(label)
