@@ -222,13 +222,14 @@ class JobResponse:
     category of that annotation); it is None for a top-level job or a child of a top-level classification.
     """
 
-    __slots__ = ("frame", "job", "parent_mid", "raw")
+    __slots__ = ("_annotations", "frame", "job", "parent_mid", "raw")
 
     def __init__(self, raw: dict, job: str, frame: str | None, parent_mid: str | None) -> None:
         self.raw = raw
         self.job = job
         self.frame = frame
         self.parent_mid = parent_mid
+        self._annotations: list[Annotation] | None = None
 
     def __repr__(self) -> str:
         return f"JobResponse(job={self.job!r}, frame={self.frame!r}, parent_mid={self.parent_mid!r})"
@@ -246,12 +247,14 @@ class JobResponse:
 
     @property
     def annotations(self) -> list[Annotation]:
-        """The objects of an object, NER, relation or pose job."""
-        return [
-            Annotation(raw, self.job, self.frame, self.parent_mid)
-            for raw in as_list(self.raw.get("annotations"))
-            if isinstance(raw, dict)
-        ]
+        """The objects of an object, NER, relation or pose job (built once, shared by every rule)."""
+        if self._annotations is None:
+            self._annotations = [
+                Annotation(raw, self.job, self.frame, self.parent_mid)
+                for raw in as_list(self.raw.get("annotations"))
+                if isinstance(raw, dict)
+            ]
+        return self._annotations
 
     @property
     def is_answered(self) -> bool:
@@ -357,24 +360,47 @@ class LabelView:
 
 
 def _visit_jobs(index: dict, jobs: dict, frame: str | None, parent_mid: str | None, depth: int) -> None:
+    """Index every job of ``jobs`` and, recursively, the child jobs under its categories and annotations.
+
+    Hot path (once per label): children are visited only where there are some.
+    """
     if depth > MAX_DEPTH:
         return
     for job, raw in jobs.items():
         if not isinstance(job, str) or job in IGNORED_JOBS or not isinstance(raw, dict):
             continue
         index.setdefault(job, []).append(JobResponse(raw, job, frame, parent_mid))
-        _visit_category_children(index, raw, frame, parent_mid, depth)
-        for annotation in as_list(raw.get("annotations")):
+        _visit_category_children(index, raw.get("categories"), frame, parent_mid, depth)
+        annotations = raw.get("annotations")
+        if not isinstance(annotations, list):
+            continue
+        for annotation in annotations:
             if not isinstance(annotation, dict):
+                continue
+            children, categories, points = (
+                annotation.get("children"),
+                annotation.get("categories"),
+                annotation.get("points"),
+            )
+            if not (children or categories or points):
                 continue
             mid = _mid(annotation)
             owner = mid if mid is not None else parent_mid
-            _visit_jobs(index, as_dict(annotation.get("children")), frame, owner, depth + 1)
-            _visit_category_children(index, annotation, frame, owner, depth)
-            for pose_point in as_list(annotation.get("points")):
-                _visit_jobs(index, as_dict(as_dict(pose_point).get("children")), frame, owner, depth + 1)
+            if children and isinstance(children, dict):
+                _visit_jobs(index, children, frame, owner, depth + 1)
+            _visit_category_children(index, categories, frame, owner, depth)
+            for pose_point in as_list(points):
+                pose_children = as_dict(pose_point).get("children")
+                if pose_children and isinstance(pose_children, dict):
+                    _visit_jobs(index, pose_children, frame, owner, depth + 1)
 
 
-def _visit_category_children(index: dict, raw: dict, frame: str | None, parent_mid: str | None, depth: int) -> None:
-    for category in as_list(raw.get("categories")):
-        _visit_jobs(index, as_dict(as_dict(category).get("children")), frame, parent_mid, depth + 1)
+def _visit_category_children(
+    index: dict, categories: Any, frame: str | None, parent_mid: str | None, depth: int
+) -> None:
+    if not isinstance(categories, list):
+        return
+    for category in categories:
+        children = category.get("children") if isinstance(category, dict) else None
+        if children and isinstance(children, dict):
+            _visit_jobs(index, children, frame, parent_mid, depth + 1)
