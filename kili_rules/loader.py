@@ -8,6 +8,7 @@ a missing interface or Python file, a Python module that fails to import.
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib.util
 import json
 import re
@@ -256,7 +257,7 @@ def _compile_rule(
         return None
     label = f"rule {common.id!r} ({rule_type.name})"
     try:
-        params = _validate(TypeAdapter(rule_type.params), options, source, at, label)
+        params = _validate(_params_adapter(rule_type.params), options, source, at, label)
     except RuleFileError as error:
         for problem in error.problems:  # an unknown key may be a common key misspelt: offer those too
             problems.append(_with_common_keys(problem))
@@ -284,9 +285,15 @@ def _compile_rule(
         "events": list(dict.fromkeys(common.events)),
         "weight": common.weight,
         "enabled": common.enabled,
-        "params": TypeAdapter(rule_type.params).dump_python(params, mode="json"),
+        "params": _params_adapter(rule_type.params).dump_python(params, mode="json"),
     }
     return rule, rule_type
+
+
+@functools.cache
+def _params_adapter(params_type: type) -> TypeAdapter:
+    """The pydantic validator of a rule type's options (building one is costly: once per type and process)."""
+    return TypeAdapter(params_type)
 
 
 def _id_problem(rule_id: str, at: tuple, source: SourceMap, problems: list[Problem]) -> bool:
