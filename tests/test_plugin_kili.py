@@ -168,6 +168,14 @@ def test_malformed_labels_never_crash_the_handler(document_plugin, label):
     assert state.metadata["keep"] == 1 and "qa_score" in state.metadata
 
 
+def test_an_unreadable_response_is_logged(document_plugin):
+    state = FakeKiliState()
+    handler, _, records = make_handler(document_plugin, state, {"id": "L"})
+    handler.on_submit({"id": "L", "jsonResponse": "{truncated"}, "asset-1")
+    assert "label L of asset asset-1: jsonResponse is a string that is not JSON (read as empty)" in records.text()
+    assert state.metadata["qa_score"] == 100.0  # no rule applied
+
+
 def test_a_rule_that_raises_is_logged_and_the_others_act(tmp_path, write_rules):
     module = "from kili_rules import rule\n\n@rule(id='boom')\ndef boom(label):\n    return 1 / 0\n"
     path = write_rules(

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kili_rules.runtime.engine import Engine
+from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.model import Finding, Report
 from kili_rules.runtime.retry import PERMANENT_ERRORS, Deadline, DeadlineExceeded
 
@@ -148,7 +149,10 @@ class QaPlugin:
     def _handle(self, label: Any, asset_id: str, event: str, deadline: Deadline, result: HandleResult) -> None:
         started = self.clock()
         label_id = label.get("id") if isinstance(label, Mapping) else None
-        report = self.engine.evaluate(label if isinstance(label, Mapping) else {}, event)
+        view = LabelView.from_label(label)
+        for problem in view.problems:
+            self.logger.warning("kili-rules: label %s of asset %s: %s (read as empty)", label_id, asset_id, problem)
+        report = self.engine.evaluate(view, event)
         result.report = report
         self._log_report(report, asset_id, label_id, event, self.clock() - started)
 
