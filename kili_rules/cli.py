@@ -81,6 +81,29 @@ def _report_json(record, report) -> dict:
     }
 
 
+def cmd_lint(args: argparse.Namespace) -> int:
+    """Check rule files against the project's jsonInterface: 0 clean, 1 problems, 2 a file could not be read."""
+    from kili_rules.lint import lint_rule_file
+
+    exit_code = 0
+    for path in args.rule_files:
+        try:
+            problems = lint_rule_file(path, interface_path=args.interface)
+        except RuleFileError as error:
+            print(str(error), file=sys.stderr)
+            exit_code = 2
+            continue
+        for problem in problems:
+            print(problem)
+        if problems:
+            exit_code = max(exit_code, 1)
+            errors = sum(p.severity == "error" for p in problems)
+            print(f"{path}: {errors} error(s), {len(problems) - errors} warning(s)", file=sys.stderr)
+        else:
+            print(f"{path}: clean", file=sys.stderr)
+    return exit_code
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     """List the installed rule types with the first line of their documentation (all of it with --doc)."""
     from kili_rules.docs import rule_type_doc
@@ -143,6 +166,20 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--event", choices=("submit", "review"), default="submit")
     evaluate.add_argument("--format", choices=("text", "json"), default="text")
     evaluate.add_argument("--strict", action="store_true", help="exit 1 when any rule fails")
+
+    lint = add(
+        "lint",
+        cmd_lint,
+        "check rule files against the project's jsonInterface (exit 0 clean, 1 problems, 2 unreadable)",
+        "kili-rules lint rules/document.yaml\n  kili-rules lint rules/*.yaml --interface project_interface.json",
+    )
+    lint.add_argument("rule_files", nargs="+", metavar="RULE_FILE")
+    lint.add_argument(
+        "--interface",
+        metavar="FILE",
+        help="the jsonInterface to check against, instead of the rule file's `interface:` (a jsonInterface, or "
+        "a JSON object holding one under `jsonInterface`, like a project from kili.projects())",
+    )
 
     rules = add("rules", cmd_rules, "list the installed rule types", "kili-rules rules --doc")
     rules.add_argument("--doc", action="store_true", help="print each rule type's whole documentation")

@@ -14,9 +14,11 @@ class Problem:
     column: int
     message: str
     severity: str = "error"
+    rule_id: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        tag = f" [{self.rule_id}]" if self.rule_id is not None else ""
+        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}{tag}"
 
 
 class RuleFileError(Exception):

@@ -15,7 +15,7 @@ import re
 import sys
 import types
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -123,8 +123,47 @@ class RuleSet:
         return getattr(self._loaded_modules[module], function)
 
 
+@dataclass
+class CompiledRule:
+    """One YAML rule as the loader compiled it: what lint checks against the interface."""
+
+    id: str
+    rule_type: RuleType
+    params: Any
+    at: tuple[Any, ...]
+    data: dict[str, Any]
+
+
+@dataclass
+class Compilation:
+    """Everything the loader learnt from a rule file, problems included (``rule_set`` is None if there are any)."""
+
+    path: Path
+    source: SourceMap
+    interface: dict[str, Any] | None
+    rules: list[CompiledRule]
+    problems: list[Problem]
+    rule_set: RuleSet | None
+    #: why the interface could not be read, when it could not
+    interface_problem: Problem | None = None
+
+
 def load_rule_set(path: str | Path, registry: Registry | None = None) -> RuleSet:
     """Load and compile the rule file at ``path``. Raises :class:`RuleFileError` (one line per problem)."""
+    compilation = compile_rule_file(path, registry)
+    if compilation.rule_set is None:
+        raise RuleFileError(compilation.problems)
+    return compilation.rule_set
+
+
+def compile_rule_file(
+    path: str | Path, registry: Registry | None = None, *, interface_path: str | Path | None = None
+) -> Compilation:
+    """Compile the rule file at ``path``, gathering every problem instead of stopping at the first.
+
+    ``interface_path`` replaces the file's own ``interface:``. Raises :class:`RuleFileError` only when the file
+    cannot be read at all (missing, not UTF-8, invalid YAML, not a mapping).
+    """
     path = Path(path)
     registry = registry or default_registry()
     display = str(path)
@@ -139,25 +178,40 @@ def load_rule_set(path: str | Path, registry: Registry | None = None) -> RuleSet
     if not isinstance(raw, dict):
         raise RuleFileError([source.problem((), "a rule file is a mapping with a `rules:` list; see the README")])
 
-    header = _validate(RuleSetFile, raw, source, (), "the rule file")
+    try:
+        header = _validate(RuleSetFile, raw, source, (), "the rule file")
+    except RuleFileError as error:
+        return Compilation(path, source, None, [], error.problems, None)
     problems: list[Problem] = []
     name = header.name if header.name is not None else path.stem
     if not _NAME.match(name):
         problems.append(
             source.problem(("name",), f"plugin name {name!r} may hold only letters, digits, '.', '_' and '-'")
         )
-    interface = _load_interface(path, header, source, problems)
+    before_interface = len(problems)
+    if interface_path is not None:
+        interface = _read_interface(Path(interface_path), source, (), problems)
+    elif header.interface is not None:
+        interface = _read_interface(path.parent / header.interface, source, ("interface",), problems)
+    else:
+        interface = None
+    interface_problem = problems[-1] if len(problems) > before_interface else None
     rules: list[dict[str, Any]] = []
+    compiled_rules: list[CompiledRule] = []
     used_types: dict[str, RuleType] = {}
     seen_ids: dict[str, tuple[int, int]] = {}
     for index, raw_rule in enumerate(header.rules):
+        before = len(problems)
         compiled = _compile_rule(raw_rule, ("rules", index), source, registry, interface, problems)
-        if compiled is None:
-            continue
-        rule, rule_type = compiled
-        _check_unique_id(rule["id"], ("rules", index, "id"), source, seen_ids, problems)
-        rules.append(rule)
-        used_types[rule_type.name] = rule_type
+        if compiled is not None:
+            rule, rule_type, params = compiled
+            _check_unique_id(rule["id"], ("rules", index, "id"), source, seen_ids, problems)
+            rules.append(rule)
+            used_types[rule_type.name] = rule_type
+            compiled_rules.append(CompiledRule(rule["id"], rule_type, params, ("rules", index), rule))
+        rule_id = raw_rule.get("id") if isinstance(raw_rule, dict) else None
+        if isinstance(rule_id, str):
+            problems[before:] = [p if p.rule_id else replace(p, rule_id=rule_id) for p in problems[before:]]
 
     python_modules, loaded = _load_python_modules(path, header, source, problems)
     for module_name, module in loaded.items():
@@ -169,7 +223,7 @@ def load_rule_set(path: str | Path, registry: Registry | None = None) -> RuleSet
                 _check_unique_id(value.id, ("python", index), source, seen_ids, problems)
                 rules.append(_python_rule_data(value, module_name, function_name))
     if problems:
-        raise RuleFileError(problems)
+        return Compilation(path, source, interface, compiled_rules, problems, None, interface_problem)
 
     data = {
         "name": name,
@@ -177,7 +231,7 @@ def load_rule_set(path: str | Path, registry: Registry | None = None) -> RuleSet
         "actions": header.actions.model_dump(),
         "rules": rules,
     }
-    return RuleSet(
+    rule_set = RuleSet(
         path=path,
         data=data,
         rule_types=dict(sorted(used_types.items())),
@@ -186,6 +240,7 @@ def load_rule_set(path: str | Path, registry: Registry | None = None) -> RuleSet
         source=source,
         _loaded_modules=loaded,
     )
+    return Compilation(path, source, interface, compiled_rules, [], rule_set)
 
 
 def _validate(model: Any, data: Any, source: SourceMap, at: tuple, what: str) -> Any:
@@ -232,7 +287,7 @@ def _compile_rule(
     registry: Registry,
     interface: Mapping[str, Any] | None,
     problems: list[Problem],
-) -> tuple[dict[str, Any], RuleType] | None:
+) -> tuple[dict[str, Any], RuleType, Any] | None:
     if not isinstance(raw_rule, dict):
         problems.append(source.problem(at, "a rule is a mapping with at least `id` and `type`"))
         return None
@@ -265,7 +320,7 @@ def _compile_rule(
     if interface is not None and rule_type.prepare is not None:
         params = rule_type.prepare(params, interface)
     for key, message in rule_type.validate(params) if rule_type.validate else ():
-        problems.append(source.problem((*at, key), f"{message} [{common.id}]"))
+        problems.append(source.problem((*at, key), message, rule_id=common.id))
     message = common.message if common.message is not None else rule_type.default_message
     allowed = (*COMMON_PLACEHOLDERS, *rule_type.placeholders)
     unknown = [p for p in placeholders(message) if p not in allowed]
@@ -287,7 +342,7 @@ def _compile_rule(
         "enabled": common.enabled,
         "params": _params_adapter(rule_type.params).dump_python(params, mode="json"),
     }
-    return rule, rule_type
+    return rule, rule_type, params
 
 
 @functools.cache
@@ -335,22 +390,19 @@ def _check_unique_id(
         seen[rule_id] = source.where(at)
 
 
-def _load_interface(path: Path, header: RuleSetFile, source: SourceMap, problems: list[Problem]) -> dict | None:
-    if header.interface is None:
-        return None
-    interface_path = path.parent / header.interface
+def _read_interface(interface_path: Path, source: SourceMap, at: tuple, problems: list[Problem]) -> dict | None:
     try:
         interface = json.loads(interface_path.read_text(encoding="utf-8"))
     except OSError as error:
-        problems.append(source.problem(("interface",), f"cannot read the interface {interface_path}: {error.strerror}"))
+        problems.append(source.problem(at, f"cannot read the interface {interface_path}: {error.strerror}"))
         return None
     except ValueError as error:
-        problems.append(source.problem(("interface",), f"the interface {interface_path} is not valid JSON: {error}"))
+        problems.append(source.problem(at, f"the interface {interface_path} is not valid JSON: {error}"))
         return None
+    if isinstance(interface, dict) and isinstance(interface.get("jsonInterface"), dict):
+        interface = interface["jsonInterface"]  # a project as kili.projects() returns it, or a label case
     if not isinstance(interface, dict) or not isinstance(interface.get("jobs"), dict):
-        problems.append(
-            source.problem(("interface",), f"{interface_path} is not a jsonInterface (it needs a `jobs` object)")
-        )
+        problems.append(source.problem(at, f"{interface_path} is not a jsonInterface (it needs a `jobs` object)"))
         return None
     return interface
 
@@ -431,4 +483,4 @@ def _python_rule_data(rule: PythonRule, module_name: str, function_name: str) ->
     }
 
 
-__all__ = ["RuleSet", "load_rule_set"]
+__all__ = ["Compilation", "CompiledRule", "RuleSet", "compile_rule_file", "load_rule_set"]

@@ -31,10 +31,18 @@ class SourceMap:
             key = False
         return self.values.get((), (1, 1))
 
-    def problem(self, location: Path_, message: str, *, key: bool = False) -> Problem:
-        """A problem at ``location``."""
+    def problem(
+        self,
+        location: Path_,
+        message: str,
+        *,
+        key: bool = False,
+        severity: str = "error",
+        rule_id: str | None = None,
+    ) -> Problem:
+        """A problem at ``location`` (at its key rather than its value with ``key=True``)."""
         line, column = self.where(location, key=key)
-        return Problem(self.path, line, column, message)
+        return Problem(self.path, line, column, message, severity, rule_id)
 
 
 def _position(node: yaml.Node) -> tuple[int, int]:

@@ -58,6 +58,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kili_rules.interface import (
+    CATEGORY_TASKS,
+    SINGLE_CHOICE_INPUTS,
+    Interface,
+    LintProblem,
+    lint_category,
+    lint_job,
+)
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
 
@@ -133,6 +141,35 @@ def validate(params: CategoriesParams) -> list[tuple[str, str]]:
     return problems
 
 
+def lint(params: CategoriesParams, interface: Interface) -> list[LintProblem]:
+    """Against the interface: the job has categories, every category named is one of them, and the bounds can
+    be met (one choice only on a radio or single dropdown job)."""
+    job, problems = lint_job(
+        interface,
+        "job",
+        params.job,
+        CATEGORY_TASKS,
+        "a job with categories (a classification, or objects, entities or poses)",
+        {"TRANSCRIPTION": "to check a text, use a `text` rule"},
+    )
+    if job is None or not job.categories:
+        return problems
+    for key in ("allowed", "forbidden"):
+        for index, category in enumerate(getattr(params, key) or ()):
+            problems += lint_category(interface, job, f"{key}.{index}", category)
+    for group_index, group in enumerate(params.exclusive or ()):
+        for index, category in enumerate(group):
+            problems += lint_category(interface, job, f"exclusive.{group_index}.{index}", category)
+    most = 1 if job.input_type in SINGLE_CHOICE_INPUTS else len(job.categories)
+    if params.min_choices is not None and params.min_choices > most:
+        why = f"input {job.input_type}: one category only" if most == 1 else f"{most} categories"
+        problems.append(("min_choices", f"{job.name} allows at most {most} choice(s) ({why}): the rule can never pass"))
+    others = (params.forbidden, params.exclusive, params.min_choices, params.max_choices)
+    if params.allowed is not None and set(job.categories) <= set(params.allowed) and all(o is None for o in others):
+        problems.append(("allowed", f"every category of {job.name} is allowed: the rule can never fail", "warning"))
+    return problems
+
+
 RULE_TYPE = RuleType(
     name="categories",
     params=CategoriesParams,
@@ -140,4 +177,5 @@ RULE_TYPE = RuleType(
     placeholders=("categories", "reason"),
     default_message="{reason}",
     validate=validate,
+    lint=lint,
 )

@@ -75,6 +75,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from kili_rules.interface import ANNOTATION_JOB, ANNOTATION_TASKS, Interface, LintProblem, lint_category, lint_job
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
 
@@ -165,6 +166,25 @@ def check(params: CountParams, label: LabelView) -> list[Violation] | object:
     return [Violation(values=values, job=params.job, frame=frames[0] if frames else None)]
 
 
+def lint(params: CountParams, interface: Interface) -> list[LintProblem]:
+    """Against the interface: the job holds annotations, and the category is one of its categories."""
+    job, problems = lint_job(
+        interface,
+        "job",
+        params.job,
+        ANNOTATION_TASKS,
+        ANNOTATION_JOB,
+        {
+            "CLASSIFICATION": "to bound the number of categories chosen, use a `categories` rule with "
+            "`min_choices` / `max_choices`",
+            "TRANSCRIPTION": "a transcription holds one text; to require it, use a `required` rule",
+        },
+    )
+    if job is not None and params.category is not None:
+        problems += lint_category(interface, job, "category", params.category)
+    return problems
+
+
 RULE_TYPE = RuleType(
     name="count",
     params=CountParams,
@@ -172,4 +192,5 @@ RULE_TYPE = RuleType(
     placeholders=("count", "min", "max", "category", "frames", "reason"),
     default_message="{reason}",
     validate=validate,
+    lint=lint,
 )

@@ -78,6 +78,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kili_rules.interface import ANNOTATION_JOB, ANNOTATION_TASKS, Interface, LintProblem, lint_category, lint_job
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
 
@@ -156,6 +157,48 @@ def validate(params: RequiredParams) -> list[tuple[str, str]]:
     return []
 
 
+def lint(params: RequiredParams, interface: Interface) -> list[LintProblem]:
+    """Against the interface: the jobs and categories exist, and with ``for_each`` the required job is a child
+    of those annotations' category (otherwise it can never be there, and the rule can never pass)."""
+    job, problems = lint_job(interface, "job", params.job)
+    if params.when is not None:
+        when_job, found = lint_job(interface, "when.job", params.when.job)
+        problems += found
+        if when_job is not None and params.when.category is not None:
+            problems += lint_category(interface, when_job, "when.category", params.when.category)
+    if params.for_each is not None:
+        owner, found = lint_job(
+            interface,
+            "for_each.job",
+            params.for_each.job,
+            ANNOTATION_TASKS,
+            ANNOTATION_JOB,
+            {"CLASSIFICATION": "`for_each` names an object job; for a classification use `when`"},
+        )
+        problems += found
+        if owner is not None and params.for_each.category is not None:
+            found = lint_category(interface, owner, "for_each.category", params.for_each.category)
+            problems += found
+            if found:
+                return problems
+        if owner is not None and job is not None and owner.categories:
+            categories = [params.for_each.category] if params.for_each.category else list(owner.categories)
+            if not any(params.job in owner.children.get(c, ()) for c in categories):
+                where = " or ".join(categories)
+                children = sorted({kid for c in categories for kid in owner.children.get(c, ())})
+                listed = ", ".join(children) if children else "none"
+                problems.append(
+                    (
+                        "job",
+                        f"{params.job} cannot occur under the {where} annotations of {owner.name} (their child jobs: "
+                        f"{listed}): the rule can never pass",
+                    )
+                )
+    elif params.when is None and job is not None and job.required and not job.is_child:
+        problems.append(("job", f"the interface already makes {job.name} required: the rule can never fail", "warning"))
+    return problems
+
+
 RULE_TYPE = RuleType(
     name="required",
     params=RequiredParams,
@@ -163,4 +206,5 @@ RULE_TYPE = RuleType(
     placeholders=("category", "mid", "reason"),
     default_message="{reason}",
     validate=validate,
+    lint=lint,
 )

@@ -85,6 +85,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from kili_rules.interface import TEXT_TASKS, Interface, LintProblem, lint_job
 from kili_rules.runtime.label import LabelView, as_dict
 from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
 
@@ -257,6 +258,29 @@ def prepare(params: TextParams, interface: Mapping[str, Any]) -> TextParams:
     return replace(params, kind=input_type) if input_type in ("number", "date") else params
 
 
+def lint(params: TextParams, interface: Interface) -> list[LintProblem]:
+    """Against the interface: the job is a transcription, and ``kind`` agrees with its input type."""
+    job, problems = lint_job(
+        interface,
+        "job",
+        params.job,
+        TEXT_TASKS,
+        "a transcription job",
+        {
+            "CLASSIFICATION": "to check the categories chosen, use a `categories` rule",
+            "OBJECT_DETECTION": "to check the text of each box, address its child transcription job",
+        },
+    )
+    if job is None or job.ml_task not in TEXT_TASKS:
+        return problems
+    kind = params.kind
+    if kind in ("number", "date") and job.input_type in ("number", "date") and kind != job.input_type:
+        problems.append(
+            ("kind", f"`kind: {kind}` but {job.name} takes a {job.input_type}: most answers will fail; remove `kind`")
+        )
+    return problems
+
+
 RULE_TYPE = RuleType(
     name="text",
     params=TextParams,
@@ -265,4 +289,5 @@ RULE_TYPE = RuleType(
     default_message="{reason}",
     validate=validate,
     prepare=prepare,
+    lint=lint,
 )

@@ -134,7 +134,11 @@ class RuleType:
             that does not compile, ``min`` above ``max``); each problem names the option it is about.
         prepare: optional ``prepare(params, interface) -> params``: completes the options from the project's
             jsonInterface at load time (``text`` reads the job's input type there).
-        lint: optional ``lint(params, interface) -> [(key, message)]``: checks against a jsonInterface.
+        lint: optional ``lint(params, interface) -> [(key, message)]`` or ``[(key, message, severity)]``: checks
+            against the project's jsonInterface (a :class:`kili_rules.interface.Interface`), run by
+            ``kili-rules lint``. ``key`` is the option the problem is about (dotted for nested ones:
+            ``for_each.job``, ``allowed.2``); severity is ``error`` (default: the rule names what is not there,
+            or can never pass) or ``warning`` (it can never apply, or never fail).
     """
 
     name: str
@@ -144,7 +148,7 @@ class RuleType:
     default_message: str
     validate: Callable[[Any], list[tuple[str, str]]] | None = None
     prepare: Callable[[Any, Mapping], Any] | None = None
-    lint: Callable[[Any, Mapping], list[tuple[str, str]]] | None = None
+    lint: Callable[[Any, Any], list[tuple[str, ...]]] | None = None
 
     @property
     def module(self) -> str:

@@ -1,0 +1,91 @@
+"""Lint: a rule file checked against the project's jsonInterface.
+
+Everything the loader reports (unknown keys, wrong types, bad regexes, bounds that can never be met...) plus what
+only the interface can tell: an unknown job or category (with "did you mean" from the interface's names), a rule
+type that does not fit the job's mlTask or input type, a child job addressed where it cannot occur, a rule that
+can never apply or never fail. Each rule type adds its own checks through the ``lint`` function of its module
+(see :class:`kili_rules.runtime.model.RuleType`); a rule type without one gets the generic check of its ``job``
+and ``category`` options.
+
+Each problem is one line ``file:line:col: severity: message [rule-id]``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kili_rules.errors import Problem, RuleFileError
+from kili_rules.interface import Interface, LintProblem, lint_category, lint_job
+from kili_rules.loader import CompiledRule, compile_rule_file
+from kili_rules.registry import Registry
+from kili_rules.yaml_source import SourceMap
+
+
+def lint_rule_file(
+    path: str | Path, registry: Registry | None = None, *, interface_path: str | Path | None = None
+) -> list[Problem]:
+    """Every problem of the rule file at ``path``, in file order (an empty list: clean).
+
+    Raises :class:`RuleFileError` when there is nothing to lint: the rule file or its interface cannot be read,
+    or no interface is named (neither ``interface:`` in the file nor ``interface_path``).
+    """
+    compilation = compile_rule_file(path, registry, interface_path=interface_path)
+    if compilation.interface_problem is not None:
+        raise RuleFileError([compilation.interface_problem])
+    if compilation.interface is None:
+        if compilation.problems:  # the header itself is wrong: report that, there is nothing else to check
+            return sorted(compilation.problems, key=_position)
+        raise RuleFileError(
+            [
+                compilation.source.problem(
+                    (),
+                    "no interface to lint against: add `interface: <the project's jsonInterface file>` to the rule "
+                    "file, or pass --interface FILE",
+                )
+            ]
+        )
+    interface = Interface(compilation.interface)
+    problems = list(compilation.problems)
+    for rule in compilation.rules:
+        problems += lint_rule(rule, interface, compilation.source)
+    return sorted(dict.fromkeys(problems), key=_position)
+
+
+def lint_rule(rule: CompiledRule, interface: Interface, source: SourceMap) -> list[Problem]:
+    """The problems of one compiled rule against the interface."""
+    found: list[LintProblem] = []
+    if not rule.data.get("events"):
+        found.append(
+            ("events", "`events` is empty: the rule never runs; remove it to run on submit and review", "warning")
+        )
+    if rule.rule_type.lint is not None:
+        found += rule.rule_type.lint(rule.params, interface)
+    else:
+        found += _generic_lint(rule.params, interface)
+    problems = []
+    for problem in found:
+        key, message = problem[0], problem[1]
+        severity = problem[2] if len(problem) > 2 else "error"
+        location = (*rule.at, *(int(p) if p.isdigit() else p for p in key.split(".")))
+        problems.append(source.problem(location, message, severity=severity, rule_id=rule.id))
+    return problems
+
+
+def _generic_lint(params: Any, interface: Interface) -> list[LintProblem]:
+    """For rule types without a ``lint``: their ``job`` exists, and their ``category`` is one of its categories."""
+    job_name = getattr(params, "job", None)
+    if not isinstance(job_name, str):
+        return []
+    job, problems = lint_job(interface, "job", job_name)
+    category = getattr(params, "category", None)
+    if job is not None and isinstance(category, str):
+        problems += lint_category(interface, job, "category", category)
+    return problems
+
+
+def _position(problem: Problem) -> tuple[int, int]:
+    return problem.line, problem.column
+
+
+__all__ = ["lint_rule", "lint_rule_file"]
