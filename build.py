@@ -1,4 +1,6 @@
-"""Build every rule set of rules/ into dist/<name>/main.py, then evaluate the example labels of rules/labels.
+"""The whole authoring loop on every rule set of rules/: lint each against its jsonInterface, write its editor
+schema to dist/schema/<name>.schema.json, build it into dist/<name>/main.py, then evaluate the example labels of
+rules/labels.
 
     python build.py                 # all of rules/*.yaml
     python build.py rules/doc.yaml  # some of them
@@ -15,8 +17,14 @@ ROOT = Path(__file__).resolve().parent
 
 
 def run(rule_files: list[str]) -> int:
-    """Build, then show what the rules say about the example labels named after each rule set."""
-    code = main(["build", *rule_files, "--out", str(ROOT / "dist")])
+    """Lint, write the schemas, build, then show what the rules say about the example labels of each rule set."""
+    code = main(["lint", *rule_files])
+    if code:
+        return code
+    for rule_file in rule_files:
+        out = ROOT / "dist" / "schema" / f"{Path(rule_file).stem}.schema.json"
+        code = main(["schema", rule_file, "--out", str(out)]) or code
+    code = code or main(["build", *rule_files, "--out", str(ROOT / "dist")])
     if code:
         return code
     labels = sorted((ROOT / "rules" / "labels").glob("*.json"))

@@ -104,6 +104,16 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return exit_code
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Write the JSON Schema of rule files, narrowed to a project's job and category names when one is known."""
+    from kili_rules.schema import write_schema
+
+    target = write_schema(args.rule_file, interface_path=args.interface, out=args.out)
+    if target is not None:
+        print(f"wrote {target}", file=sys.stderr)
+    return 0
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     """List the installed rule types with the first line of their documentation (all of it with --doc)."""
     from kili_rules.docs import rule_type_doc
@@ -180,6 +190,19 @@ def parser() -> argparse.ArgumentParser:
         help="the jsonInterface to check against, instead of the rule file's `interface:` (a jsonInterface, or "
         "a JSON object holding one under `jsonInterface`, like a project from kili.projects())",
     )
+
+    schema = add(
+        "schema",
+        cmd_schema,
+        "print the JSON Schema of rule files (for editor completion), narrowed to the project's job and "
+        "category names when a rule file or an interface is given",
+        "kili-rules schema rules/document.yaml --out dist/schema/document.schema.json\n"
+        "  kili-rules schema --interface project_interface.json > rules.schema.json\n"
+        "then start the rule file with:  # yaml-language-server: $schema=../dist/schema/document.schema.json",
+    )
+    schema.add_argument("rule_file", nargs="?", metavar="RULE_FILE", help="narrow to the interface it names")
+    schema.add_argument("--interface", metavar="FILE", help="narrow to this jsonInterface instead")
+    schema.add_argument("--out", metavar="FILE", help="write there instead of printing")
 
     rules = add("rules", cmd_rules, "list the installed rule types", "kili-rules rules --doc")
     rules.add_argument("--doc", action="store_true", help="print each rule type's whole documentation")

@@ -390,6 +390,15 @@ def _check_unique_id(
         seen[rule_id] = source.where(at)
 
 
+def read_interface(interface_path: Path, display: str) -> dict[str, Any]:
+    """The jsonInterface in the file at ``interface_path``; RuleFileError (at ``display``:1:1) when unusable."""
+    problems: list[Problem] = []
+    interface = _read_interface(interface_path, SourceMap(display), (), problems)
+    if interface is None:
+        raise RuleFileError(problems)
+    return interface
+
+
 def _read_interface(interface_path: Path, source: SourceMap, at: tuple, problems: list[Problem]) -> dict | None:
     try:
         interface = json.loads(interface_path.read_text(encoding="utf-8"))

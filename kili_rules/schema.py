@@ -1,0 +1,234 @@
+"""The JSON Schema of rule files, for editors: completion, hover docs and red squiggles while typing.
+
+It is generated from the registered rule types (a plugin's rule type appears in it as soon as it is installed):
+each rule type contributes one branch, selected by the rule's ``type``, with its options, their defaults and the
+meaning given in the options table of its module's docstring. Given a project's jsonInterface, the schema is
+narrowed: options named like a job (``job``) offer the interface's job names, and options that name categories
+(``category``, ``allowed``, ``forbidden``, ``exclusive``) offer its category keys. A third-party rule type gets the
+same narrowing by naming its options the same way.
+
+Point an editor at it with the first line of the rule file::
+
+    # yaml-language-server: $schema=../dist/schema/document.schema.json
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from kili_rules.errors import Problem, RuleFileError
+from kili_rules.interface import Interface
+from kili_rules.loader import COMMON_KEYS, ActionsConfig, CommonRuleKeys, ScoreConfig, read_interface
+from kili_rules.registry import Registry, default_registry
+from kili_rules.runtime.model import RuleType
+
+DRAFT = "http://json-schema.org/draft-07/schema#"
+#: Options whose strings are job names.
+JOB_OPTIONS = frozenset({"job"})
+#: Options whose strings (or lists of strings, or lists of lists) are category keys.
+CATEGORY_OPTIONS = frozenset({"category", "allowed", "forbidden", "exclusive"})
+
+_OPTION_ROW = re.compile(r"^\|\s*`(?P<key>[A-Za-z_][A-Za-z0-9_]*)`\s*\|\s*(?P<default>[^|]*)\|\s*(?P<meaning>[^|]*)\|")
+
+
+def rule_file_schema(registry: Registry | None = None, interface: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON Schema (draft-07) of a rule file with the rule types of ``registry``, narrowed to ``interface``'s
+    job and category names when one is given."""
+    registry = registry or default_registry()
+    defs: dict[str, Any] = {}
+    common = _without_titles(CommonRuleKeys.model_json_schema())
+    rule_types = list(registry.rule_types.values())
+    branches = []
+    for rule_type in rule_types:
+        defs[f"rule.{rule_type.name}"] = _rule_type_schema(rule_type, common, defs)
+        branches.append(
+            {
+                "if": {"properties": {"type": {"const": rule_type.name}}, "required": ["type"]},
+                "then": {"$ref": f"#/$defs/rule.{rule_type.name}"},
+            }
+        )
+    defs["rule"] = {
+        "type": "object",
+        "description": "One rule: `id` and `type`, the keys every rule has, and the options of its type.",
+        "required": ["id", "type"],
+        "properties": {
+            "id": common["properties"]["id"],
+            "type": {"enum": [t.name for t in rule_types], "description": "The rule type (`kili-rules rules`)."},
+        },
+        "allOf": branches,
+    }
+    header = {
+        "name": {
+            "type": "string",
+            "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+            "description": "The plugin name (default: the file's stem).",
+        },
+        "interface": {
+            "type": "string",
+            "description": "The project's jsonInterface, relative to this file (enables `kili-rules lint`).",
+        },
+        "score": _without_titles(ScoreConfig.model_json_schema())
+        | {"description": "Where the quality score goes in the asset's json_metadata."},
+        "actions": _without_titles(ActionsConfig.model_json_schema())
+        | {"description": "What each severity triggers in Kili: `issue`, `send_back`."},
+        "python": {
+            "type": "array",
+            "items": {"type": "string", "pattern": r"\.py$"},
+            "description": "Python rule modules, relative to this file.",
+        },
+        "rules": {"type": "array", "items": {"$ref": "#/$defs/rule"}, "description": "The rules of this set."},
+    }
+    schema: dict[str, Any] = {
+        "$schema": DRAFT,
+        "title": "kili-rules rule file",
+        "description": "One rule set, built into one Kili plugin by `kili-rules build`.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": header,
+        "$defs": defs,
+    }
+    if interface is not None:
+        _narrow(schema, Interface(interface))
+    return schema
+
+
+def _rule_type_schema(rule_type: RuleType, common: Mapping[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """One rule type's branch: the common keys, ``type`` fixed to its name, and its own options."""
+    options = _without_titles(TypeAdapter(rule_type.params).json_schema())
+    prefix = f"rule.{rule_type.name}."
+    for name, definition in options.pop("$defs", {}).items():
+        _rename_refs(definition, "#/$defs/", f"#/$defs/{prefix}")
+        defs[prefix + name] = definition
+    _rename_refs(options, "#/$defs/", f"#/$defs/{prefix}")
+    meanings = option_meanings(rule_type)
+    properties = {key: copy.deepcopy(value) for key, value in common["properties"].items()}
+    properties["type"] = {"const": rule_type.name}
+    for key, value in options.get("properties", {}).items():
+        if key in meanings and "description" not in value:
+            value = {**value, "description": meanings[key]}
+        properties[key] = value
+    doc = getattr(importlib.import_module(rule_type.module), "__doc__", None) or ""
+    return {
+        "type": "object",
+        "description": doc.strip().splitlines()[0] if doc.strip() else f"A {rule_type.name} rule.",
+        "required": sorted({"id", "type", *options.get("required", [])}, key=[*COMMON_KEYS, *properties].index),
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def option_meanings(rule_type: RuleType) -> dict[str, str]:
+    """``{option: "meaning (default: ...)"}`` from the options table of the rule type's module docstring."""
+    module = importlib.import_module(rule_type.module)
+    meanings = {}
+    for line in (getattr(module, "__doc__", None) or "").splitlines():
+        match = _OPTION_ROW.match(line.strip())
+        if match:
+            default = match["default"].strip().strip("`")
+            note = "required" if default == "required" else f"default: {default}"
+            meanings[match["key"]] = f"{match['meaning'].strip()} ({note})"
+    return meanings
+
+
+def _without_titles(schema: dict[str, Any]) -> dict[str, Any]:
+    """pydantic's ``title`` keys repeat the field names; editors show them instead of the description."""
+    if isinstance(schema, dict):
+        return {
+            k: _without_titles(v) if k != "properties" else {p: _without_titles(s) for p, s in v.items()}
+            for k, v in schema.items()
+            if k != "title"
+        }
+    if isinstance(schema, list):
+        return [_without_titles(item) for item in schema]
+    return schema
+
+
+def _rename_refs(node: Any, old: str, new: str) -> None:
+    for item in _walk(node):
+        ref = item.get("$ref")
+        if isinstance(ref, str) and ref.startswith(old):
+            item["$ref"] = new + ref[len(old) :]
+
+
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    """Every dict inside ``node``, itself included."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def _narrow(schema: dict[str, Any], interface: Interface) -> None:
+    """Offer the interface's names wherever an option names a job or a category."""
+    jobs = list(interface.jobs)
+    categories = interface.all_categories()
+    for node in _walk(schema["$defs"]):
+        properties = node.get("properties")
+        if not isinstance(properties, dict):
+            continue
+        for key, value in properties.items():
+            names = jobs if key in JOB_OPTIONS else categories if key in CATEGORY_OPTIONS else None
+            if names:
+                for string in _walk(value):
+                    if string.get("type") == "string":
+                        string["enum"] = names
+
+
+def write_schema(
+    rule_file: str | Path | None = None,
+    *,
+    interface_path: str | Path | None = None,
+    out: str | Path | None = None,
+    registry: Registry | None = None,
+) -> Path | None:
+    """Write the schema to ``out`` (or print it): narrowed to ``interface_path``, else to the interface that
+    ``rule_file`` names, else not narrowed. Returns the file written. Raises RuleFileError when a file named
+    cannot be read."""
+    interface = None
+    if interface_path is None and rule_file is not None:
+        rule_file = Path(rule_file)
+        try:
+            text = rule_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            raise RuleFileError([Problem(str(rule_file), 1, 1, f"cannot read the rule file: {reason}")]) from None
+        named = interface_of_rule_file(text)
+        interface_path = rule_file.parent / named if named else None
+    if interface_path is not None:
+        interface = read_interface(Path(interface_path), str(rule_file or interface_path))
+    text = json.dumps(rule_file_schema(registry, interface), indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+        return None
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def interface_of_rule_file(text: str) -> str | None:
+    """The ``interface:`` of a rule file's text, read without validating the rest (a broken file still gets its
+    schema: that is when the editor's help matters most)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    value = data.get("interface") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+__all__ = ["interface_of_rule_file", "option_meanings", "rule_file_schema", "write_schema"]
