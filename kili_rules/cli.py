@@ -114,6 +114,68 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_test(args: argparse.Namespace) -> int:
+    """Run the YAML test cases: 0 all pass, 1 a case fails, 2 a test file or rule set cannot be loaded."""
+    from kili_rules.rule_tests import discover, load_test_file, run_case
+
+    files = discover(args.paths)
+    if not files:
+        where = ", ".join(args.paths) or "rules/"
+        raise LabelFileError(
+            f"no test files found in {where} (they are tests/<rule set>.yaml files with a `cases:` list); "
+            "start one with: kili-rules new-case RULE_FILE LABEL_FILE"
+        )
+    passed = failed = 0
+    broken = False
+    for path in files:
+        try:
+            suite = load_test_file(path)
+        except RuleFileError as error:
+            print(str(error), file=sys.stderr)
+            broken = True
+            continue
+        print(f"{path}  (rule set {suite.rule_set.path})")
+        for case in suite.cases:
+            if args.k and args.k.casefold() not in case.name.casefold():
+                continue
+            result = run_case(case, suite.rule_set)
+            passed += result.passed
+            failed += not result.passed
+            print(
+                f"  {'PASS' if result.passed else 'FAIL'}  {case.name}"
+                + ("" if result.passed else f"  ({path}:{case.line})")
+            )
+            for difference in result.differences:
+                print(f"        - {difference}")
+    print(
+        f"{passed + failed} case(s): {passed} passed, {failed} failed" + (", test files with errors" if broken else "")
+    )
+    return 2 if broken else 1 if failed else 0
+
+
+def cmd_new_case(args: argparse.Namespace) -> int:
+    """Append a test case made from a real label, expecting what the rules say about it today."""
+    from kili_rules.rule_tests import new_case
+
+    target, case, report = new_case(
+        args.rule_file,
+        args.label_file,
+        test_file=args.tests,
+        name=args.name,
+        asset=args.asset,
+        index=args.index,
+        event=args.event,
+    )
+    failed = ", ".join(report.failed_rule_ids) or "no rule"
+    print(f"added case {case['name']!r} to {target}: {failed} failing, score {report.score:g}")
+    print("  it records what the rules say today: check that is what they should say, and edit `expect:` if not")
+    for outcome in report.errors:
+        print(
+            f"  warning: rule {outcome.rule_id!r} raised on this label ({outcome.error}): fix the rule", file=sys.stderr
+        )
+    return 0
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     """List the installed rule types with the first line of their documentation (all of it with --doc)."""
     from kili_rules.docs import rule_type_doc
@@ -203,6 +265,33 @@ def parser() -> argparse.ArgumentParser:
     schema.add_argument("rule_file", nargs="?", metavar="RULE_FILE", help="narrow to the interface it names")
     schema.add_argument("--interface", metavar="FILE", help="narrow to this jsonInterface instead")
     schema.add_argument("--out", metavar="FILE", help="write there instead of printing")
+
+    test = add(
+        "test",
+        cmd_test,
+        "run the YAML test cases of rule sets (tests/<rule set>.yaml next to each rule file)",
+        "kili-rules test                      # every test file under rules/\n"
+        "  kili-rules test rules/document.yaml  # the cases of one rule set\n"
+        "  kili-rules test rules/tests/document.yaml -k IBAN",
+    )
+    test.add_argument("paths", nargs="*", metavar="PATH", help="test files, rule files or folders (default: rules/)")
+    test.add_argument("-k", metavar="TEXT", help="run only the cases whose name contains TEXT")
+
+    new = add(
+        "new-case",
+        cmd_new_case,
+        "append a test case made from a real label (a Kili export, a label or a jsonResponse file) to the rule "
+        "set's tests/<name>.yaml, expecting what the rules say about it today",
+        "kili-rules new-case rules/document.yaml export.json --asset ckq2... --name 'German IBAN'",
+    )
+    new.add_argument("rule_file", metavar="RULE_FILE")
+    new.add_argument("label_file", metavar="LABEL_FILE")
+    new.add_argument("--name", help="the case name (default: the label file's name)")
+    pick = new.add_mutually_exclusive_group()
+    pick.add_argument("--asset", metavar="ID", help="the asset (or label) id, when the file holds several labels")
+    pick.add_argument("--index", type=int, metavar="N", help="the N-th label of the file (0-based)")
+    new.add_argument("--event", choices=("submit", "review"), default="submit")
+    new.add_argument("--tests", metavar="FILE", help="the test file (default: tests/<rule set>.yaml beside it)")
 
     rules = add("rules", cmd_rules, "list the installed rule types", "kili-rules rules --doc")
     rules.add_argument("--doc", action="store_true", help="print each rule type's whole documentation")

@@ -179,7 +179,7 @@ def compile_rule_file(
         raise RuleFileError([source.problem((), "a rule file is a mapping with a `rules:` list; see the README")])
 
     try:
-        header = _validate(RuleSetFile, raw, source, (), "the rule file")
+        header = validate_model(RuleSetFile, raw, source, (), "the rule file")
     except RuleFileError as error:
         return Compilation(path, source, None, [], error.problems, None)
     problems: list[Problem] = []
@@ -243,7 +243,7 @@ def compile_rule_file(
     return Compilation(path, source, interface, compiled_rules, [], rule_set)
 
 
-def _validate(model: Any, data: Any, source: SourceMap, at: tuple, what: str) -> Any:
+def validate_model(model: Any, data: Any, source: SourceMap, at: tuple, what: str) -> Any:
     """``model`` validated from ``data``, or RuleFileError with each pydantic error placed in the file."""
     try:
         if isinstance(model, TypeAdapter):
@@ -295,7 +295,7 @@ def _compile_rule(
     common_raw = {k: v for k, v in raw_rule.items() if k in COMMON_KEYS}
     options = {k: v for k, v in raw_rule.items() if k not in COMMON_KEYS}
     try:
-        common = _validate(CommonRuleKeys, common_raw, source, at, label)
+        common = validate_model(CommonRuleKeys, common_raw, source, at, label)
     except RuleFileError as error:
         problems.extend(error.problems)
         return None
@@ -312,7 +312,7 @@ def _compile_rule(
         return None
     label = f"rule {common.id!r} ({rule_type.name})"
     try:
-        params = _validate(_params_adapter(rule_type.params), options, source, at, label)
+        params = validate_model(_params_adapter(rule_type.params), options, source, at, label)
     except RuleFileError as error:
         for problem in error.problems:  # an unknown key may be a common key misspelt: offer those too
             problems.append(_with_common_keys(problem))

@@ -1,0 +1,222 @@
+"""Test helpers for users' own Python tests: evaluate a label, and run the built plugin against a fake Kili.
+
+The ``kili_rules`` pytest plugin exposes them as fixtures (``kili_rules_evaluate``, ``kili_rules_fake_kili``,
+``kili_rules_run_plugin``); they work without pytest too::
+
+    from kili_rules.testing import FakeKili, evaluate, run_plugin
+
+    report = evaluate("rules/document.yaml", "rules/labels/document_label_de_iban.json")
+    assert report.failed_rule_ids == ["iban-fr", "payment-after-billing"]
+
+    kili = run_plugin("rules/document.yaml", "rules/labels/document_label_de_iban.json", asset_id="asset-1")
+    assert kili.sent_back == ["asset-1"] and kili.metadata["qa_score"] == 71.43
+
+``run_plugin`` builds the real ``main.py`` (as ``kili-rules build`` would), imports it, and calls its
+``PluginHandler.on_submit`` (or ``on_review``) with a :class:`FakeKili`, wrapped, when the ``kili`` package is
+installed, in ``create_autospec`` of the real ``kili.client.Kili`` so every call is checked against the real
+signatures.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import logging
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from kili_rules.errors import LabelFileError
+from kili_rules.label_files import read_labels
+from kili_rules.loader import RuleSet, load_rule_set
+from kili_rules.runtime.model import Report
+
+#: The Kili methods a built plugin calls.
+KILI_METHODS = (
+    "issues",
+    "create_issues",
+    "update_issue_status",
+    "send_back_to_queue",
+    "assets",
+    "update_properties_in_assets",
+)
+
+
+class FakeKili:
+    """Keeps issues and asset metadata the way Kili does, and records every call.
+
+    Attributes:
+        issues_store: every issue created (``id``, ``labelId``, ``assetId``, ``objectMid``, ``text``, ``status``).
+        metadata: the asset's ``json_metadata``, as the plugin last wrote it.
+        sent_back: the asset ids sent back to the queue, one entry per call.
+        calls: ``(method, kwargs)`` of every call, in order.
+    """
+
+    def __init__(self, metadata: Any = None) -> None:
+        self.issues_store: list[dict[str, Any]] = []
+        self.metadata: Any = {} if metadata is None else metadata
+        self.sent_back: list[str] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.asset_of: dict[str, str] = {}
+        self.writes = 0
+        self._ids = itertools.count(1)
+
+    @property
+    def open_issues(self) -> list[str]:
+        """The texts of the OPEN issues (``[rule-id] message``)."""
+        return [issue["text"] for issue in self.issues_store if issue["status"] == "OPEN"]
+
+    def _call(self, method: str, is_write: bool, **kwargs: Any) -> Any:
+        """Record the call; subclasses may add latency or faults here (return ``"lose-answer"`` to apply a write
+        and then fail)."""
+        self.calls.append((method, kwargs))
+        return None
+
+    def issues(self, project_id, fields=("id",), first=None, skip=0, disable_tqdm=None, asset_id=None,
+               asset_id_in=None, issue_type=None, status=None, *, as_generator=False):  # fmt: skip
+        self._call("issues", False, project_id=project_id, asset_id=asset_id, status=status)
+        found = [i for i in self.issues_store if i["assetId"] == asset_id and (status is None or i["status"] == status)]
+        return [{"id": i["id"], "status": i["status"], "comments": [{"text": i["text"]}]} for i in found]
+
+    def create_issues(self, project_id, label_id_array, object_mid_array=None, text_array=None):
+        fault = self._call(
+            "create_issues",
+            True,
+            project_id=project_id,
+            label_id_array=label_id_array,
+            object_mid_array=object_mid_array,
+            text_array=text_array,
+        )
+        created = []
+        for label_id, mid, text in zip(label_id_array, object_mid_array, text_array, strict=True):
+            issue = {
+                "id": f"issue-{next(self._ids)}",
+                "labelId": label_id,
+                "assetId": self.asset_of.get(label_id),
+                "objectMid": mid,
+                "text": text,
+                "status": "OPEN",
+            }
+            self.issues_store.append(issue)
+            created.append({"id": issue["id"]})
+        if fault == "lose-answer":
+            raise TimeoutError("the issues were created but the answer was lost")
+        return created
+
+    def update_issue_status(self, issue_id, status):
+        fault = self._call("update_issue_status", True, issue_id=issue_id, status=status)
+        for issue in self.issues_store:
+            if issue["id"] == issue_id:
+                issue["status"] = status
+        if fault == "lose-answer":
+            raise TimeoutError("answer lost")
+        return {"id": issue_id, "status": status}
+
+    def send_back_to_queue(self, asset_ids=None, external_ids=None, project_id=None):
+        fault = self._call("send_back_to_queue", True, asset_ids=asset_ids, project_id=project_id)
+        self.sent_back.extend(asset_ids or ())
+        if fault == "lose-answer":
+            raise TimeoutError("answer lost")
+        return {"succeeded": [{"assetId": a, "externalId": a} for a in asset_ids or ()], "declined": [], "failed": []}
+
+    def assets(self, project_id=None, asset_id=None, fields=(), **kwargs):
+        self._call("assets", False, project_id=project_id, asset_id=asset_id, fields=fields)
+        return [{"id": asset_id, "jsonMetadata": self.metadata}]
+
+    def update_properties_in_assets(self, asset_ids=None, json_metadatas=None, **kwargs):
+        fault = self._call(
+            "update_properties_in_assets", True, asset_ids=asset_ids, json_metadatas=json_metadatas, **kwargs
+        )
+        self.metadata = json_metadatas[0]
+        self.writes += 1
+        if fault == "lose-answer":
+            raise TimeoutError("answer lost")
+        return [{"id": a} for a in asset_ids or ()]
+
+
+def autospec_kili(fake: FakeKili) -> Any:
+    """``create_autospec(kili.client.Kili, instance=True)`` whose methods behave like ``fake``: a call with a
+    wrong signature fails as it would against Kili. Needs the ``kili`` package."""
+    from unittest.mock import create_autospec
+
+    from kili.client import Kili
+
+    kili = create_autospec(Kili, instance=True)
+    for name in KILI_METHODS:
+        getattr(kili, name).side_effect = getattr(fake, name)
+    return kili
+
+
+def as_label(label: str | Path | Mapping[str, Any]) -> dict[str, Any]:
+    """A label from a file (which must hold exactly one), a label dict, or a bare jsonResponse dict."""
+    if isinstance(label, (str, Path)):
+        records = list(read_labels(label))
+        if len(records) != 1:
+            raise LabelFileError(f"{label} holds {len(records)} labels; pass one label")
+        return records[0].label
+    label = dict(label)
+    return label if "jsonResponse" in label else {"jsonResponse": label}
+
+
+def _rule_set(rule_set: RuleSet | str | Path) -> RuleSet:
+    return rule_set if isinstance(rule_set, RuleSet) else load_rule_set(rule_set)
+
+
+def evaluate(rule_set: RuleSet | str | Path, label: str | Path | Mapping[str, Any], event: str = "submit") -> Report:
+    """What the rules say about one label (a file, a label dict or a bare jsonResponse)."""
+    return _rule_set(rule_set).evaluate(as_label(label), event)
+
+
+_loaded = itertools.count()
+
+
+def load_plugin_module(path: str | Path) -> ModuleType:
+    """Import a built ``main.py`` as a fresh module (its embedded importer is removed again afterwards)."""
+    name = f"kili_rules_built_plugin_{next(_loaded)}"
+    before = list(sys.meta_path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.meta_path[:] = before
+    return module
+
+
+def run_plugin(
+    rule_set: RuleSet | str | Path,
+    label: str | Path | Mapping[str, Any],
+    *,
+    asset_id: str = "asset-1",
+    event: str = "submit",
+    kili: FakeKili | None = None,
+    project_id: str = "project-1",
+    logger: logging.Logger | None = None,
+) -> FakeKili:
+    """Build the plugin of ``rule_set``, and run its handler on ``label`` against ``kili`` (a new FakeKili by
+    default, autospecced on the real Kili when the ``kili`` package is installed). Returns the FakeKili."""
+    from kili_rules.build import render_plugin
+
+    rule_set = _rule_set(rule_set)
+    kili = kili if kili is not None else FakeKili()
+    label = {"id": "label-1", **as_label(label)}
+    kili.asset_of[label["id"]] = asset_id
+    text, _, _ = render_plugin(rule_set)
+    with tempfile.TemporaryDirectory(prefix="kili-rules-plugin-") as folder:
+        main = Path(folder) / "main.py"
+        main.write_text(text, encoding="utf-8")
+        module = load_plugin_module(main)
+    try:
+        client = autospec_kili(kili)
+    except ImportError:
+        client = kili
+    handler = module.PluginHandler(client, project_id, logger or logging.getLogger("kili_rules.plugin"))
+    (handler.on_review if event == "review" else handler.on_submit)(label, asset_id)
+    return kili
+
+
+__all__ = ["KILI_METHODS", "FakeKili", "as_label", "autospec_kili", "evaluate", "load_plugin_module", "run_plugin"]
