@@ -7,6 +7,7 @@ a missing interface or Python file, a Python module that fails to import.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import importlib.util
@@ -14,6 +15,7 @@ import json
 import re
 import sys
 import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -244,23 +246,53 @@ def compile_rule_file(
 
 
 def validate_model(model: Any, data: Any, source: SourceMap, at: tuple, what: str) -> Any:
-    """``model`` validated from ``data``, or RuleFileError with each pydantic error placed in the file."""
+    """``model`` (a pydantic model or a TypeAdapter) validated from ``data``, or RuleFileError with each pydantic
+    error placed in the file."""
     try:
         if isinstance(model, TypeAdapter):
             return model.validate_python(data)
         return model.model_validate(data)
     except pydantic.ValidationError as error:
-        fields = _field_names(model)
-        raise RuleFileError([_pydantic_problem(e, source, at, what, fields) for e in error.errors()]) from None
+        root = getattr(model, "_type", model) if isinstance(model, TypeAdapter) else model
+        raise RuleFileError(
+            [_pydantic_problem(e, source, at, what, _field_names(root, e["loc"][:-1])) for e in error.errors()]
+        ) from None
 
 
-def _field_names(model: Any) -> list[str]:
-    if isinstance(model, TypeAdapter):
-        schema = model.core_schema
-        while "schema" in schema and schema.get("type") != "dataclass-args":
-            schema = schema["schema"]
-        return [f["name"] for f in schema.get("fields", [])]
-    return list(model.model_fields)
+def _field_names(model: Any, loc: tuple) -> list[str]:
+    """The keys of the (nested) model or dataclass at ``loc`` inside ``model``: what an unknown key there could
+    have been."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = _fields_of(current)
+        if part not in fields:
+            break
+        current = _model_in(fields[part])
+        if current is None:
+            return []
+    return list(_fields_of(current))
+
+
+def _fields_of(model: Any) -> dict[str, Any]:
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return {name: field.annotation for name, field in model.model_fields.items()}
+    if dataclasses.is_dataclass(model):
+        hints = typing.get_type_hints(model)
+        return {f.name: hints.get(f.name) for f in dataclasses.fields(model)}
+    return {}
+
+
+def _model_in(annotation: Any) -> Any:
+    """The model or dataclass inside ``annotation`` (``X | None``, ``list[X]``...), if there is one."""
+    if _fields_of(annotation):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
 
 
 def _pydantic_problem(error: Mapping[str, Any], source: SourceMap, at: tuple, what: str, fields: list[str]) -> Problem:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ("pytester",)
+
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
