@@ -176,6 +176,25 @@ def cmd_new_case(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Audit existing labels: per-rule summary and score distribution; exit 1 at --fail-on severity."""
+    from kili_rules.audit import ProgressBar, audit
+
+    rule_set = _load(args.rule_file)
+    missing = [f for f in args.label_files if not Path(f).is_file()]
+    if missing:
+        raise LabelFileError(f"{missing[0]}: no such file")
+    progress = None
+    if not args.no_progress:
+        progress = ProgressBar(sum(Path(f).stat().st_size for f in args.label_files))
+    summary = audit(rule_set, args.label_files, args.event, progress)
+    if args.format == "json":
+        print(json.dumps(summary.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(summary.as_text())
+    return 1 if summary.reaches(args.fail_on) else 0
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     """List the installed rule types with the first line of their documentation (all of it with --doc)."""
     from kili_rules.docs import rule_type_doc
@@ -292,6 +311,26 @@ def parser() -> argparse.ArgumentParser:
     pick.add_argument("--index", type=int, metavar="N", help="the N-th label of the file (0-based)")
     new.add_argument("--event", choices=("submit", "review"), default="submit")
     new.add_argument("--tests", metavar="FILE", help="the test file (default: tests/<rule set>.yaml beside it)")
+
+    check = add(
+        "check",
+        cmd_check,
+        "audit existing labels offline: what the rules say about a Kili export, kili.labels() / kili.assets() "
+        "dumps or JSON Lines, per rule and as a score distribution (read as a stream: any size)",
+        "kili-rules check rules/document.yaml export.json\n"
+        "  kili-rules check rules/document.yaml labels.jsonl --format json --fail-on warning",
+    )
+    check.add_argument("rule_file", metavar="RULE_FILE")
+    check.add_argument("label_files", nargs="+", metavar="LABEL_FILE")
+    check.add_argument("--event", choices=("submit", "review"), default="submit")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info", "never"),
+        default="error",
+        help="exit 1 when a finding of this severity or worse occurs, or a rule raises (default: error)",
+    )
+    check.add_argument("--no-progress", action="store_true", help="no progress bar (it only shows on a terminal)")
 
     rules = add("rules", cmd_rules, "list the installed rule types", "kili-rules rules --doc")
     rules.add_argument("--doc", action="store_true", help="print each rule type's whole documentation")

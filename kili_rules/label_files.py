@@ -4,7 +4,7 @@ jsonResponses; a JSON document (object or list) or JSON Lines (one object per li
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,8 +42,17 @@ def labels_in(item: Any, source: str) -> Iterator[LabelRecord]:
         yield LabelRecord({"jsonResponse": item}, source)
 
 
-def read_labels(path: str | Path) -> Iterator[LabelRecord]:
-    """Every label in the file at ``path``. Raises LabelFileError naming the file (and line) when unreadable."""
+#: Characters read at a time from a JSON array (a label is parsed once it is whole, so memory stays bounded by the
+#: largest label, not the file).
+CHUNK = 1 << 20
+#: A label bigger than this (in characters) is taken for a broken file.
+MAX_LABEL_CHARS = 1 << 28
+
+
+def read_labels(path: str | Path, on_progress: Callable[[int], None] | None = None) -> Iterator[LabelRecord]:
+    """Every label in the file at ``path``, read as a stream: a JSON array item by item, JSON Lines line by
+    line. ``on_progress`` is called with the number of characters read so far. Raises LabelFileError naming the
+    file (and line) when the file cannot be read."""
     path = Path(path)
     try:
         with path.open(encoding="utf-8") as handle:
@@ -52,29 +61,94 @@ def read_labels(path: str | Path) -> Iterator[LabelRecord]:
                 first = handle.read(1)
             handle.seek(0)
             if path.suffix == ".jsonl" or first not in ("[", "{"):
-                yield from _read_json_lines(handle, str(path))
-                return
-            try:
-                document = json.load(handle)
-            except ValueError as error:
-                if first == "{":  # maybe JSON Lines in a .json file
+                yield from _read_json_lines(handle, str(path), on_progress)
+            elif first == "[":
+                for index, item in enumerate(_json_array_items(handle, str(path), on_progress)):
+                    yield from labels_in(item, f"{path}[{index}]")
+            else:
+                text = handle.read()
+                try:
+                    document = json.loads(text)
+                except ValueError:  # maybe JSON Lines in a .json file
                     handle.seek(0)
-                    yield from _read_json_lines(handle, str(path))
+                    yield from _read_json_lines(handle, str(path), on_progress)
                     return
-                raise LabelFileError(f"{path}: not valid JSON: {error}") from None
+                if on_progress:
+                    on_progress(len(text))
+                yield from labels_in(document, str(path))
     except OSError as error:
         raise LabelFileError(f"{path}: cannot read: {error.strerror}") from None
-    items = document if isinstance(document, list) else [document]
-    for index, item in enumerate(items):
-        yield from labels_in(item, f"{path}[{index}]" if isinstance(document, list) else str(path))
+    except UnicodeDecodeError:
+        raise LabelFileError(f"{path}: not UTF-8 text; is it a JSON file of labels?") from None
 
 
-def _read_json_lines(handle: Any, source: str) -> Iterator[LabelRecord]:
+def _json_array_items(handle: Any, source: str, on_progress: Callable[[int], None] | None) -> Iterator[Any]:
+    """The items of the JSON array that ``handle`` holds, parsed one at a time."""
+    decoder = json.JSONDecoder()
+    buffer = handle.read(CHUNK)
+    while "[" not in buffer:  # only whitespace before it: read_labels saw the '['
+        buffer += handle.read(CHUNK)
+    read = len(buffer)
+    position = buffer.index("[") + 1
+    lines_before = 0  # newlines in the text already dropped from the buffer
+    at_end = False
+    expect_item = True
+    items = 0
+    while True:
+        while position < len(buffer) and buffer[position] in " \t\r\n":
+            position += 1
+        if position >= len(buffer):
+            if at_end:
+                raise LabelFileError(f"{source}: the JSON array is not closed (the file is cut short?)")
+            chunk = handle.read(CHUNK)
+            at_end = not chunk
+            lines_before += buffer.count("\n", 0, position)
+            buffer, position = buffer[position:] + chunk, 0
+            read += len(chunk)
+            continue
+        char = buffer[position]
+        if char == "]" and (not expect_item or items == 0):
+            return
+        if char == "," and not expect_item:
+            expect_item = True
+            position += 1
+            continue
+        if not expect_item:
+            line = lines_before + buffer.count("\n", 0, position) + 1
+            raise LabelFileError(f"{source}:{line}: not valid JSON: expected ',' or ']' between labels")
+        try:
+            item, end = decoder.raw_decode(buffer, position)
+        except ValueError as error:
+            if not at_end and len(buffer) - position < MAX_LABEL_CHARS:
+                chunk = handle.read(max(CHUNK, len(buffer) - position))  # doubling: a big label is parsed O(1) times
+                at_end = not chunk
+                lines_before += buffer.count("\n", 0, position)
+                buffer, position = buffer[position:] + chunk, 0
+                read += len(chunk)
+                if chunk:
+                    continue
+            line = lines_before + buffer.count("\n", 0, getattr(error, "pos", position)) + 1
+            raise LabelFileError(f"{source}:{line}: not valid JSON: {getattr(error, 'msg', error)}") from None
+        expect_item = False
+        items += 1
+        position = end
+        if on_progress:
+            on_progress(read - (len(buffer) - position))
+        yield item
+
+
+def _read_json_lines(
+    handle: Any, source: str, on_progress: Callable[[int], None] | None = None
+) -> Iterator[LabelRecord]:
+    read = 0
     for number, line in enumerate(handle, start=1):
+        read += len(line)
         if not line.strip():
             continue
         try:
             item = json.loads(line)
         except ValueError as error:
             raise LabelFileError(f"{source}:{number}: not valid JSON: {error}") from None
+        if on_progress:
+            on_progress(read)
         yield from labels_in(item, f"{source}:{number}")

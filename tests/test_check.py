@@ -1,0 +1,243 @@
+"""`kili-rules check`: the offline audit over exports and big label files, streamed, with bounded memory."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from conftest import ROOT, RULES, SDK
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kili_rules import label_files
+from kili_rules.audit import ProgressBar, audit
+from kili_rules.errors import LabelFileError
+from kili_rules.loader import load_rule_set
+
+EXPORTS = sorted((SDK / "exports").glob("*.json"))
+
+
+def responses_of(path):
+    """The jsonResponses of an export, read with plain json (independently of kili_rules)."""
+    data = json.loads(path.read_text())
+    items = data if isinstance(data, list) else [data]
+    found = []
+    for item in items:
+        label = item.get("latestLabel") if "latestLabel" in item else item
+        if label is not None:
+            found.append(label.get("jsonResponse", label))
+    return found
+
+
+def frames_of(response):
+    """A video response is keyed by frame; anything else is one frame."""
+    if response and all(key.isdigit() or key == "assetLevel" for key in response):
+        return [v for k, v in response.items() if k != "assetLevel" and isinstance(v, dict)]
+    return [response]
+
+
+@pytest.mark.parametrize("export", EXPORTS, ids=lambda p: p.name)
+def test_check_on_every_sdk_export_counts_what_plain_python_counts(export, tmp_path):
+    responses = responses_of(export)
+    jobs = sorted({job for r in responses for frame in frames_of(r) for job, v in frame.items() if "annotations" in v})
+    assert jobs, "every export has object jobs"
+    rules = "".join(f"  - {{id: one-{job}, type: count, job: {job}, max: 1}}\n" for job in jobs)
+    rule_file = tmp_path / "rules.yaml"
+    rule_file.write_text("rules:\n" + rules)
+    summary = audit(load_rule_set(rule_file), [export])
+    assert summary.labels == len(responses)
+    for job in jobs:
+        too_many = sum(
+            any(len(frame.get(job, {}).get("annotations", [])) > 1 for frame in frames_of(r)) for r in responses
+        )
+        tally = summary.rules[f"one-{job}"]
+        assert tally.statuses["fail"] == too_many, job
+        assert tally.statuses["error"] == 0
+    assert sum(summary.scores.values()) == len(responses)
+
+
+def test_check_on_every_export_at_once_from_the_command_line():
+    done = subprocess.run(
+        [sys.executable, "-m", "kili_rules.cli", "check", str(RULES / "image.yaml"), *map(str, EXPORTS), "--format",
+         "json", "--fail-on", "never"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no progress bar when stderr is not a terminal
+    report = json.loads(done.stdout)
+    assert report["labels"] == sum(len(responses_of(p)) for p in EXPORTS)
+    assert [r["id"] for r in report["rules"]] == ["one-object-a"]
+    assert sum(report["scores"]["buckets"].values()) == report["labels"]
+
+
+def run_check(*args):
+    command = [sys.executable, "-m", "kili_rules.cli", "check", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+
+
+def test_fail_on_sets_the_exit_code(tmp_path):
+    three = RULES / "labels" / "image_label_three_boxes.json"
+    assert run_check(RULES / "image.yaml", three).returncode == 1
+    assert run_check(RULES / "image.yaml", three, "--fail-on", "never").returncode == 0
+    warning_rules = tmp_path / "warn.yaml"
+    warning_rules.write_text("rules:\n  - {id: w, type: count, job: JOB_0, max: 1, severity: warning}\n")
+    assert run_check(warning_rules, three).returncode == 0
+    assert run_check(warning_rules, three, "--fail-on", "warning").returncode == 1
+    assert run_check(warning_rules, three, "--fail-on", "info").returncode == 1
+
+
+def test_text_summary_names_each_rule_an_example_and_the_scores():
+    done = run_check(RULES / "document.yaml", *sorted((RULES / "labels").glob("document_*.json")))
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("checked 2 labels from 2 file(s)")
+    assert any(line.split()[:3] == ["iban-fr", "error", "1"] for line in lines)
+    assert any(
+        "iban-fr: " in line and "IBAN number should start by FR @ 20230801120000000-iban" in line for line in lines
+    )
+    assert "score: mean 85.72, median 85.72, min 71.43, max 100" in lines
+
+
+def test_unreadable_input_is_one_line_and_exit_2(tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('[{"jsonResponse": {}},\n {"jsonResponse": }]')
+    done = run_check(RULES / "image.yaml", broken)
+    assert done.returncode == 2 and done.stderr.strip() == f"error: {broken}:2: not valid JSON: Expecting value"
+    missing = run_check(RULES / "image.yaml", tmp_path / "nope.json")
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_the_progress_bar_draws_on_a_terminal_only():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal, pipe = Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        bar = ProgressBar(1000, stream)
+        bar.last_drawn = -1.0
+        bar.update(42, 500)
+        bar.close()
+    assert "[###############               ]  50%  42 labels" in terminal.getvalue()
+    assert pipe.getvalue() == ""
+
+
+# -- streaming: bounded memory over 100,000 labels ---------------------------------------------------------------
+
+GENERATE = textwrap.dedent(
+    """
+    import json, random, sys
+
+    count, path = int(sys.argv[1]), sys.argv[2]
+    rng = random.Random(7)
+    with open(path, "w") as out:
+        out.write("[\\n")
+        for i in range(count):
+            boxes = [
+                {"mid": f"m{i}-{k}", "type": "rectangle",
+                 "categories": [{"name": rng.choice(["OBJECT_A", "OBJECT_B"])}],
+                 "boundingPoly": [{"normalizedVertices": [{"x": rng.random(), "y": rng.random()}] * 4}]}
+                for k in range(rng.randint(0, 3))
+            ]
+            label = {"id": f"label-{i}", "labelType": "DEFAULT", "jsonResponse": {"JOB_0": {"annotations": boxes}}}
+            out.write(("," if i else "") + json.dumps(label) + "\\n")
+        out.write("]\\n")
+    """
+)
+MEASURE = textwrap.dedent(
+    """
+    import json, resource, sys
+    from kili_rules.audit import audit
+    from kili_rules.loader import load_rule_set
+
+    mode, path, rules = sys.argv[1:4]
+    if mode == "check":
+        summary = audit(load_rule_set(rules), [path])
+        result = {"labels": summary.labels, "fails": summary.rules["one-object-a"].statuses["fail"]}
+    else:  # the naive way, for comparison: the whole file in memory
+        result = {"labels": len(json.load(open(path)))}
+    print(json.dumps({**result, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    """
+)
+
+
+def test_check_over_100000_labels_keeps_memory_flat(tmp_path):
+    (tmp_path / "generate.py").write_text(GENERATE)
+    (tmp_path / "measure.py").write_text(MEASURE)
+
+    def run(script, *args):
+        command = [sys.executable, str(tmp_path / script), *map(str, args)]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    peaks = {}
+    for count in (10_000, 100_000):
+        path = tmp_path / f"labels_{count}.json"
+        run("generate.py", count, path)
+        result = json.loads(run("measure.py", "check", path, RULES / "image.yaml"))
+        assert result["labels"] == count and 0 < result["fails"] < count
+        peaks[count] = result["peak_mib"]
+    big = tmp_path / "labels_100000.json"
+    loaded_whole = json.loads(run("measure.py", "load", big, RULES / "image.yaml"))["peak_mib"]
+    file_mib = big.stat().st_size / 2**20
+    growth = peaks[100_000] - peaks[10_000]
+    print(
+        f"check: {file_mib:.0f} MiB, 100,000 labels: peak {peaks[100_000]:.0f} MiB (10,000 labels: "
+        f"{peaks[10_000]:.0f} MiB); json.load of the same file: peak {loaded_whole:.0f} MiB"
+    )
+    assert file_mib > 30
+    assert growth < 10, peaks  # 10x the labels, the same memory
+    assert loaded_whole - peaks[100_000] > file_mib, "the comparison must show what streaming saves"
+
+
+# -- the stream reader ---------------------------------------------------------------------------------------------
+
+labels = st.lists(
+    st.fixed_dictionaries(
+        {
+            "id": st.text(max_size=6),
+            "jsonResponse": st.dictionaries(st.text(max_size=6), st.text(max_size=30), max_size=3),
+        }
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(items=labels, indent=st.sampled_from([None, 0, 2]), chunk=st.sampled_from([1, 3, 16, 1 << 20]))
+def test_a_json_array_read_as_a_stream_gives_what_json_load_gives(tmp_path_factory, items, indent, chunk):
+    path = tmp_path_factory.mktemp("stream") / "labels.json"
+    path.write_text(json.dumps(items, indent=indent))
+    saved, label_files.CHUNK = label_files.CHUNK, chunk
+    try:
+        assert [r.label for r in label_files.read_labels(path)] == items
+    finally:
+        label_files.CHUNK = saved
+
+
+@settings(max_examples=200, deadline=None)
+@given(items=labels.filter(bool), cut=st.floats(0.05, 0.95))
+def test_a_cut_or_broken_array_is_a_located_error(tmp_path_factory, items, cut):
+    text = json.dumps(items, indent=1)
+    path = tmp_path_factory.mktemp("broken") / "labels.json"
+    path.write_text(text[: max(1, int(len(text) * cut))])
+    try:
+        got = [r.label for r in label_files.read_labels(path)]
+    except LabelFileError as error:
+        assert str(error).startswith(str(path))
+    else:
+        raise AssertionError(f"a cut file was read whole: {got}")
+
+
+@pytest.mark.parametrize("chunk", [7, 100, 1 << 20])
+def test_every_export_reads_the_same_streamed_in_small_chunks_or_loaded_whole(chunk, monkeypatch):
+    monkeypatch.setattr(label_files, "CHUNK", chunk)
+    for export in EXPORTS:
+        data = json.loads(export.read_text())
+        whole = [
+            r.label for item in (data if isinstance(data, list) else [data]) for r in label_files.labels_in(item, "x")
+        ]
+        assert [r.label for r in label_files.read_labels(export)] == whole, export.name
