@@ -1,6 +1,6 @@
 """The whole authoring loop on every rule set of rules/: lint each against its jsonInterface, write its editor
-schema to dist/schema/<name>.schema.json, build it into dist/<name>/main.py, then evaluate the example labels of
-rules/labels.
+schema to dist/schema/<name>.schema.json, build it into dist/<name>/main.py, run its test cases
+(rules/tests/<name>.yaml), then show what it says about the example labels of rules/labels.
 
     python build.py                 # all of rules/*.yaml
     python build.py rules/doc.yaml  # some of them
@@ -25,6 +25,10 @@ def run(rule_files: list[str]) -> int:
         out = ROOT / "dist" / "schema" / f"{Path(rule_file).stem}.schema.json"
         code = main(["schema", rule_file, "--out", str(out)]) or code
     code = code or main(["build", *rule_files, "--out", str(ROOT / "dist")])
+    if code:
+        return code
+    print()
+    code = main(["test", *rule_files])
     if code:
         return code
     labels = sorted((ROOT / "rules" / "labels").glob("*.json"))

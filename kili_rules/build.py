@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib.machinery
 import importlib.resources
 import importlib.util
 import json
@@ -82,10 +83,29 @@ class BuildResult:
 
 
 def _module_file(name: str) -> Path:
-    spec = importlib.util.find_spec(name)
+    """The source file of module ``name``, asked of the import system's finders: never taken from
+    ``sys.modules``, where a built plugin loaded in this process leaves its embedded copies (whose file names
+    are relative, and which are not the installed sources)."""
+    spec = _find_installed(name)
     if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
         raise BuildError(f"cannot embed module {name}: its Python source was not found")
     return Path(spec.origin)
+
+
+def _find_installed(name: str) -> importlib.machinery.ModuleSpec | None:
+    parent, _, _ = name.rpartition(".")
+    locations = None
+    if parent:
+        parent_spec = _find_installed(parent)
+        if parent_spec is None:
+            return None
+        locations = parent_spec.submodule_search_locations
+    for finder in sys.meta_path:
+        find_spec = getattr(finder, "find_spec", None)
+        spec = find_spec(name, locations) if find_spec else None
+        if spec is not None and spec.origin and Path(spec.origin).is_absolute():
+            return spec
+    return None
 
 
 def _display_name(name: str, path: Path) -> str:

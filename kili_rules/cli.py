@@ -7,18 +7,32 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from kili_rules.errors import BuildError, LabelFileError, RuleFileError
 from kili_rules.registry import RegistryError
 
 EXAMPLES = """\
 examples:
-  kili-rules validate rules/image.yaml
-  kili-rules eval rules/image.yaml ../shared/fixtures/seed-examples/image_label_three_boxes.json
-  kili-rules eval rules/document.yaml export.json --event review --format json
-  kili-rules rules
-  kili-rules build rules/document.yaml
+  kili-rules init qa/invoices                          # a new rule set, its interface placeholder, a test case
+  kili-rules lint rules/document.yaml                  # every rule checked against the project's jsonInterface
+  kili-rules schema rules/document.yaml --out dist/schema/document.schema.json   # editor completion
+  kili-rules test                                      # the YAML test cases of every rule set under rules/
+  kili-rules new-case rules/document.yaml export.json --asset ID   # a test case from a real label
+  kili-rules check rules/document.yaml export.json     # what the rules say about existing labels
+  kili-rules eval rules/image.yaml label.json          # each rule's outcome on a few labels
+  kili-rules rules --doc                               # the installed rule types and their documentation
+  kili-rules build rules/document.yaml                 # dist/document/main.py, for kili.upload_plugin
+
+exit codes: 0 fine, 1 problems found (lint, test, check), 2 bad usage or a file that cannot be read
 """
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _load(path: str):
@@ -195,6 +209,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if summary.reaches(args.fail_on) else 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """Scaffold a rule set: rule file, placeholder interface, test cases, editor schema."""
+    from kili_rules.scaffold import init
+
+    files = init(args.folder, args.name)
+    for path in files:
+        print(f"wrote {path}")
+    rule_file = files[0]
+    print(
+        f"next: replace {files[1]} with your project's jsonInterface, then\n"
+        f"  kili-rules lint {rule_file}\n  kili-rules test {args.folder}\n  kili-rules build {rule_file}"
+    )
+    return 0
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     """List the installed rule types with the first line of their documentation (all of it with --doc)."""
     from kili_rules.docs import rule_type_doc
@@ -222,7 +251,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    main = argparse.ArgumentParser(
+    main = _Parser(
         prog="kili-rules",
         description="Rule-based label QA for Kili: check rule files, evaluate labels offline, build the plugin.",
         epilog=EXAMPLES,
@@ -235,11 +264,20 @@ def parser() -> argparse.ArgumentParser:
             name,
             help=help_,
             description=help_,
-            epilog=f"example:\n  {example}",
+            epilog=f"examples:\n  {example}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         sub.set_defaults(handler=handler)
         return sub
+
+    init = add(
+        "init",
+        cmd_init,
+        "start a rule set in a folder: rule file, placeholder interface, test cases and editor schema",
+        "kili-rules init qa/invoices && kili-rules test qa/invoices",
+    )
+    init.add_argument("folder", metavar="DIR")
+    init.add_argument("--name", help="the rule set (and plugin) name (default: the folder's name)")
 
     validate = add(
         "validate", cmd_validate, "load rule files and report any problem", "kili-rules validate rules/*.yaml"
@@ -350,6 +388,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(error), file=sys.stderr)
         return 2
     except (LabelFileError, RegistryError, BuildError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
