@@ -31,7 +31,7 @@ from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.message import placeholders
 from kili_rules.runtime.model import EVENTS, Report, RuleType
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, PythonRule
-from kili_rules.yaml_source import SourceMap, load_yaml
+from kili_rules.yaml_source import SourceMap, load_yaml, read_text
 
 #: Python rule modules are imported under this package, in a built plugin as offline.
 USER_PACKAGE = "kili_rules_user"
@@ -168,13 +168,7 @@ def compile_rule_file(
     """
     path = Path(path)
     registry = registry or default_registry()
-    display = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        raise RuleFileError([Problem(display, 1, 1, f"cannot read the rule file: {reason}")]) from None
-    raw, source = load_yaml(text, display)
+    raw, source = load_yaml(read_text(path, "rule file"), str(path))
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):

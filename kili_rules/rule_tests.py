@@ -39,7 +39,7 @@ from kili_rules.errors import LabelFileError, Problem, RuleFileError
 from kili_rules.label_files import LabelRecord, labels_in, read_labels
 from kili_rules.loader import RuleSet, load_rule_set, validate_model
 from kili_rules.runtime.model import Finding, Report
-from kili_rules.yaml_source import SourceMap, load_yaml
+from kili_rules.yaml_source import SourceMap, load_yaml, read_text
 
 TEST_FOLDER = "tests"
 STATUS_WORDS = {"pass": "passed", "fail": "failed", "not_applicable": "was not applicable", "error": "raised"}
@@ -161,12 +161,7 @@ def is_test_file(path: Path) -> bool:
 def load_test_file(path: str | Path) -> RuleTestFile:
     """Load a test file, its rule set and the labels of its cases. Raises RuleFileError naming file:line:col."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        raise RuleFileError([Problem(str(path), 1, 1, f"cannot read the test file: {reason}")]) from None
-    raw, source = load_yaml(text, str(path))
+    raw, source = load_yaml(read_text(path, "test file"), str(path))
     if not isinstance(raw, dict):
         raise RuleFileError([source.problem((), "a test file is a mapping with a `cases:` list; see the README")])
     header = validate_model(RuleTestFileModel, raw, source, (), "the test file")

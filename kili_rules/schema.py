@@ -25,11 +25,11 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from kili_rules.errors import Problem, RuleFileError
 from kili_rules.interface import Interface
 from kili_rules.loader import COMMON_KEYS, ActionsConfig, CommonRuleKeys, ScoreConfig, read_interface
 from kili_rules.registry import Registry, default_registry
 from kili_rules.runtime.model import RuleType
+from kili_rules.yaml_source import read_text
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 #: Options whose strings are job names.
@@ -199,12 +199,7 @@ def write_schema(
     interface = None
     if interface_path is None and rule_file is not None:
         rule_file = Path(rule_file)
-        try:
-            text = rule_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-            raise RuleFileError([Problem(str(rule_file), 1, 1, f"cannot read the rule file: {reason}")]) from None
-        named = interface_of_rule_file(text)
+        named = interface_of_rule_file(read_text(rule_file, "rule file"))
         interface_path = rule_file.parent / named if named else None
     if interface_path is not None:
         interface = read_interface(Path(interface_path), str(rule_file or interface_path))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -43,6 +44,15 @@ class SourceMap:
         """A problem at ``location`` (at its key rather than its value with ``key=True``)."""
         line, column = self.where(location, key=key)
         return Problem(self.path, line, column, message, severity, rule_id)
+
+
+def read_text(path: Path, what: str) -> str:
+    """The UTF-8 text of ``path``; RuleFileError ``path:1:1: error: cannot read the <what>: <why>`` otherwise."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise RuleFileError([Problem(str(path), 1, 1, f"cannot read the {what}: {reason}")]) from None
 
 
 def _position(node: yaml.Node) -> tuple[int, int]:
