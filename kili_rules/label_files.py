@@ -152,3 +152,27 @@ def _read_json_lines(
         if on_progress:
             on_progress(read)
         yield from labels_in(item, f"{source}:{number}")
+
+
+def pick_label(
+    records: list[LabelRecord],
+    asset: str | None,
+    index: int | None,
+    source: str,
+    how: str = "`asset: <asset id>` or `index: <0-based>`",
+) -> LabelRecord:
+    """The one label a case means: the only one, the one of ``asset``, or the ``index``-th (``how`` says how to
+    choose, in the error when there are several)."""
+    if asset is not None:
+        records = [r for r in records if r.asset_id == asset or r.label.get("id") == asset]
+        if not records:
+            raise LabelFileError(f"{source} has no asset or label {asset!r}")
+    if index is not None:
+        if index >= len(records):
+            raise LabelFileError(f"{source} holds {len(records)} label(s): there is no index {index}")
+        return records[index]
+    if len(records) != 1:
+        ids = [r.asset_id or r.label.get("id") or "?" for r in records[:5]]
+        listed = f" (assets {', '.join(map(str, ids))}{', ...' if len(records) > 5 else ''})" if records else ""
+        raise LabelFileError(f"{source} holds {len(records)} labels{listed}: pick one with {how}")
+    return records[0]

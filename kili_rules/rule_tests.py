@@ -36,7 +36,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kili_rules.errors import LabelFileError, Problem, RuleFileError
-from kili_rules.label_files import LabelRecord, labels_in, read_labels
+from kili_rules.label_files import LabelRecord, labels_in, pick_label, read_labels
 from kili_rules.loader import RuleSet, load_rule_set, validate_model
 from kili_rules.runtime.model import Finding, Report
 from kili_rules.yaml_source import SourceMap, load_yaml, read_text
@@ -231,30 +231,6 @@ def _case_label(case: CaseFile, base: Path) -> LabelRecord:
     return pick_label(records, case.asset, case.index, str(case.label if isinstance(case.label, str) else "label"))
 
 
-def pick_label(
-    records: list[LabelRecord],
-    asset: str | None,
-    index: int | None,
-    source: str,
-    how: str = "`asset: <asset id>` or `index: <0-based>`",
-) -> LabelRecord:
-    """The one label a case means: the only one, the one of ``asset``, or the ``index``-th (``how`` says how to
-    choose, in the error when there are several)."""
-    if asset is not None:
-        records = [r for r in records if r.asset_id == asset or r.label.get("id") == asset]
-        if not records:
-            raise LabelFileError(f"{source} has no asset or label {asset!r}")
-    if index is not None:
-        if index >= len(records):
-            raise LabelFileError(f"{source} holds {len(records)} label(s): there is no index {index}")
-        return records[index]
-    if len(records) != 1:
-        ids = [r.asset_id or r.label.get("id") or "?" for r in records[:5]]
-        listed = f" (assets {', '.join(map(str, ids))}{', ...' if len(records) > 5 else ''})" if records else ""
-        raise LabelFileError(f"{source} holds {len(records)} labels{listed}: pick one with {how}")
-    return records[0]
-
-
 def run_case(case: Case, rule_set: RuleSet) -> CaseResult:
     """Evaluate the case's label and list every difference from what it expects."""
     report = rule_set.evaluate(case.label, case.event)
@@ -356,7 +332,6 @@ __all__ = [
     "is_test_file",
     "load_test_file",
     "new_case",
-    "pick_label",
     "run_case",
 ]
 

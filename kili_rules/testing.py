@@ -29,8 +29,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from kili_rules.errors import LabelFileError
-from kili_rules.label_files import read_labels
+from kili_rules.label_files import labels_in, pick_label, read_labels
 from kili_rules.loader import RuleSet, load_rule_set
 from kili_rules.runtime.model import Report
 
@@ -151,14 +150,10 @@ def autospec_kili(fake: FakeKili) -> Any:
 
 
 def as_label(label: str | Path | Mapping[str, Any]) -> dict[str, Any]:
-    """A label from a file (which must hold exactly one), a label dict, or a bare jsonResponse dict."""
+    """The one label in a file, a label dict, an asset dict (its latest label) or a bare jsonResponse dict."""
     if isinstance(label, (str, Path)):
-        records = list(read_labels(label))
-        if len(records) != 1:
-            raise LabelFileError(f"{label} holds {len(records)} labels; pass one label")
-        return records[0].label
-    label = dict(label)
-    return label if "jsonResponse" in label else {"jsonResponse": label}
+        return pick_label(list(read_labels(label)), None, None, str(label), "a file that holds one label").label
+    return pick_label(list(labels_in(dict(label), "label")), None, None, "label", "one label").label
 
 
 def _rule_set(rule_set: RuleSet | str | Path) -> RuleSet:
