@@ -8,7 +8,7 @@ from kili_rules.registry import default_registry
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.message import placeholders, render
-from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
+from kili_rules.runtime.model import NOT_APPLICABLE, Finding, RuleType, Violation
 
 TYPES = dict(default_registry().rule_types)
 
@@ -114,7 +114,13 @@ def test_findings_carry_the_rule_and_the_common_placeholders():
     engine = Engine({"rules": [rule("r", "v", message="[{id}] {n} on {job} at {frame}")]}, types)
     finding = engine.evaluate(LabelView({})).findings[0]
     assert finding.message == "[r] 1 on  at 3" and finding.mid == "m"  # None renders as ""
-    assert finding.issue_text == "[r] [r] 1 on  at 3"
+    assert finding.issue_text == "[r] [r] 1 on  at 3 (frame 3)"  # a video finding names its frame
+
+
+def test_an_issue_names_its_frame_once():
+    finding = Finding("r", "error", "box too small in frame 12", frame="12")
+    assert finding.issue_text == "[r] box too small in frame 12"
+    assert Finding("r", "error", "x", frame="assetLevel").issue_text == "[r] x"
 
 
 def test_not_applicable_is_a_singleton():

@@ -10,8 +10,17 @@ a literal)::
                 "events": ["submit", "review"], "weight": 1, "enabled": true,
                 "params": {"job": "TRANSCRIPTION_JOB", "starts_with": "FR", ...}}, ...]}
 
-Each rule ends as ``pass``, ``fail`` (one or more findings), ``not_applicable`` or ``error`` (its check raised,
-or its parameters could not be built); an error never stops the other rules.
+Each rule ends as ``pass``, ``fail`` (one or more findings), ``not_applicable`` or ``error``: it could not give a
+verdict (its check raised, even ``SystemExit``; its parameters could not be built; it ran past the evaluation
+budget). An error never stops the other rules, and it fails closed: it counts as failed in the score and gives one
+finding ``could not check this label: <reason>`` with the rule's severity, unless the rule (or the rule set) says
+``on_error: skip``. A label whose ``jsonResponse`` cannot be read gets a finding of its own (rule id
+``unreadable-label``, severity ``error``, score 0) and no rule runs on it.
+
+With a ``budget`` (the plugin always gives one), the rules run in a worker thread: at the end of the budget the rule
+still running is abandoned (it fails closed) and so are those not started. CPython cannot interrupt a thread that
+holds the GIL inside C code (a catastrophic ``re`` match): the loader refuses such regexes, and the ``text`` rule
+type caps the text a regex reads.
 
 Stdlib-only: embedded verbatim into every built plugin.
 """
@@ -19,13 +28,24 @@ Stdlib-only: embedded verbatim into every built plugin.
 from __future__ import annotations
 
 import importlib
+import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.message import render
-from kili_rules.runtime.model import NOT_APPLICABLE, Finding, Report, RuleOutcome, RuleType, Violation
+from kili_rules.runtime.model import (
+    COULD_NOT_CHECK,
+    NOT_APPLICABLE,
+    UNREADABLE_LABEL,
+    Finding,
+    Report,
+    RuleOutcome,
+    RuleType,
+    Violation,
+)
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, violations_of
 
 Check = Callable[[LabelView], Any]
@@ -79,39 +99,113 @@ class Engine:
             rule_type = rule_types[rule["type"]]
             bound_params = rule_type.params(**params)
             return _BoundRule(rule, lambda label: rule_type.check(bound_params, label), None)
-        except Exception as error:  # a broken rule must not stop the others: it reports an error each time
+        except BaseException as error:  # a broken rule must not stop the others: it reports an error each time
             return _BoundRule(rule, None, f"cannot set up rule: {type(error).__name__}: {error}")
 
-    def evaluate(self, label: LabelView | Mapping[str, Any], event: str = "submit") -> Report:
-        """Run every enabled rule whose ``events`` include ``event`` on ``label`` (a view, or a Kili label dict)."""
-        view = label if isinstance(label, LabelView) else LabelView.from_label(label)
-        outcomes = [
-            self._run(bound, view)
-            for bound in self.rules
-            if bound.data.get("enabled", True) and event in bound.data.get("events", ())
-        ]
-        return Report(tuple(outcomes))
+    def evaluate(
+        self, label: LabelView | Mapping[str, Any], event: str = "submit", *, budget: float | None = None
+    ) -> Report:
+        """Run every enabled rule whose ``events`` include ``event`` on ``label`` (a view, or a Kili label dict).
 
-    @staticmethod
-    def _run(bound: _BoundRule, label: LabelView) -> RuleOutcome:
+        ``budget``: seconds the rules may take together; past it, the running rule and those not started end in
+        ``error`` (out of time). None runs them in this thread, unbounded (offline use).
+        """
+        view = label if isinstance(label, LabelView) else LabelView.from_label(label)
+        if view.unreadable is not None:
+            return Report((_unreadable_outcome(view.unreadable),))
+        rules = [b for b in self.rules if b.data.get("enabled", True) and event in b.data.get("events", ())]
+        if budget is None:
+            return Report(tuple(self._run(bound, view) for bound in rules))
+        return Report(tuple(_run_within(rules, view, self._run, self.error_outcome, budget)))
+
+    def _run(self, bound: _BoundRule, label: LabelView) -> RuleOutcome:
         rule = bound.data
-        rule_id, weight = rule["id"], float(rule.get("weight", 1))
         if bound.check is None:
-            return RuleOutcome(rule_id, "error", weight, error=bound.setup_error)
+            return self.error_outcome(rule, bound.setup_error or "cannot set up rule")
         try:
             result = bound.check(label)
             if result is NOT_APPLICABLE:
-                return RuleOutcome(rule_id, "not_applicable", weight)
+                return RuleOutcome(rule["id"], "not_applicable", _weight(rule), on_error=self._on_error(rule))
             findings = tuple(_finding(rule, violation) for violation in result)
-        except Exception as error:  # reported, never raised: the other rules still run
-            return RuleOutcome(
-                rule_id,
-                "error",
-                weight,
-                error=f"{type(error).__name__}: {error}",
-                traceback=traceback.format_exc(),
-            )
-        return RuleOutcome(rule_id, "fail" if findings else "pass", weight, findings)
+        except BaseException as error:  # even SystemExit from a user rule: reported, never raised
+            return self.error_outcome(rule, f"{type(error).__name__}: {error}", traceback.format_exc())
+        status = "fail" if findings else "pass"
+        return RuleOutcome(rule["id"], status, _weight(rule), findings, on_error=self._on_error(rule))
+
+    def _on_error(self, rule: Mapping[str, Any]) -> str:
+        return rule.get("on_error") or self.rule_set.get("on_error") or "fail"
+
+    def error_outcome(self, rule: Mapping[str, Any], reason: str, trace: str | None = None) -> RuleOutcome:
+        """The outcome of a rule that could not give a verdict: with its ``could not check`` finding when it
+        fails closed (``on_error: fail``), without one when it is skipped."""
+        on_error = self._on_error(rule)
+        findings: tuple[Finding, ...] = ()
+        if on_error == "fail":
+            message = COULD_NOT_CHECK + _one_line(reason)
+            findings = (Finding(rule["id"], rule.get("severity", "error"), message, job=_job_of(rule)),)
+        return RuleOutcome(rule["id"], "error", _weight(rule), findings, reason, trace, on_error)
+
+
+def _run_within(
+    rules: list[_BoundRule],
+    view: LabelView,
+    run: Callable[[_BoundRule, LabelView], RuleOutcome],
+    error_outcome: Callable[[Mapping[str, Any], str], RuleOutcome],
+    budget: float,
+) -> list[RuleOutcome]:
+    """The rules' outcomes, run in a daemon thread for at most ``budget`` seconds; what did not end in time is an
+    ``error`` (out of time). The abandoned thread may go on, but nothing it produces is used."""
+    outcomes: list[RuleOutcome] = []
+    running: list[_BoundRule] = []
+    finished = threading.Event()
+    lock = threading.Lock()
+    abandoned = False
+
+    def work() -> None:
+        for bound in rules:
+            with lock:
+                if abandoned:
+                    return
+                running[:] = [bound]
+            outcome = run(bound, view)
+            with lock:
+                if abandoned:
+                    return
+                outcomes.append(outcome)
+        finished.set()
+
+    started = time.monotonic()
+    threading.Thread(target=work, name="kili-rules-evaluation", daemon=True).start()
+    finished.wait(max(budget, 0.0))
+    with lock:
+        abandoned = not finished.is_set()
+        done = list(outcomes)
+        current = running[0] if running and len(done) < len(rules) else None
+    if not abandoned:
+        return done
+    spent = time.monotonic() - started
+    for bound in rules[len(done) :]:
+        why = "it ran past" if bound is current else "not started before the end of"
+        done.append(error_outcome(bound.data, f"out of time: {why} the {budget:g} s evaluation budget ({spent:.1f} s)"))
+    return done
+
+
+def _unreadable_outcome(reason: str) -> RuleOutcome:
+    finding = Finding(UNREADABLE_LABEL, "error", "could not read this label: " + _one_line(reason))
+    return RuleOutcome(UNREADABLE_LABEL, "fail", 1.0, (finding,), error=reason)
+
+
+def _weight(rule: Mapping[str, Any]) -> float:
+    return float(rule.get("weight", 1))
+
+
+def _job_of(rule: Mapping[str, Any]) -> str | None:
+    job = (rule.get("params") or {}).get("job")
+    return job if isinstance(job, str) else None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def _finding(rule: Mapping[str, Any], violation: Violation) -> Finding:

@@ -7,8 +7,11 @@ entities, relations, PDF's nested ``annotations[].annotations[]``, video's frame
 under an annotation or under a chosen category, is found wherever it occurs, and each occurrence remembers the
 ``mid`` of the annotation it hangs from, so a finding can be pinned to that box.
 
-The view never raises on malformed data, which real exports contain (missing keys, ``None``, a rectangle with two
-vertices, an empty ``annotations`` list, a number where a list was expected): what cannot be read is skipped.
+The view never raises on any JSON, which real exports may contain malformed (missing keys, ``None``, a rectangle with
+two vertices, an empty ``annotations`` list, a number where a list was expected): what cannot be read inside the
+response is skipped. A response that cannot be read as a whole (not JSON, nested too deep, not an object, a video
+frame key that is not a frame number) is not read as an empty label: ``LabelView.unreadable`` says why, and the
+engine reports it as a finding of its own (fail closed).
 
 This module is stdlib-only: it is embedded verbatim into every built plugin.
 
@@ -278,22 +281,37 @@ class LabelView:
         label_type: str | None = None,
         author_id: str | None = None,
     ) -> None:
+        #: what could not be read: logged by the plugin; ``unreadable`` says whether the label can be checked at all
         self.problems: list[str] = []
-        if isinstance(json_response, str):
+        #: why the label cannot be checked at all (not JSON, nested too deep, not an object, a frame key that is
+        #: not a frame number); None when it can. The engine turns it into a finding of its own: never "empty".
+        self.unreadable: str | None = None
+        if isinstance(json_response, (str, bytes, bytearray)):
             try:
                 json_response = json.loads(json_response)
+            except RecursionError:
+                self._unreadable("jsonResponse is nested too deep to be read")
+                json_response = {}
             except ValueError:
-                self.problems.append("jsonResponse is a string that is not JSON")
+                self._unreadable("jsonResponse is a string that is not JSON")
                 json_response = {}
         if not isinstance(json_response, dict):
-            if json_response is not None:
-                self.problems.append(f"jsonResponse is a {type(json_response).__name__}, not an object")
+            kind = "missing" if json_response is None else f"a {type(json_response).__name__}, not an object"
+            self._unreadable(f"jsonResponse is {kind}")
+            json_response = {}
+        bad_frames = _bad_frame_keys(json_response)
+        if bad_frames:
+            self._unreadable(f"video frame keys that are not frame numbers: {', '.join(bad_frames)}")
             json_response = {}
         self.json_response: dict = json_response
         self.label_id = label_id
         self.label_type = label_type
         self.author_id = author_id
         self._index: dict[str, list[JobResponse]] | None = None
+
+    def _unreadable(self, reason: str) -> None:
+        self.problems.append(reason)
+        self.unreadable = self.unreadable or reason
 
     @classmethod
     def from_label(cls, label: Any) -> LabelView:
@@ -309,16 +327,15 @@ class LabelView:
 
     @property
     def is_video(self) -> bool:
-        """True for a frame-keyed response (``{"0": {...}, "1": {...}}``)."""
-        keys = self.json_response.keys()
-        return bool(keys) and all(k.isdigit() or k == ASSET_LEVEL for k in keys if isinstance(k, str))
+        """True for a frame-keyed response (``{"0": {...}, "1": {...}}``, maybe with ``"assetLevel"``)."""
+        return _is_video(self.json_response)
 
     @property
     def frames(self) -> list[str | None]:
         """The frame keys in order, ``assetLevel`` first when present; ``[None]`` for a non-video label."""
         if not self.is_video:
             return [None]
-        keys = [k for k in self.json_response if isinstance(k, str) and k.isdigit()]
+        keys = [k for k in self.json_response if is_frame_key(k)]
         keys.sort(key=int)
         return ([ASSET_LEVEL] if ASSET_LEVEL in self.json_response else []) + keys
 
@@ -357,6 +374,25 @@ class LabelView:
                 _visit_jobs(index, jobs, frame, None, 0)
             self._index = index
         return self._index
+
+
+def is_frame_key(key: Any) -> bool:
+    """Whether ``key`` is a video frame number: ASCII digits only (``"²"`` passes ``str.isdigit`` but not
+    ``int``)."""
+    return isinstance(key, str) and key.isascii() and key.isdigit()
+
+
+def _is_video(response: dict) -> bool:
+    """A response is a video's when it has a frame key or ``assetLevel``: jobs are never named so."""
+    return any(is_frame_key(key) or key == ASSET_LEVEL for key in response)
+
+
+def _bad_frame_keys(response: dict) -> list[str]:
+    """The keys of a video response that are neither frame numbers nor ``assetLevel`` (shown with ``repr``)."""
+    if not _is_video(response):
+        return []
+    bad = [key for key in response if not (is_frame_key(key) or key == ASSET_LEVEL)]
+    return [repr(key)[:40] for key in bad[:5]] + ([f"and {len(bad) - 5} more"] if len(bad) > 5 else [])
 
 
 def _visit_jobs(index: dict, jobs: dict, frame: str | None, parent_mid: str | None, depth: int) -> None:

@@ -14,6 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
+#: What a rule that cannot give a verdict counts as: ``fail`` (the default: it fails, with an issue) or ``skip``.
+ON_ERROR = ("fail", "skip")
+#: The rule id of the finding a label whose ``jsonResponse`` cannot be read gets (no user rule may take it).
+UNREADABLE_LABEL = "unreadable-label"
+#: The start of the message of a rule that could not give a verdict (``[rule-id] could not check this label: ...``).
+COULD_NOT_CHECK = "could not check this label: "
 EVENTS = ("submit", "review")
 STATUSES = ("pass", "fail", "not_applicable", "error")
 
@@ -68,13 +74,23 @@ class Finding:
 
     @property
     def issue_text(self) -> str:
-        """The text of the Kili issue: the message tagged with the rule id, ``[iban-fr] IBAN ...``."""
-        return f"[{self.rule_id}] {self.message}"
+        """The text of the Kili issue: the message tagged with the rule id, ``[iban-fr] IBAN ...``.
+
+        A finding on a video frame names its frame (Kili's issues cannot carry one) unless the message does.
+        """
+        text = f"[{self.rule_id}] {self.message}"
+        if self.frame is not None and self.frame.isdigit() and f"frame {self.frame}" not in self.message:
+            text += f" (frame {self.frame})"
+        return text
 
 
 @dataclass(frozen=True)
 class RuleOutcome:
-    """How one rule ended on one label: ``pass``, ``fail``, ``not_applicable`` or ``error``."""
+    """How one rule ended on one label: ``pass``, ``fail``, ``not_applicable`` or ``error``.
+
+    An ``error`` (the rule could not give a verdict) counts as failed in the score, with one finding
+    ``could not check this label: <reason>``, unless the rule's ``on_error`` is ``skip``.
+    """
 
     rule_id: str
     status: str
@@ -82,6 +98,12 @@ class RuleOutcome:
     findings: tuple[Finding, ...] = ()
     error: str | None = None
     traceback: str | None = None
+    on_error: str = "fail"
+
+    @property
+    def counts_as_failed(self) -> bool:
+        """Whether the score counts the rule as failed: it failed, or it could not check and fails closed."""
+        return self.status == "fail" or (self.status == "error" and self.on_error == "fail")
 
 
 @dataclass(frozen=True)
@@ -97,8 +119,13 @@ class Report:
 
     @property
     def failed_rule_ids(self) -> list[str]:
-        """The ids of the rules that failed, in rule order."""
-        return [o.rule_id for o in self.outcomes if o.status == "fail"]
+        """The ids of the rules that failed (or could not check and fail closed), in rule order."""
+        return [o.rule_id for o in self.outcomes if o.counts_as_failed]
+
+    @property
+    def unreadable(self) -> bool:
+        """True when the label's ``jsonResponse`` could not be read: no rule ran, the label scores 0."""
+        return any(o.rule_id == UNREADABLE_LABEL for o in self.outcomes)
 
     @property
     def errors(self) -> list[RuleOutcome]:
@@ -107,9 +134,12 @@ class Report:
 
     @property
     def score(self) -> float:
-        """``100 × Σweight(pass) / Σweight(pass + fail)``, rounded to 2 decimals; 100 when nothing applied."""
+        """``100 × Σweight(pass) / Σweight(pass + fail)``, rounded to 2 decimals; 100 when nothing applied.
+
+        A rule that could not give a verdict counts as ``fail`` unless its ``on_error`` is ``skip``.
+        """
         passed = sum(o.weight for o in self.outcomes if o.status == "pass")
-        judged = passed + sum(o.weight for o in self.outcomes if o.status == "fail")
+        judged = passed + sum(o.weight for o in self.outcomes if o.counts_as_failed)
         return 100.0 if judged <= 0 else round(100.0 * passed / judged, 2)
 
     def outcome(self, rule_id: str) -> RuleOutcome:
