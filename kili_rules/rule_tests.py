@@ -255,11 +255,11 @@ def differences(expect: Expectation, report: Report) -> Iterator[str]:
         return f"it {words}"
 
     if expect.fail is not None:
-        failed = set(report.failed_rule_ids)
+        failed = [o.rule_id for o in report.outcomes if o.status == "fail"]  # a rule that raised is told apart
         for rule_id in expect.fail:
             if rule_id not in failed:
                 yield f"rule {rule_id!r} was expected to fail, but {what_happened(rule_id)}"
-        for rule_id in report.failed_rule_ids:
+        for rule_id in failed:
             if rule_id not in expect.fail:
                 yield f"rule {rule_id!r} was not expected to fail, but {what_happened(rule_id)}"
     for wanted, ids in (("pass", expect.pass_), ("not_applicable", expect.not_applicable), ("error", expect.error)):

@@ -19,11 +19,13 @@ signatures.
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import itertools
 import logging
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -48,7 +50,8 @@ class FakeKili:
     """Keeps issues and asset metadata the way Kili does, and records every call.
 
     Attributes:
-        issues_store: every issue created (``id``, ``labelId``, ``assetId``, ``objectMid``, ``text``, ``status``).
+        issues_store: every issue (``id``, ``labelId``, ``assetId``, ``objectMid``, ``text``, ``status``,
+            ``type``: ``ISSUE`` unless a test adds a ``QUESTION``).
         metadata: the asset's ``json_metadata``, as the plugin last wrote it.
         sent_back: the asset ids sent back to the queue, one entry per call.
         calls: ``(method, kwargs)`` of every call, in order.
@@ -62,6 +65,7 @@ class FakeKili:
         self.asset_of: dict[str, str] = {}
         self.writes = 0
         self._ids = itertools.count(1)
+        self._lock = threading.RLock()
 
     @property
     def open_issues(self) -> list[str]:
@@ -71,14 +75,30 @@ class FakeKili:
     def _call(self, method: str, is_write: bool, **kwargs: Any) -> Any:
         """Record the call; subclasses may add latency or faults here (return ``"lose-answer"`` to apply a write
         and then fail)."""
-        self.calls.append((method, kwargs))
+        with self._lock:
+            self.calls.append((method, kwargs))
         return None
 
     def issues(self, project_id, fields=("id",), first=None, skip=0, disable_tqdm=None, asset_id=None,
                asset_id_in=None, issue_type=None, status=None, *, as_generator=False):  # fmt: skip
-        self._call("issues", False, project_id=project_id, asset_id=asset_id, status=status)
-        found = [i for i in self.issues_store if i["assetId"] == asset_id and (status is None or i["status"] == status)]
-        return [{"id": i["id"], "status": i["status"], "comments": [{"text": i["text"]}]} for i in found]
+        self._call("issues", False, project_id=project_id, asset_id=asset_id, status=status, issue_type=issue_type)
+        found = [
+            i
+            for i in list(self.issues_store)
+            if i["assetId"] == asset_id
+            and (status is None or i["status"] == status)
+            and (issue_type is None or i.get("type", "ISSUE") == issue_type)
+        ]
+        return [
+            {
+                "id": i["id"],
+                "status": i["status"],
+                "type": i.get("type", "ISSUE"),
+                "objectMid": i.get("objectMid"),
+                "comments": [{"text": i["text"]}],
+            }
+            for i in found
+        ]
 
     def create_issues(self, project_id, label_id_array, object_mid_array=None, text_array=None):
         fault = self._call(
@@ -98,6 +118,7 @@ class FakeKili:
                 "objectMid": mid,
                 "text": text,
                 "status": "OPEN",
+                "type": "ISSUE",
             }
             self.issues_store.append(issue)
             created.append({"id": issue["id"]})
@@ -123,7 +144,7 @@ class FakeKili:
 
     def assets(self, project_id=None, asset_id=None, fields=(), **kwargs):
         self._call("assets", False, project_id=project_id, asset_id=asset_id, fields=fields)
-        return [{"id": asset_id, "jsonMetadata": self.metadata}]
+        return [{"id": asset_id, "jsonMetadata": copy.deepcopy(self.metadata)}]
 
     def update_properties_in_assets(self, asset_ids=None, json_metadatas=None, **kwargs):
         fault = self._call(

@@ -44,7 +44,11 @@ def test_submit_creates_pinned_issues_sends_back_and_merges_the_score(document_p
     handler.on_submit(DE_LABEL, "asset-1")
 
     kili.issues.assert_called_once_with(
-        project_id="project-1", asset_id="asset-1", status="OPEN", fields=["id", "status", "comments.text"]
+        project_id="project-1",
+        asset_id="asset-1",
+        status="OPEN",
+        issue_type="ISSUE",
+        fields=["id", "status", "type", "objectMid", "comments.text"],
     )
     kili.create_issues.assert_called_once_with(
         project_id="project-1",
@@ -56,7 +60,7 @@ def test_submit_creates_pinned_issues_sends_back_and_merges_the_score(document_p
         ],
     )
     kili.send_back_to_queue.assert_called_once_with(asset_ids=["asset-1"])
-    kili.assets.assert_called_once_with(project_id="project-1", asset_id="asset-1", fields=["jsonMetadata"])
+    kili.assets.assert_called_once_with(project_id="project-1", asset_id="asset-1", fields=["id", "jsonMetadata"])
     kili.update_properties_in_assets.assert_called_once_with(
         asset_ids=["asset-1"],
         json_metadatas=[
@@ -168,12 +172,16 @@ def test_malformed_labels_never_crash_the_handler(document_plugin, label):
     assert state.metadata["keep"] == 1 and "qa_score" in state.metadata
 
 
-def test_an_unreadable_response_is_logged(document_plugin):
-    state = FakeKiliState()
+def test_an_unreadable_response_is_a_finding_not_an_empty_label(document_plugin):
+    state = FakeKiliState(metadata={"keep": 1})
     handler, _, records = make_handler(document_plugin, state, {"id": "L"})
     handler.on_submit({"id": "L", "jsonResponse": "{truncated"}, "asset-1")
-    assert "label L of asset asset-1: jsonResponse is a string that is not JSON (read as empty)" in records.text()
-    assert state.metadata["qa_score"] == 100.0  # no rule applied
+    assert "label L of asset asset-1: jsonResponse is a string that is not JSON" in records.text()
+    assert state.open_issues == ["[unreadable-label] could not read this label: jsonResponse is a string that is not JSON"]
+    assert state.metadata == {"keep": 1, "qa_score": 0.0, "qa_failed_rules": "unreadable-label"}
+    assert state.sent_back == ["asset-1"]
+    handler.on_submit({"id": "L", "jsonResponse": {}}, "asset-1")  # readable again: the issue is solved
+    assert state.open_issues == [] and state.metadata["qa_score"] == 100.0
 
 
 def test_a_rule_that_raises_is_logged_and_the_others_act(tmp_path, write_rules):
@@ -186,9 +194,12 @@ def test_a_rule_that_raises_is_logged_and_the_others_act(tmp_path, write_rules):
     state = FakeKiliState()
     handler, _kili, records = make_handler(plugin, state, label)
     handler.on_submit(label, "asset-1")
-    assert "rule boom raised ZeroDivisionError" in records.text()
+    assert "rule boom could not check the label (counted as failed): ZeroDivisionError" in records.text()
     assert "boom_rules.py" in records.text()  # the traceback names the original module
-    assert len(state.issues_store) == 1 and state.metadata["qa_score"] == 0
+    boom = [t for t in state.open_issues if t.startswith("[boom]")]
+    assert boom == ["[boom] could not check this label: ZeroDivisionError: division by zero"]
+    assert {t.split("]")[0] for t in state.open_issues} == {"[boom", "[one"}  # the other rule acted too
+    assert state.metadata["qa_score"] == 0 and state.sent_back == ["asset-1"]
 
 
 @pytest.mark.parametrize("current", ["plain text from Kili's example plugin", '{"a": 1}', None, 42])
@@ -228,5 +239,6 @@ def test_calls_stay_constant_whatever_the_number_of_findings(tmp_path, write_rul
         state = FakeKiliState()
         handler, kili, _ = make_handler(plugin, state, label)
         handler.on_submit(label, "asset-1")
-        assert len(state.issues_store) == boxes
+        # at most 100 issues per label, the rest summed up in one issue of the rule
+        assert len(state.issues_store) == min(boxes, 100) + (boxes > 100)
         assert len(kili.method_calls) == 5

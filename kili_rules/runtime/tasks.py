@@ -1,0 +1,89 @@
+"""Work that may be abandoned: a function in a daemon thread, and one lock per asset.
+
+Kili stops a plugin at 60 s, and a Kili call can hang far longer than that (the SDK's HTTP timeout is 60 s and it
+retries for up to 120 s). So each group of dependent calls runs as a :class:`Task`: the handler waits for it until
+the event's deadline, then goes on without it (the thread is a daemon: it never keeps the interpreter alive, and
+nothing it produces after that is used).
+
+:func:`asset_lock` serialises what must not interleave for one asset inside one process (reading the open issues
+then creating the missing ones; reading ``json_metadata`` then writing it back). Across processes nothing is
+locked: Kili's own runner calls a plugin once per event.
+
+Stdlib-only: embedded verbatim into every built plugin.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+class Task:
+    """``function()`` running in a daemon thread, started at once.
+
+    Attributes:
+        name: what the task does (for logs).
+        result: what ``function`` returned, once it ended without error.
+        error: what it raised (any ``BaseException``), once it ended with one.
+    """
+
+    def __init__(self, name: str, function: Callable[[], Any]) -> None:
+        self.name = name
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self._done = threading.Event()
+        self._function = function
+        threading.Thread(target=self._run, name=f"kili-rules-{name}", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self.result = self._function()
+        except BaseException as error:  # kept for the handler: nothing escapes a task
+            self.error = error
+        finally:
+            self._done.set()
+
+    @property
+    def done(self) -> bool:
+        """Whether the function has ended."""
+        return self._done.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Wait at most ``seconds`` (real time) for the end; True if it has ended."""
+        return self._done.wait(max(seconds, 0.0))
+
+
+class _AssetLock:
+    __slots__ = ("__weakref__", "lock")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+
+_locks: weakref.WeakValueDictionary[tuple[str, str], _AssetLock] = weakref.WeakValueDictionary()
+_locks_guard = threading.Lock()
+
+
+class LockTimeout(Exception):
+    """Another event of the same asset held the lock until the deadline."""
+
+
+@contextmanager
+def asset_lock(kind: str, asset_id: str, seconds: float) -> Iterator[None]:
+    """Hold the ``kind`` lock of ``asset_id`` (waiting at most ``seconds``); LockTimeout if it stays taken.
+
+    The locks live as long as someone holds or waits for them, so memory does not grow with the assets seen.
+    """
+    with _locks_guard:
+        holder = _locks.get((kind, asset_id))
+        if holder is None:
+            holder = _locks[(kind, asset_id)] = _AssetLock()
+    if not holder.lock.acquire(timeout=max(seconds, 0.0)):
+        raise LockTimeout(f"another event of asset {asset_id} still holds its {kind} ({seconds:.1f} s waited)")
+    try:
+        yield
+    finally:
+        holder.lock.release()
