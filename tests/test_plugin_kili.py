@@ -177,7 +177,8 @@ def test_an_unreadable_response_is_a_finding_not_an_empty_label(document_plugin)
     handler, _, records = make_handler(document_plugin, state, {"id": "L"})
     handler.on_submit({"id": "L", "jsonResponse": "{truncated"}, "asset-1")
     assert "label L of asset asset-1: jsonResponse is a string that is not JSON" in records.text()
-    assert state.open_issues == ["[unreadable-label] could not read this label: jsonResponse is a string that is not JSON"]
+    unreadable = "[unreadable-label] could not read this label: jsonResponse is a string that is not JSON"
+    assert state.open_issues == [unreadable]
     assert state.metadata == {"keep": 1, "qa_score": 0.0, "qa_failed_rules": "unreadable-label"}
     assert state.sent_back == ["asset-1"]
     handler.on_submit({"id": "L", "jsonResponse": {}}, "asset-1")  # readable again: the issue is solved
