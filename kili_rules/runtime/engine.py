@@ -47,6 +47,7 @@ from kili_rules.runtime.model import (
     Violation,
 )
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, violations_of
+from kili_rules.runtime.tasks import Task
 
 Check = Callable[[LabelView], Any]
 
@@ -175,8 +176,7 @@ def _run_within(
         finished.set()
 
     started = time.monotonic()
-    threading.Thread(target=work, name="kili-rules-evaluation", daemon=True).start()
-    finished.wait(max(budget, 0.0))
+    Task("evaluation", work).wait(budget)
     with lock:
         abandoned = not finished.is_set()
         done = list(outcomes)
