@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,31 @@ def write_rules(tmp_path):
         return path
 
     return write
+
+
+def write_box_labels(path: Path, count: int, seed: int = 7) -> Path:
+    """A JSON array of ``count`` image labels as Kili exports them: 0 to 3 boxes of JOB_0, OBJECT_A or OBJECT_B,
+    one label a line (written as text: json.dumps would take seconds for 100,000 labels)."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as out:
+        out.write("[\n")
+        for i in range(count):
+            boxes = []
+            for k in range(rng.randint(0, 3)):
+                name = "OBJECT_A" if rng.random() < 0.5 else "OBJECT_B"
+                vertex = f'{{"x": {rng.random():.6f}, "y": {rng.random():.6f}}}'
+                boxes.append(
+                    f'{{"mid": "m{i}-{k}", "type": "rectangle", "categories": [{{"name": "{name}"}}], '
+                    f'"boundingPoly": [{{"normalizedVertices": [{vertex}, {vertex}, {vertex}, {vertex}]}}]}}'
+                )
+            response = f'{{"JOB_0": {{"annotations": [{", ".join(boxes)}]}}}}'
+            comma = "," if i else ""
+            out.write(f'{comma}{{"id": "label-{i}", "labelType": "DEFAULT", "jsonResponse": {response}}}\n')
+        out.write("]\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def labels_100000(tmp_path_factory) -> Path:
+    """A 100,000-label file (about 35 MB), written once per test run."""
+    return write_box_labels(tmp_path_factory.mktemp("big") / "labels_100000.json", 100_000)

@@ -128,69 +128,59 @@ def test_the_progress_bar_draws_on_a_terminal_only():
 
 # -- streaming: bounded memory over 100,000 labels ---------------------------------------------------------------
 
-GENERATE = textwrap.dedent(
-    """
-    import json, random, sys
-
-    count, path = int(sys.argv[1]), sys.argv[2]
-    rng = random.Random(7)
-    with open(path, "w") as out:
-        out.write("[\\n")
-        for i in range(count):
-            boxes = [
-                {"mid": f"m{i}-{k}", "type": "rectangle",
-                 "categories": [{"name": rng.choice(["OBJECT_A", "OBJECT_B"])}],
-                 "boundingPoly": [{"normalizedVertices": [{"x": rng.random(), "y": rng.random()}] * 4}]}
-                for k in range(rng.randint(0, 3))
-            ]
-            label = {"id": f"label-{i}", "labelType": "DEFAULT", "jsonResponse": {"JOB_0": {"annotations": boxes}}}
-            out.write(("," if i else "") + json.dumps(label) + "\\n")
-        out.write("]\\n")
-    """
-)
 MEASURE = textwrap.dedent(
     """
     import json, resource, sys
     from kili_rules.audit import audit
     from kili_rules.loader import load_rule_set
 
+    def peak_mib():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
     mode, path, rules = sys.argv[1:4]
-    if mode == "check":
-        summary = audit(load_rule_set(rules), [path])
-        result = {"labels": summary.labels, "fails": summary.rules["one-object-a"].statuses["fail"]}
+    if mode == "check":  # the peak after the first 10,000 labels, and after all of them
+        peaks = {}
+
+        def on_report(record, report):
+            peaks["labels"] = peaks.get("labels", 0) + 1
+            if peaks["labels"] == 10_000:
+                peaks["peak_10000_mib"] = peak_mib()
+
+        summary = audit(load_rule_set(rules), [path], on_report=on_report)
+        result = {"labels": summary.labels, "fails": summary.rules["one-object-a"].statuses["fail"], **peaks}
     else:  # the naive way, for comparison: the whole file in memory
         result = {"labels": len(json.load(open(path)))}
-    print(json.dumps({**result, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    print(json.dumps({**result, "peak_mib": peak_mib()}))
     """
 )
 
 
-def test_check_over_100000_labels_keeps_memory_flat(tmp_path):
-    (tmp_path / "generate.py").write_text(GENERATE)
+def test_check_over_100000_labels_keeps_memory_flat(labels_100000, tmp_path):
+    """One audit of the 100,000 labels measures its peak memory after 10,000 labels and at the end (memory must not
+    grow with the labels); the naive json.load of the same file runs meanwhile, in its own process."""
     (tmp_path / "measure.py").write_text(MEASURE)
 
-    def run(script, *args):
-        command = [sys.executable, str(tmp_path / script), *map(str, args)]
-        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    def start(mode):
+        command = [sys.executable, str(tmp_path / "measure.py"), mode, str(labels_100000), str(RULES / "image.yaml")]
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-    peaks = {}
-    for count in (10_000, 100_000):
-        path = tmp_path / f"labels_{count}.json"
-        run("generate.py", count, path)
-        result = json.loads(run("measure.py", "check", path, RULES / "image.yaml"))
-        assert result["labels"] == count and 0 < result["fails"] < count
-        peaks[count] = result["peak_mib"]
-    big = tmp_path / "labels_100000.json"
-    loaded_whole = json.loads(run("measure.py", "load", big, RULES / "image.yaml"))["peak_mib"]
-    file_mib = big.stat().st_size / 2**20
-    growth = peaks[100_000] - peaks[10_000]
+    def result(process):
+        out, err = process.communicate()
+        assert process.returncode == 0, err
+        return json.loads(out)
+
+    naive, check = start("load"), start("check")
+    checked, loaded_whole = result(check), result(naive)["peak_mib"]
+    assert checked["labels"] == 100_000 and 0 < checked["fails"] < 100_000
+    file_mib = labels_100000.stat().st_size / 2**20
+    growth = checked["peak_mib"] - checked["peak_10000_mib"]
     print(
-        f"check: {file_mib:.0f} MiB, 100,000 labels: peak {peaks[100_000]:.0f} MiB (10,000 labels: "
-        f"{peaks[10_000]:.0f} MiB); json.load of the same file: peak {loaded_whole:.0f} MiB"
+        f"check: {file_mib:.0f} MiB, 100,000 labels: peak {checked['peak_mib']:.0f} MiB (after 10,000 labels: "
+        f"{checked['peak_10000_mib']:.0f} MiB); json.load of the same file: peak {loaded_whole:.0f} MiB"
     )
     assert file_mib > 30
-    assert growth < 10, peaks  # 10x the labels, the same memory
-    assert loaded_whole - peaks[100_000] > file_mib, "the comparison must show what streaming saves"
+    assert growth < 10, checked  # 10x the labels, the same memory
+    assert loaded_whole - checked["peak_mib"] > file_mib, "the comparison must show what streaming saves"
 
 
 # -- the stream reader ---------------------------------------------------------------------------------------------

@@ -13,7 +13,11 @@ def test_seed_rule_fails_on_three_boxes_and_passes_on_one():
     one = rules.evaluate(load_json(SEED / "image_label_one_box.json"))
     outcome = three.outcome("one-object-a")
     assert outcome.status == "fail"
-    assert [f.message for f in outcome.findings] == ["There are too many BBox (3) - Only 1 BBox of Object A accepted"]
+    message = "There are too many BBox (3) - Only 1 BBox of Object A accepted"
+    assert [(f.message, f.mid) for f in outcome.findings] == [  # pinned on the 2nd and the 3rd box
+        (message, "20221124161456406-47055"),
+        (message, "20221124161459298-45160"),
+    ]
     assert three.score == 0
     assert one.outcome("one-object-a").status == "pass" and one.score == 100
 

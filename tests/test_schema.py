@@ -89,7 +89,10 @@ def test_options_carry_the_meaning_from_the_rule_type_docs():
     count = default_registry().get("count")
     assert option_meanings(count)["per"].startswith("`frame` or `track`")
     schema = rule_file_schema()
-    assert schema["$defs"]["rule.count"]["properties"]["max"]["description"] == "more is a finding (default: none)"
+    assert (
+        schema["$defs"]["rule.count"]["properties"]["max"]["description"]
+        == "more is a finding: one per annotation (or track) beyond `max`, pinned on it (default: none)"
+    )
 
 
 def test_a_plugin_rule_type_appears_in_the_schema_and_is_narrowed_too():

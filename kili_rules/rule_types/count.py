@@ -12,14 +12,25 @@ Options:
 | `job` | required | the job whose annotations are counted |
 | `category` | all | count only annotations of this category |
 | `min` | none | fewer is a finding |
-| `max` | none | more is a finding |
+| `max` | none | more is a finding: one per annotation (or track) beyond `max`, pinned on it |
 | `per` | `frame` | `frame` or `track` (video) |
 
 The rule is not applicable when the job is absent from the label and `min` is not set.
-A video gives at most one finding: the frames that break the bounds are listed in `{frames}`.
 
-Placeholders: `{count}` (the count found; in video, the worst frame's), `{min}`, `{max}`, `{category}`,
-`{job}`, `{frames}` (video frames, e.g. `3-5, 9`), `{reason}` (a sentence that says it all).
+Each annotation beyond `max` is a finding of its own, pinned on that annotation (its `mid`), so the Kili issue
+points at the box to remove: the first `max` annotations, in label order, are kept, each one after them is
+reported. In a video (`per: frame`) the annotations beyond `max` in each frame are reported by track: one finding
+per `mid`, on the first frame where that object is in excess, with `{frames}` listing every frame where it is.
+With `per: track`, each track beyond the first `max` (in order of first appearance) is one finding pinned on it,
+on its first frame, with `{frames}` listing the frames where it appears.
+Fewer than `min` is one finding pinned on nothing (there is nothing to point at); in a video it lists the frames
+with too few in `{frames}`. Annotations without a `mid` cannot be pinned: in a video, those in excess are one
+unpinned finding.
+
+Placeholders: `{count}` (the number counted: in the label; in a video per frame, in the worst frame the finding
+lists; per track, the number of distinct tracks), `{min}`, `{max}`, `{category}`, `{job}`, `{frames}` (the video
+frames the finding is about, e.g. `3-5, 9`), `{reason}` (a sentence that says it all, e.g. `3 OBJECT_A
+annotations in JOB_0, expected at most 1`).
 
 Example:
 
@@ -36,6 +47,10 @@ fails:
       annotations:
         - {mid: a, categories: [{name: OBJECT_A}]}
         - {mid: b, categories: [{name: OBJECT_A}]}
+        - {mid: c, categories: [{name: OBJECT_B}]}
+        - {mid: d, categories: [{name: OBJECT_A}]}
+pinned:  # the mids the findings of each failing label are pinned on: every OBJECT_A box after the first
+  - [b, d]
 passes:
   - JOB_0:
       annotations:
@@ -48,25 +63,44 @@ not_applicable:
 Example (video, per frame):
 
 ```yaml
-rule: {id: one-car, type: count, job: JOB_0, max: 1}
+rule: {id: one-car, type: count, job: JOB_0, max: 1, message: "{count} cars in frames {frames}"}
 fails:
   - "0": {JOB_0: {annotations: [{mid: a}]}}
     "1": {JOB_0: {annotations: [{mid: a}, {mid: b}]}}
+    "2": {JOB_0: {annotations: [{mid: a}, {mid: b}, {mid: c}]}}
+pinned:  # b in excess in frames 1-2 ("2 cars in frames 1-2"), c in frame 2 ("3 cars in frames 2")
+  - [b, c]
 passes:
   - "0": {JOB_0: {annotations: [{mid: a}]}}
     "1": {JOB_0: {annotations: [{mid: b}]}}
 ```
 
-Example (video, per track: at least two distinct objects over the video):
+Example (video, per track: at least two distinct objects over the video; fewer is one finding pinned on nothing):
 
 ```yaml
 rule: {id: two-tracks, type: count, job: JOB_0, min: 2, per: track}
 fails:
   - "0": {JOB_0: {annotations: [{mid: a}]}}
     "1": {JOB_0: {annotations: [{mid: a}]}}
+pinned:
+  - [null]
 passes:
   - "0": {JOB_0: {annotations: [{mid: a}]}}
     "1": {JOB_0: {annotations: [{mid: b}]}}
+```
+
+Example (video, per track: at most one object over the video; each track after the first is pinned):
+
+```yaml
+rule: {id: one-track, type: count, job: JOB_0, max: 1, per: track}
+fails:
+  - "0": {JOB_0: {annotations: [{mid: a}]}}
+    "1": {JOB_0: {annotations: [{mid: b}, {mid: a}, {mid: c}]}}
+pinned:
+  - [b, c]
+passes:
+  - "0": {JOB_0: {annotations: [{mid: a}]}}
+    "1": {JOB_0: {annotations: [{mid: a}]}}
 ```
 """
 
@@ -76,7 +110,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kili_rules.interface import ANNOTATION_JOB, ANNOTATION_TASKS, Interface, LintProblem, lint_category, lint_job
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label import ASSET_LEVEL, Annotation, LabelView, is_frame_key
 from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
 
 
@@ -108,7 +142,7 @@ def validate(params: CountParams) -> list[tuple[str, str]]:
 
 
 def _frames_text(frames: list[str]) -> str:
-    numbers = sorted(int(f) for f in frames if f.isdigit())
+    numbers = sorted(int(f) for f in frames if is_frame_key(f))
     parts: list[str] = []
     start = prev = None
     for n in [*numbers, None]:
@@ -118,52 +152,108 @@ def _frames_text(frames: list[str]) -> str:
         if start is not None:
             parts.append(str(start) if start == prev else f"{start}-{prev}")
         start = prev = n
-    return ", ".join(parts + [f for f in frames if not f.isdigit()])
+    return ", ".join(parts + [f for f in frames if not is_frame_key(f)])
 
 
-def _breaks(params: CountParams, count: int) -> bool:
-    return (params.min is not None and count < params.min) or (params.max is not None and count > params.max)
-
-
-def check(params: CountParams, label: LabelView) -> list[Violation] | object:
-    """Count the annotations per frame (or per track) and compare with the bounds."""
-    responses = label.responses(params.job)
-    if not responses and not params.min:
-        return NOT_APPLICABLE
-    annotations = [a for r in responses for a in r.annotations]
-    if params.category is not None:
-        annotations = [a for a in annotations if params.category in a.categories]
-
-    if params.per == "track" and label.is_video:
-        counts = {None: len({a.mid if a.mid is not None else id(a) for a in annotations})}
-    else:
-        counts = {frame: 0 for frame in label.frames if frame != "assetLevel"}
-        for annotation in annotations:
-            counts[annotation.frame] = counts.get(annotation.frame, 0) + 1
-
-    broken = {frame: n for frame, n in counts.items() if _breaks(params, n)}
-    if not broken:
-        return []
-    too_many = [n for n in broken.values() if params.max is not None and n > params.max]
-    count = max(too_many) if too_many else min(broken.values())
+def _violation(
+    params: CountParams,
+    count: int,
+    *,
+    mid: str | None = None,
+    frames: list[str] | None = None,
+    where: bool = False,
+) -> Violation:
+    """One finding's violation: ``frames`` are the ones it is about, named in ``{reason}`` when ``where``."""
     what = f"{params.category} annotations" if params.category else "annotations"
     bounds = []
     if params.min is not None:
         bounds.append(f"at least {params.min}")
     if params.max is not None:
         bounds.append(f"at most {params.max}")
-    frames = [f for f in broken if f is not None]
-    where = f" (frames {_frames_text(frames)})" if frames and label.is_video else ""
-    reason = f"{count} {what} in {params.job}{where}, expected {' and '.join(bounds)}"
+    frames = frames or []
+    frames_text = _frames_text(frames)
+    place = f" (frames {frames_text})" if where and frames_text else ""
     values = {
         "count": count,
         "min": params.min,
         "max": params.max,
         "category": params.category,
-        "frames": _frames_text(frames),
-        "reason": reason,
+        "frames": frames_text,
+        "reason": f"{count} {what} in {params.job}{place}, expected {' and '.join(bounds)}",
     }
-    return [Violation(values=values, job=params.job, frame=frames[0] if frames else None)]
+    return Violation(values=values, mid=mid, job=params.job, frame=frames[0] if frames else None)
+
+
+def _too_few(params: CountParams, count: int) -> bool:
+    return params.min is not None and count < params.min
+
+
+def _excess(params: CountParams, items: list) -> list:
+    """The items beyond the first ``max`` (none when there is no ``max``)."""
+    return [] if params.max is None else items[params.max :]
+
+
+def _whole_label(params: CountParams, annotations: list[Annotation]) -> list[Violation]:
+    count = len(annotations)
+    found = [_violation(params, count, mid=a.mid) for a in _excess(params, annotations)]
+    if _too_few(params, count):
+        found.append(_violation(params, count))
+    return found
+
+
+def _per_frame(params: CountParams, label: LabelView, annotations: list[Annotation]) -> list[Violation]:
+    by_frame: dict[str, list[Annotation]] = {f: [] for f in label.frames if f is not None and f != ASSET_LEVEL}
+    for annotation in annotations:
+        by_frame.setdefault(annotation.frame or ASSET_LEVEL, []).append(annotation)
+    # the excess annotations of each frame, grouped by track (mid): the frames where it is in excess, in order,
+    # and the worst count among them
+    frames_of: dict[str | None, dict[str, None]] = {}
+    worst: dict[str | None, int] = {}
+    for frame, found in by_frame.items():
+        for annotation in _excess(params, found):
+            frames_of.setdefault(annotation.mid, {})[frame] = None
+            worst[annotation.mid] = max(worst.get(annotation.mid, 0), len(found))
+    violations = [
+        _violation(params, worst[mid], mid=mid, frames=list(frames), where=True) for mid, frames in frames_of.items()
+    ]
+    too_few = [frame for frame, found in by_frame.items() if _too_few(params, len(found))]
+    if too_few:
+        count = min(len(by_frame[frame]) for frame in too_few)
+        violations.append(_violation(params, count, frames=too_few, where=True))
+    return violations
+
+
+def _per_track(params: CountParams, annotations: list[Annotation]) -> list[Violation]:
+    # each track's frames (an ordered set), in order of first appearance; an annotation without a mid is a track
+    tracks: dict[object, dict[str, None]] = {}
+    for annotation in annotations:
+        key = annotation.mid if annotation.mid is not None else id(annotation)
+        tracks.setdefault(key, {})[annotation.frame or ASSET_LEVEL] = None
+    count = len(tracks)
+    # the tracks beyond max, by mid; the excess annotations without a mid are one unpinned finding (mid None)
+    excess: dict[str | None, dict[str, None]] = {}
+    for key in _excess(params, list(tracks)):
+        excess.setdefault(key if isinstance(key, str) else None, {}).update(tracks[key])
+    violations = [_violation(params, count, mid=mid, frames=list(frames)) for mid, frames in excess.items()]
+    if _too_few(params, count):
+        violations.append(_violation(params, count))
+    return violations
+
+
+def check(params: CountParams, label: LabelView) -> list[Violation] | object:
+    """Count the annotations (per frame, or per track, in video) and compare with the bounds; each annotation
+    (or track) beyond ``max`` is a finding pinned on it, too few is one finding pinned on nothing."""
+    responses = label.responses(params.job)
+    if not responses and not params.min:
+        return NOT_APPLICABLE
+    annotations = [a for r in responses for a in r.annotations]
+    if params.category is not None:
+        annotations = [a for a in annotations if params.category in a.categories]
+    if not label.is_video:
+        return _whole_label(params, annotations)
+    if params.per == "track":
+        return _per_track(params, annotations)
+    return _per_frame(params, label, annotations)
 
 
 def lint(params: CountParams, interface: Interface) -> list[LintProblem]:
