@@ -104,14 +104,16 @@ def test_other_issues_on_the_asset_are_left_alone(document_plugin):
     assert state.metadata == {"qa_score": 100.0, "qa_failed_rules": ""}
 
 
-def test_same_text_on_several_boxes_is_matched_by_count(image_plugin):
+def test_same_text_on_several_boxes_is_matched_by_text_and_box(image_plugin):
     label = load_json(SEED / "image_label_three_boxes.json")
     state = FakeKiliState()
     handler, _kili, _ = make_handler(image_plugin, state, label)
     handler.on_submit(label, "asset-1")
     handler.on_submit(label, "asset-1")
-    assert [i["text"] for i in state.issues_store] == [
-        "[one-object-a] There are too many BBox (3) - Only 1 BBox of Object A accepted"
+    text = "[one-object-a] There are too many BBox (3) - Only 1 BBox of Object A accepted"
+    assert [(i["text"], i["objectMid"]) for i in state.issues_store] == [  # the two boxes in excess, once each
+        (text, "20221124161456406-47055"),
+        (text, "20221124161459298-45160"),
     ]
 
 
@@ -150,7 +152,7 @@ def test_review_runs_only_the_review_rules(tmp_path, write_rules):
     state = FakeKiliState()
     handler, _kili, records = make_handler(plugin, state, label)
     handler.on_review(label, "asset-1")
-    assert [i["text"].split("]")[0] for i in state.issues_store] == ["[rev"]
+    assert [i["text"].split("]")[0] for i in state.issues_store] == ["[rev", "[rev"]  # the 2 boxes beyond 1
     assert "review label" in records.text()
 
 
