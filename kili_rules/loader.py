@@ -31,7 +31,14 @@ from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.message import placeholders
 from kili_rules.runtime.model import EVENTS, Report, RuleType
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, PythonRule
-from kili_rules.yaml_source import SourceMap, load_yaml, read_text
+from kili_rules.yaml_source import (
+    MAX_DATA_FILE_BYTES,
+    SourceMap,
+    UnreadableFile,
+    load_yaml,
+    read_bounded,
+    read_text,
+)
 
 #: Python rule modules are imported under this package, in a built plugin as offline.
 USER_PACKAGE = "kili_rules_user"
@@ -427,12 +434,15 @@ def read_interface(interface_path: Path, display: str) -> dict[str, Any]:
 
 def _read_interface(interface_path: Path, source: SourceMap, at: tuple, problems: list[Problem]) -> dict | None:
     try:
-        interface = json.loads(interface_path.read_text(encoding="utf-8"))
-    except OSError as error:
-        problems.append(source.problem(at, f"cannot read the interface {interface_path}: {error.strerror}"))
+        interface = json.loads(read_bounded(interface_path, f"interface {interface_path}", MAX_DATA_FILE_BYTES))
+    except UnreadableFile as error:
+        problems.append(source.problem(at, str(error)))
         return None
     except ValueError as error:
         problems.append(source.problem(at, f"the interface {interface_path} is not valid JSON: {error}"))
+        return None
+    except RecursionError:
+        problems.append(source.problem(at, f"the interface {interface_path} nests too deeply to be a jsonInterface"))
         return None
     if isinstance(interface, dict) and isinstance(interface.get("jsonInterface"), dict):
         interface = interface["jsonInterface"]  # a project as kili.projects() returns it, or a label case

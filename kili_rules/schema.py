@@ -29,7 +29,7 @@ from kili_rules.interface import Interface
 from kili_rules.loader import COMMON_KEYS, ActionsConfig, CommonRuleKeys, ScoreConfig, read_interface
 from kili_rules.registry import Registry, default_registry
 from kili_rules.runtime.model import RuleType
-from kili_rules.yaml_source import read_text
+from kili_rules.yaml_source import BoundedLoader, read_text
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 #: Options whose strings are job names.
@@ -219,7 +219,7 @@ def interface_of_rule_file(text: str) -> str | None:
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=BoundedLoader)
     except yaml.YAMLError:
         return None
     value = data.get("interface") if isinstance(data, dict) else None
