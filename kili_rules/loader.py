@@ -14,15 +14,16 @@ import importlib.util
 import json
 import re
 import sys
+import traceback
 import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, ValidationInfo, field_validator
 
 from kili_rules.errors import Problem, RuleFileError
 from kili_rules.registry import Registry, default_registry
@@ -44,10 +45,17 @@ from kili_rules.yaml_source import (
 USER_PACKAGE = "kili_rules_user"
 #: Placeholders every rule's message may use.
 COMMON_PLACEHOLDERS = ("id", "job", "frame")
+#: What a rule id may be: it tags Kili issues (``[id] ...``) and lists failed rules in ``json_metadata``.
+RULE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+#: Rule ids the runtime gives its own findings: ``unreadable-label`` tags labels whose jsonResponse cannot be read.
+RESERVED_RULE_IDS = ("unreadable-label",)
 Action = Literal["issue", "send_back"]
+OnError = Literal["fail", "skip"]
+#: A score weight: a finite number >= 0 (a number, not a string or a boolean).
+Weight = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_BAD_ID_CHARACTERS = re.compile(r"[\[\],\x00-\x1f\x7f]")
+_RULE_ID = re.compile(RULE_ID_PATTERN.rstrip("$") + r"\Z")
 
 
 class ScoreConfig(BaseModel):
@@ -57,6 +65,40 @@ class ScoreConfig(BaseModel):
 
     key: str = Field("qa_score", min_length=1)
     failed_key: str | None = Field(None, min_length=1)
+
+    @field_validator("failed_key")
+    @classmethod
+    def _not_the_score_key(cls, failed_key: str | None, info: ValidationInfo) -> str | None:
+        if failed_key is not None and failed_key == info.data.get("key"):
+            raise ValueError(f"`failed_key` must differ from `key` ({failed_key!r}): the score would be overwritten")
+        return failed_key
+
+
+class LimitsConfig(BaseModel):
+    """Bounds on what the plugin does for one label: time (Kili stops a plugin at 60 s), issues, text sizes."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    event_seconds: float = Field(50.0, gt=0, le=55, description="Seconds one event may take in all (at most 55).")
+    evaluation_seconds: float = Field(
+        20.0, gt=0, description="Seconds the rules may take on one label (below `event_seconds`)."
+    )
+    max_issues: int = Field(
+        100, ge=1, le=1000, description="Issues created per label; beyond it, one summary issue per rule."
+    )
+    max_issue_text: int = Field(1000, ge=80, le=10_000, description="Characters of an issue's text.")
+    max_log_line: int = Field(4000, ge=200, le=100_000, description="Characters of a line of the plugin's log.")
+
+    @field_validator("evaluation_seconds")
+    @classmethod
+    def _within_the_event(cls, seconds: float, info: ValidationInfo) -> float:
+        event_seconds = info.data.get("event_seconds")
+        if event_seconds is not None and seconds >= event_seconds:
+            raise ValueError(
+                f"`evaluation_seconds` ({seconds:g}) must be below `event_seconds` ({event_seconds:g}): "
+                "the Kili calls need time after the rules"
+            )
+        return seconds
 
 
 class ActionsConfig(BaseModel):
@@ -78,6 +120,8 @@ class RuleSetFile(BaseModel):
     interface: str | None = None
     score: ScoreConfig = ScoreConfig()
     actions: ActionsConfig = ActionsConfig()
+    on_error: OnError = "fail"
+    limits: LimitsConfig = LimitsConfig()
     python: list[str] = []
     rules: list[dict[str, Any]] = []
 
@@ -87,13 +131,14 @@ class CommonRuleKeys(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, json_schema_extra={"pattern": RULE_ID_PATTERN})
     type: str
     severity: Literal["error", "warning", "info"] = "error"
     message: str | None = None
     events: list[Literal["submit", "review"]] = list(EVENTS)
-    weight: float = Field(1.0, ge=0)
+    weight: Weight = 1.0
     enabled: bool = True
+    on_error: OnError | None = None
 
 
 COMMON_KEYS = tuple(CommonRuleKeys.model_fields)
@@ -205,7 +250,7 @@ def compile_rule_file(
     seen_ids: dict[str, tuple[int, int]] = {}
     for index, raw_rule in enumerate(header.rules):
         before = len(problems)
-        compiled = _compile_rule(raw_rule, ("rules", index), source, registry, interface, problems)
+        compiled = _compile_rule(raw_rule, ("rules", index), source, registry, interface, header.on_error, problems)
         if compiled is not None:
             rule, rule_type, params = compiled
             _check_unique_id(rule["id"], ("rules", index, "id"), source, seen_ids, problems)
@@ -220,11 +265,13 @@ def compile_rule_file(
     for module_name, module in loaded.items():
         for function_name, value in vars(module).items():
             if isinstance(value, PythonRule) and value.__module__ == module_name:
-                index = header.python.index(python_modules[module_name].name_in_file)
-                if _id_problem(value.id, ("python", index), source, problems):
-                    continue
-                _check_unique_id(value.id, ("python", index), source, seen_ids, problems)
-                rules.append(_python_rule_data(value, module_name, function_name))
+                at_python = python_modules[module_name].name_in_file
+                at = ("python", header.python.index(at_python))
+                what = f"Python rule {value.id!r} ({function_name} in {at_python})"
+                rule = _python_rule_data(value, module_name, function_name, header.on_error, source, at, what, problems)
+                if rule is not None:
+                    _check_unique_id(value.id, at, source, seen_ids, problems)
+                    rules.append(rule)
     if problems:
         return Compilation(path, source, interface, compiled_rules, problems, None, interface_problem)
 
@@ -232,6 +279,8 @@ def compile_rule_file(
         "name": name,
         "score": header.score.model_dump(),
         "actions": header.actions.model_dump(),
+        "on_error": header.on_error,
+        "limits": header.limits.model_dump(),
         "rules": rules,
     }
     rule_set = RuleSet(
@@ -310,7 +359,8 @@ def _pydantic_problem(error: Mapping[str, Any], source: SourceMap, at: tuple, wh
         key = loc[-1] if loc else "?"
         return source.problem(location[:-1], f"{what} needs the key {key!r}")
     field_name = ".".join(str(p) for p in loc) or "value"
-    return source.problem(location, f"{field_name}: {error['msg']} (in {what})")
+    message = str(error["ctx"]["error"]) if kind == "value_error" else error["msg"]
+    return source.problem(location, f"{field_name}: {message} (in {what})")
 
 
 def _compile_rule(
@@ -319,6 +369,7 @@ def _compile_rule(
     source: SourceMap,
     registry: Registry,
     interface: Mapping[str, Any] | None,
+    on_error: str,
     problems: list[Problem],
 ) -> tuple[dict[str, Any], RuleType, Any] | None:
     if not isinstance(raw_rule, dict):
@@ -373,6 +424,7 @@ def _compile_rule(
         "events": list(dict.fromkeys(common.events)),
         "weight": common.weight,
         "enabled": common.enabled,
+        "on_error": common.on_error or on_error,
         "params": _params_adapter(rule_type.params).dump_python(params, mode="json"),
     }
     return rule, rule_type, params
@@ -385,16 +437,20 @@ def _params_adapter(params_type: type) -> TypeAdapter:
 
 
 def _id_problem(rule_id: str, at: tuple, source: SourceMap, problems: list[Problem]) -> bool:
-    """Whether ``rule_id`` is unfit to tag Kili issues (and if so, the problem is added)."""
-    if not _BAD_ID_CHARACTERS.search(rule_id) and rule_id == rule_id.strip() and rule_id:
-        return False
-    problems.append(
-        source.problem(
-            at,
-            f"rule id {rule_id!r} may not be empty or hold brackets, commas, control characters or outer spaces "
-            "(it tags Kili issues and lists failed rules)",
+    """Whether ``rule_id`` is unfit to tag Kili issues, or reserved (and if so, the problem is added)."""
+    if rule_id in RESERVED_RULE_IDS:
+        message = (
+            f"rule id {rule_id!r} is reserved: the plugin tags with it the labels whose jsonResponse cannot be "
+            "read; choose another id"
         )
-    )
+    elif not _RULE_ID.match(rule_id):
+        message = (
+            f"rule id {rule_id!r} must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or a "
+            "digit (it tags Kili issues as `[id] ...` and lists failed rules): rename it"
+        )
+    else:
+        return False
+    problems.append(source.problem(at, message))
     return True
 
 
@@ -487,15 +543,20 @@ def _load_python_modules(
         try:
             loaded[module_name] = _import_user_module(module_name, file_path)
         except Exception as error:
-            where = ""
-            if isinstance(error, SyntaxError):
-                where = f" (line {error.lineno})"
+            line = error.lineno if isinstance(error, SyntaxError) else _line_in(error, file_path)
+            where = f" (line {line})" if line else ""
             problems.append(
                 source.problem(("python", index), f"cannot import {relative}{where}: {type(error).__name__}: {error}")
             )
             continue
         files[module_name] = _PythonFile(file_path, relative)
     return files, loaded
+
+
+def _line_in(error: BaseException, file_path: Path) -> int | None:
+    """The line of ``file_path`` where ``error`` was last raised through, if it was."""
+    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if Path(frame.filename) == file_path]
+    return lines[-1] if lines else None
 
 
 def _import_user_module(module_name: str, file_path: Path) -> types.ModuleType:
@@ -515,15 +576,35 @@ def _import_user_module(module_name: str, file_path: Path) -> types.ModuleType:
     return module
 
 
-def _python_rule_data(rule: PythonRule, module_name: str, function_name: str) -> dict[str, Any]:
+def _python_rule_data(
+    rule: PythonRule,
+    module_name: str,
+    function_name: str,
+    on_error: str,
+    source: SourceMap,
+    at: tuple,
+    what: str,
+    problems: list[Problem],
+) -> dict[str, Any] | None:
+    """The compiled form of a Python rule, its keys checked like a YAML rule's (problems at its ``python:``
+    entry, ``at``); None when they are wrong."""
+    keys = {name: getattr(rule, name) for name in COMMON_KEYS if name != "type"}
+    try:
+        common = validate_model(CommonRuleKeys, {**keys, "type": PYTHON_RULE_TYPE}, source, at, what)
+    except RuleFileError as error:
+        problems.extend(error.problems)
+        return None
+    if _id_problem(common.id, at, source, problems):
+        return None
     return {
-        "id": rule.id,
+        "id": common.id,
         "type": PYTHON_RULE_TYPE,
-        "severity": rule.severity,
-        "message": rule.message,
-        "events": list(rule.events),
-        "weight": float(rule.weight),
-        "enabled": rule.enabled,
+        "severity": common.severity,
+        "message": common.message,
+        "events": list(dict.fromkeys(common.events)),
+        "weight": common.weight,
+        "enabled": common.enabled,
+        "on_error": common.on_error or on_error,
         "params": {"module": module_name, "function": function_name},
     }
 

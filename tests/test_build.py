@@ -107,10 +107,9 @@ ADVERSARIAL = [
 def test_adversarial_strings_come_out_verbatim_and_nothing_runs(write_rules, tmp_path):
     rules = []
     for index, text in enumerate(ADVERSARIAL):
-        safe_id = text.replace("[", "(").replace("]", ")").replace(",", ";").replace("\t", " ").replace("\u2028", " ")
         rules.append(
             {
-                "id": f"r{index} {safe_id}".strip(),
+                "id": f"r{index}",  # ids are a safe charset (tested in test_loader); everything else is free text
                 "type": "text",
                 "job": "T",
                 "one_of": [text],
