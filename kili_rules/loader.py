@@ -26,6 +26,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, ValidationInfo, field_validator
 
 from kili_rules.errors import Problem, RuleFileError
+from kili_rules.regex_safety import catastrophic_part
 from kili_rules.registry import Registry, default_registry
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.label import LabelView
@@ -403,7 +404,8 @@ def _compile_rule(
         return None
     if interface is not None and rule_type.prepare is not None:
         params = rule_type.prepare(params, interface)
-    for key, message in rule_type.validate(params) if rule_type.validate else ():
+    validated = rule_type.validate(params) if rule_type.validate else []
+    for key, message in [*validated, *_regex_problems(params, {key for key, _ in validated})]:
         problems.append(source.problem((*at, key), message, rule_id=common.id))
     message = common.message if common.message is not None else rule_type.default_message
     allowed = (*COMMON_PLACEHOLDERS, *rule_type.placeholders)
@@ -428,6 +430,27 @@ def _compile_rule(
         "params": _params_adapter(rule_type.params).dump_python(params, mode="json"),
     }
     return rule, rule_type, params
+
+
+def _regex_problems(params: Any, skipped: set[str]) -> list[tuple[str, str]]:
+    """The regexes among the options (``regex``, ``*_regex``: a string or a list of strings) that can take
+    exponential time; options in ``skipped`` already have a problem (a regex that does not compile)."""
+    problems = []
+    for key, value in _fields_and_values(params):
+        if (key == "regex" or key.endswith("_regex")) and key not in skipped:
+            for pattern in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
+                hazard = catastrophic_part(pattern) if isinstance(pattern, str) else None
+                if hazard is not None:
+                    problems.append((key, hazard.message()))
+    return problems
+
+
+def _fields_and_values(params: Any) -> list[tuple[str, Any]]:
+    if dataclasses.is_dataclass(params):
+        return [(f.name, getattr(params, f.name)) for f in dataclasses.fields(params)]
+    if isinstance(params, BaseModel):
+        return list(params.model_dump().items())
+    return []
 
 
 @functools.cache
