@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import hashlib
 import importlib.util
 import json
 import re
@@ -35,6 +36,7 @@ from kili_rules.runtime.model import EVENTS, Report, RuleType
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, PythonRule
 from kili_rules.yaml_source import (
     MAX_DATA_FILE_BYTES,
+    MAX_RULE_FILE_BYTES,
     SourceMap,
     UnreadableFile,
     load_yaml,
@@ -42,7 +44,8 @@ from kili_rules.yaml_source import (
     read_text,
 )
 
-#: Python rule modules are imported under this package, in a built plugin as offline.
+#: Python rule modules are imported under a package named this plus a hash (:func:`user_package`), in a built
+#: plugin as offline.
 USER_PACKAGE = "kili_rules_user"
 #: Placeholders every rule's message may use.
 COMMON_PLACEHOLDERS = ("id", "job", "frame")
@@ -153,6 +156,8 @@ class RuleSet:
     data: dict[str, Any]
     rule_types: dict[str, RuleType]
     python_modules: dict[str, Path] = field(default_factory=dict)
+    #: the package its Python modules are imported under (see :func:`user_package`)
+    user_package: str = USER_PACKAGE
     interface: dict[str, Any] | None = None
     source: SourceMap | None = None
     _loaded_modules: dict[str, types.ModuleType] = field(default_factory=dict, repr=False)
@@ -262,7 +267,7 @@ def compile_rule_file(
         if isinstance(rule_id, str):
             problems[before:] = [p if p.rule_id else replace(p, rule_id=rule_id) for p in problems[before:]]
 
-    python_modules, loaded = _load_python_modules(path, header, source, problems)
+    package, python_modules, loaded = _load_python_modules(path, name, header, source, problems)
     for module_name, module in loaded.items():
         for function_name, value in vars(module).items():
             if isinstance(value, PythonRule) and value.__module__ == module_name:
@@ -289,6 +294,7 @@ def compile_rule_file(
         data=data,
         rule_types=dict(sorted(used_types.items())),
         python_modules={name: info.path for name, info in python_modules.items()},
+        user_package=package,
         interface=interface,
         source=source,
         _loaded_modules=loaded,
@@ -537,11 +543,20 @@ class _PythonFile:
     name_in_file: str
 
 
+def user_package(name: str, modules: list[tuple[str, str]]) -> str:
+    """The package a rule set's Python modules are imported under, offline as in its plugin:
+    ``kili_rules_user_<hash>``, the hash of the rule set's name and of its modules (``(name in the rule file,
+    source)``). Two rule sets whose modules differ never share one, in one process or one plugin runner, and the
+    name does not depend on the folder the project is in."""
+    digest = hashlib.sha256(json.dumps([name, sorted(modules)]).encode()).hexdigest()
+    return f"{USER_PACKAGE}_{digest[:12]}"
+
+
 def _load_python_modules(
-    path: Path, header: RuleSetFile, source: SourceMap, problems: list[Problem]
-) -> tuple[dict[str, _PythonFile], dict[str, types.ModuleType]]:
-    files: dict[str, _PythonFile] = {}
-    loaded: dict[str, types.ModuleType] = {}
+    path: Path, name: str, header: RuleSetFile, source: SourceMap, problems: list[Problem]
+) -> tuple[str, dict[str, _PythonFile], dict[str, types.ModuleType]]:
+    """The package of the rule set's Python modules, the modules (by module name) and their imported objects."""
+    found: list[tuple[int, str, Path, str]] = []
     for index, relative in enumerate(header.python):
         file_path = (path.parent / relative).resolve()
         stem = Path(relative).stem
@@ -551,20 +566,28 @@ def _load_python_modules(
                     ("python", index), f"{relative!r}: a Python rule module is a .py file named like a Python module"
                 )
             )
-            continue
-        if not file_path.is_file():
+        elif not file_path.is_file():
             problems.append(
                 source.problem(("python", index), f"Python rule module {relative!r} not found next to the rule file")
             )
-            continue
-        module_name = f"{USER_PACKAGE}.{stem}"
-        if module_name in files:
+        elif any(stem == Path(other).stem for _, other, _, _ in found):
             problems.append(
                 source.problem(("python", index), f"two Python rule modules are named {stem!r}: rename one")
             )
-            continue
+        else:
+            try:
+                text = read_bounded(file_path, f"Python rule module {relative}", MAX_RULE_FILE_BYTES)
+            except UnreadableFile as error:
+                problems.append(source.problem(("python", index), str(error)))
+                continue
+            found.append((index, relative, file_path, text))
+    package = user_package(name, [(relative, text) for _, relative, _, text in found])
+    files: dict[str, _PythonFile] = {}
+    loaded: dict[str, types.ModuleType] = {}
+    for index, relative, file_path, _ in found:
+        module_name = f"{package}.{Path(relative).stem}"
         try:
-            loaded[module_name] = _import_user_module(module_name, file_path)
+            loaded[module_name] = _import_user_module(package, module_name, file_path)
         except Exception as error:
             line = error.lineno if isinstance(error, SyntaxError) else _line_in(error, file_path)
             where = f" (line {line})" if line else ""
@@ -573,7 +596,7 @@ def _load_python_modules(
             )
             continue
         files[module_name] = _PythonFile(file_path, relative)
-    return files, loaded
+    return package, files, loaded
 
 
 def _line_in(error: BaseException, file_path: Path) -> int | None:
@@ -582,11 +605,11 @@ def _line_in(error: BaseException, file_path: Path) -> int | None:
     return lines[-1] if lines else None
 
 
-def _import_user_module(module_name: str, file_path: Path) -> types.ModuleType:
-    if USER_PACKAGE not in sys.modules:
-        package = types.ModuleType(USER_PACKAGE, "Python rule modules of the loaded rule sets.")
+def _import_user_module(package_name: str, module_name: str, file_path: Path) -> types.ModuleType:
+    if package_name not in sys.modules:
+        package = types.ModuleType(package_name, "The Python rule modules of one rule set.")
         package.__path__ = []
-        sys.modules[USER_PACKAGE] = package
+        sys.modules[package_name] = package
     spec = importlib.util.spec_from_file_location(module_name, file_path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
