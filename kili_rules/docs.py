@@ -42,7 +42,7 @@ def rule_types_markdown(registry: Registry | None = None) -> str:
         "# Rule types\n",
         "Generated from the rule types' module docstrings by `python -m kili_rules.docs`; do not edit.\n",
         "Every rule also has the common keys `id`, `type`, `severity`, `message`, `events`, `weight`, `enabled`,",
-        "and its message may use `{id}`, `{job}` and `{frame}`.\n",
+        "`on_error`, and its message may use `{id}`, `{job}` and `{frame}`.\n",
     ]
     for name, rule_type in registry.rule_types.items():
         parts.append(f"## `{name}`\n\nModule: `{rule_type.module}`\n\n{rule_type_doc(rule_type)}\n")

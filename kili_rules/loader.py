@@ -10,37 +10,56 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import hashlib
 import importlib.util
 import json
 import re
 import sys
+import traceback
 import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, ValidationInfo, field_validator
 
 from kili_rules.errors import Problem, RuleFileError
+from kili_rules.regex_safety import catastrophic_part
 from kili_rules.registry import Registry, default_registry
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.message import placeholders
 from kili_rules.runtime.model import EVENTS, Report, RuleType
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, PythonRule
-from kili_rules.yaml_source import SourceMap, load_yaml, read_text
+from kili_rules.yaml_source import (
+    MAX_DATA_FILE_BYTES,
+    MAX_RULE_FILE_BYTES,
+    SourceMap,
+    UnreadableFile,
+    load_yaml,
+    read_bounded,
+    read_text,
+)
 
-#: Python rule modules are imported under this package, in a built plugin as offline.
+#: Python rule modules are imported under a package named this plus a hash (:func:`user_package`), in a built
+#: plugin as offline.
 USER_PACKAGE = "kili_rules_user"
 #: Placeholders every rule's message may use.
 COMMON_PLACEHOLDERS = ("id", "job", "frame")
+#: What a rule id may be: it tags Kili issues (``[id] ...``) and lists failed rules in ``json_metadata``.
+RULE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+#: Rule ids the runtime gives its own findings: ``unreadable-label`` tags labels whose jsonResponse cannot be read.
+RESERVED_RULE_IDS = ("unreadable-label",)
 Action = Literal["issue", "send_back"]
+OnError = Literal["fail", "skip"]
+#: A score weight: a finite number >= 0 (a number, not a string or a boolean).
+Weight = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_BAD_ID_CHARACTERS = re.compile(r"[\[\],\x00-\x1f\x7f]")
+_RULE_ID = re.compile(RULE_ID_PATTERN.rstrip("$") + r"\Z")
 
 
 class ScoreConfig(BaseModel):
@@ -50,6 +69,40 @@ class ScoreConfig(BaseModel):
 
     key: str = Field("qa_score", min_length=1)
     failed_key: str | None = Field(None, min_length=1)
+
+    @field_validator("failed_key")
+    @classmethod
+    def _not_the_score_key(cls, failed_key: str | None, info: ValidationInfo) -> str | None:
+        if failed_key is not None and failed_key == info.data.get("key"):
+            raise ValueError(f"`failed_key` must differ from `key` ({failed_key!r}): the score would be overwritten")
+        return failed_key
+
+
+class LimitsConfig(BaseModel):
+    """Bounds on what the plugin does for one label: time (Kili stops a plugin at 60 s), issues, text sizes."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    event_seconds: float = Field(50.0, gt=0, le=55, description="Seconds one event may take in all (at most 55).")
+    evaluation_seconds: float = Field(
+        20.0, gt=0, description="Seconds the rules may take on one label (below `event_seconds`)."
+    )
+    max_issues: int = Field(
+        100, ge=1, le=1000, description="Issues created per label; beyond it, one summary issue per rule."
+    )
+    max_issue_text: int = Field(1000, ge=80, le=10_000, description="Characters of an issue's text.")
+    max_log_line: int = Field(4000, ge=200, le=100_000, description="Characters of a line of the plugin's log.")
+
+    @field_validator("evaluation_seconds")
+    @classmethod
+    def _within_the_event(cls, seconds: float, info: ValidationInfo) -> float:
+        event_seconds = info.data.get("event_seconds")
+        if event_seconds is not None and seconds >= event_seconds:
+            raise ValueError(
+                f"`evaluation_seconds` ({seconds:g}) must be below `event_seconds` ({event_seconds:g}): "
+                "the Kili calls need time after the rules"
+            )
+        return seconds
 
 
 class ActionsConfig(BaseModel):
@@ -71,6 +124,8 @@ class RuleSetFile(BaseModel):
     interface: str | None = None
     score: ScoreConfig = ScoreConfig()
     actions: ActionsConfig = ActionsConfig()
+    on_error: OnError = "fail"
+    limits: LimitsConfig = LimitsConfig()
     python: list[str] = []
     rules: list[dict[str, Any]] = []
 
@@ -80,13 +135,14 @@ class CommonRuleKeys(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, json_schema_extra={"pattern": RULE_ID_PATTERN})
     type: str
     severity: Literal["error", "warning", "info"] = "error"
     message: str | None = None
     events: list[Literal["submit", "review"]] = list(EVENTS)
-    weight: float = Field(1.0, ge=0)
+    weight: Weight = 1.0
     enabled: bool = True
+    on_error: OnError | None = None
 
 
 COMMON_KEYS = tuple(CommonRuleKeys.model_fields)
@@ -100,6 +156,8 @@ class RuleSet:
     data: dict[str, Any]
     rule_types: dict[str, RuleType]
     python_modules: dict[str, Path] = field(default_factory=dict)
+    #: the package its Python modules are imported under (see :func:`user_package`)
+    user_package: str = USER_PACKAGE
     interface: dict[str, Any] | None = None
     source: SourceMap | None = None
     _loaded_modules: dict[str, types.ModuleType] = field(default_factory=dict, repr=False)
@@ -198,7 +256,7 @@ def compile_rule_file(
     seen_ids: dict[str, tuple[int, int]] = {}
     for index, raw_rule in enumerate(header.rules):
         before = len(problems)
-        compiled = _compile_rule(raw_rule, ("rules", index), source, registry, interface, problems)
+        compiled = _compile_rule(raw_rule, ("rules", index), source, registry, interface, header.on_error, problems)
         if compiled is not None:
             rule, rule_type, params = compiled
             _check_unique_id(rule["id"], ("rules", index, "id"), source, seen_ids, problems)
@@ -209,15 +267,17 @@ def compile_rule_file(
         if isinstance(rule_id, str):
             problems[before:] = [p if p.rule_id else replace(p, rule_id=rule_id) for p in problems[before:]]
 
-    python_modules, loaded = _load_python_modules(path, header, source, problems)
+    package, python_modules, loaded = _load_python_modules(path, name, header, source, problems)
     for module_name, module in loaded.items():
         for function_name, value in vars(module).items():
             if isinstance(value, PythonRule) and value.__module__ == module_name:
-                index = header.python.index(python_modules[module_name].name_in_file)
-                if _id_problem(value.id, ("python", index), source, problems):
-                    continue
-                _check_unique_id(value.id, ("python", index), source, seen_ids, problems)
-                rules.append(_python_rule_data(value, module_name, function_name))
+                at_python = python_modules[module_name].name_in_file
+                at = ("python", header.python.index(at_python))
+                what = f"Python rule {value.id!r} ({function_name} in {at_python})"
+                rule = _python_rule_data(value, module_name, function_name, header.on_error, source, at, what, problems)
+                if rule is not None:
+                    _check_unique_id(value.id, at, source, seen_ids, problems)
+                    rules.append(rule)
     if problems:
         return Compilation(path, source, interface, compiled_rules, problems, None, interface_problem)
 
@@ -225,6 +285,8 @@ def compile_rule_file(
         "name": name,
         "score": header.score.model_dump(),
         "actions": header.actions.model_dump(),
+        "on_error": header.on_error,
+        "limits": header.limits.model_dump(),
         "rules": rules,
     }
     rule_set = RuleSet(
@@ -232,6 +294,7 @@ def compile_rule_file(
         data=data,
         rule_types=dict(sorted(used_types.items())),
         python_modules={name: info.path for name, info in python_modules.items()},
+        user_package=package,
         interface=interface,
         source=source,
         _loaded_modules=loaded,
@@ -303,7 +366,8 @@ def _pydantic_problem(error: Mapping[str, Any], source: SourceMap, at: tuple, wh
         key = loc[-1] if loc else "?"
         return source.problem(location[:-1], f"{what} needs the key {key!r}")
     field_name = ".".join(str(p) for p in loc) or "value"
-    return source.problem(location, f"{field_name}: {error['msg']} (in {what})")
+    message = str(error["ctx"]["error"]) if kind == "value_error" else error["msg"]
+    return source.problem(location, f"{field_name}: {message} (in {what})")
 
 
 def _compile_rule(
@@ -312,6 +376,7 @@ def _compile_rule(
     source: SourceMap,
     registry: Registry,
     interface: Mapping[str, Any] | None,
+    on_error: str,
     problems: list[Problem],
 ) -> tuple[dict[str, Any], RuleType, Any] | None:
     if not isinstance(raw_rule, dict):
@@ -345,7 +410,8 @@ def _compile_rule(
         return None
     if interface is not None and rule_type.prepare is not None:
         params = rule_type.prepare(params, interface)
-    for key, message in rule_type.validate(params) if rule_type.validate else ():
+    validated = rule_type.validate(params) if rule_type.validate else []
+    for key, message in [*validated, *_regex_problems(params, {key for key, _ in validated})]:
         problems.append(source.problem((*at, key), message, rule_id=common.id))
     message = common.message if common.message is not None else rule_type.default_message
     allowed = (*COMMON_PLACEHOLDERS, *rule_type.placeholders)
@@ -366,9 +432,31 @@ def _compile_rule(
         "events": list(dict.fromkeys(common.events)),
         "weight": common.weight,
         "enabled": common.enabled,
+        "on_error": common.on_error or on_error,
         "params": _params_adapter(rule_type.params).dump_python(params, mode="json"),
     }
     return rule, rule_type, params
+
+
+def _regex_problems(params: Any, skipped: set[str]) -> list[tuple[str, str]]:
+    """The regexes among the options (``regex``, ``*_regex``: a string or a list of strings) that can take
+    exponential time; options in ``skipped`` already have a problem (a regex that does not compile)."""
+    problems = []
+    for key, value in _fields_and_values(params):
+        if (key == "regex" or key.endswith("_regex")) and key not in skipped:
+            for pattern in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
+                hazard = catastrophic_part(pattern) if isinstance(pattern, str) else None
+                if hazard is not None:
+                    problems.append((key, hazard.message()))
+    return problems
+
+
+def _fields_and_values(params: Any) -> list[tuple[str, Any]]:
+    if dataclasses.is_dataclass(params):
+        return [(f.name, getattr(params, f.name)) for f in dataclasses.fields(params)]
+    if isinstance(params, BaseModel):
+        return list(params.model_dump().items())
+    return []
 
 
 @functools.cache
@@ -378,16 +466,20 @@ def _params_adapter(params_type: type) -> TypeAdapter:
 
 
 def _id_problem(rule_id: str, at: tuple, source: SourceMap, problems: list[Problem]) -> bool:
-    """Whether ``rule_id`` is unfit to tag Kili issues (and if so, the problem is added)."""
-    if not _BAD_ID_CHARACTERS.search(rule_id) and rule_id == rule_id.strip() and rule_id:
-        return False
-    problems.append(
-        source.problem(
-            at,
-            f"rule id {rule_id!r} may not be empty or hold brackets, commas, control characters or outer spaces "
-            "(it tags Kili issues and lists failed rules)",
+    """Whether ``rule_id`` is unfit to tag Kili issues, or reserved (and if so, the problem is added)."""
+    if rule_id in RESERVED_RULE_IDS:
+        message = (
+            f"rule id {rule_id!r} is reserved: the plugin tags with it the labels whose jsonResponse cannot be "
+            "read; choose another id"
         )
-    )
+    elif not _RULE_ID.match(rule_id):
+        message = (
+            f"rule id {rule_id!r} must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or a "
+            "digit (it tags Kili issues as `[id] ...` and lists failed rules): rename it"
+        )
+    else:
+        return False
+    problems.append(source.problem(at, message))
     return True
 
 
@@ -427,12 +519,15 @@ def read_interface(interface_path: Path, display: str) -> dict[str, Any]:
 
 def _read_interface(interface_path: Path, source: SourceMap, at: tuple, problems: list[Problem]) -> dict | None:
     try:
-        interface = json.loads(interface_path.read_text(encoding="utf-8"))
-    except OSError as error:
-        problems.append(source.problem(at, f"cannot read the interface {interface_path}: {error.strerror}"))
+        interface = json.loads(read_bounded(interface_path, f"interface {interface_path}", MAX_DATA_FILE_BYTES))
+    except UnreadableFile as error:
+        problems.append(source.problem(at, str(error)))
         return None
     except ValueError as error:
         problems.append(source.problem(at, f"the interface {interface_path} is not valid JSON: {error}"))
+        return None
+    except RecursionError:
+        problems.append(source.problem(at, f"the interface {interface_path} nests too deeply to be a jsonInterface"))
         return None
     if isinstance(interface, dict) and isinstance(interface.get("jsonInterface"), dict):
         interface = interface["jsonInterface"]  # a project as kili.projects() returns it, or a label case
@@ -448,11 +543,20 @@ class _PythonFile:
     name_in_file: str
 
 
+def user_package(name: str, modules: list[tuple[str, str]]) -> str:
+    """The package a rule set's Python modules are imported under, offline as in its plugin:
+    ``kili_rules_user_<hash>``, the hash of the rule set's name and of its modules (``(name in the rule file,
+    source)``). Two rule sets whose modules differ never share one, in one process or one plugin runner, and the
+    name does not depend on the folder the project is in."""
+    digest = hashlib.sha256(json.dumps([name, sorted(modules)]).encode()).hexdigest()
+    return f"{USER_PACKAGE}_{digest[:12]}"
+
+
 def _load_python_modules(
-    path: Path, header: RuleSetFile, source: SourceMap, problems: list[Problem]
-) -> tuple[dict[str, _PythonFile], dict[str, types.ModuleType]]:
-    files: dict[str, _PythonFile] = {}
-    loaded: dict[str, types.ModuleType] = {}
+    path: Path, name: str, header: RuleSetFile, source: SourceMap, problems: list[Problem]
+) -> tuple[str, dict[str, _PythonFile], dict[str, types.ModuleType]]:
+    """The package of the rule set's Python modules, the modules (by module name) and their imported objects."""
+    found: list[tuple[int, str, Path, str]] = []
     for index, relative in enumerate(header.python):
         file_path = (path.parent / relative).resolve()
         stem = Path(relative).stem
@@ -462,37 +566,50 @@ def _load_python_modules(
                     ("python", index), f"{relative!r}: a Python rule module is a .py file named like a Python module"
                 )
             )
-            continue
-        if not file_path.is_file():
+        elif not file_path.is_file():
             problems.append(
                 source.problem(("python", index), f"Python rule module {relative!r} not found next to the rule file")
             )
-            continue
-        module_name = f"{USER_PACKAGE}.{stem}"
-        if module_name in files:
+        elif any(stem == Path(other).stem for _, other, _, _ in found):
             problems.append(
                 source.problem(("python", index), f"two Python rule modules are named {stem!r}: rename one")
             )
-            continue
+        else:
+            try:
+                text = read_bounded(file_path, f"Python rule module {relative}", MAX_RULE_FILE_BYTES)
+            except UnreadableFile as error:
+                problems.append(source.problem(("python", index), str(error)))
+                continue
+            found.append((index, relative, file_path, text))
+    package = user_package(name, [(relative, text) for _, relative, _, text in found])
+    files: dict[str, _PythonFile] = {}
+    loaded: dict[str, types.ModuleType] = {}
+    for index, relative, file_path, _ in found:
+        module_name = f"{package}.{Path(relative).stem}"
         try:
-            loaded[module_name] = _import_user_module(module_name, file_path)
+            loaded[module_name] = _import_user_module(package, module_name, file_path)
         except Exception as error:
-            where = ""
-            if isinstance(error, SyntaxError):
-                where = f" (line {error.lineno})"
+            line = error.lineno if isinstance(error, SyntaxError) else _line_in(error, file_path)
+            where = f" (line {line})" if line else ""
             problems.append(
                 source.problem(("python", index), f"cannot import {relative}{where}: {type(error).__name__}: {error}")
             )
             continue
         files[module_name] = _PythonFile(file_path, relative)
-    return files, loaded
+    return package, files, loaded
 
 
-def _import_user_module(module_name: str, file_path: Path) -> types.ModuleType:
-    if USER_PACKAGE not in sys.modules:
-        package = types.ModuleType(USER_PACKAGE, "Python rule modules of the loaded rule sets.")
+def _line_in(error: BaseException, file_path: Path) -> int | None:
+    """The line of ``file_path`` where ``error`` was last raised through, if it was."""
+    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if Path(frame.filename) == file_path]
+    return lines[-1] if lines else None
+
+
+def _import_user_module(package_name: str, module_name: str, file_path: Path) -> types.ModuleType:
+    if package_name not in sys.modules:
+        package = types.ModuleType(package_name, "The Python rule modules of one rule set.")
         package.__path__ = []
-        sys.modules[USER_PACKAGE] = package
+        sys.modules[package_name] = package
     spec = importlib.util.spec_from_file_location(module_name, file_path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -505,15 +622,35 @@ def _import_user_module(module_name: str, file_path: Path) -> types.ModuleType:
     return module
 
 
-def _python_rule_data(rule: PythonRule, module_name: str, function_name: str) -> dict[str, Any]:
+def _python_rule_data(
+    rule: PythonRule,
+    module_name: str,
+    function_name: str,
+    on_error: str,
+    source: SourceMap,
+    at: tuple,
+    what: str,
+    problems: list[Problem],
+) -> dict[str, Any] | None:
+    """The compiled form of a Python rule, its keys checked like a YAML rule's (problems at its ``python:``
+    entry, ``at``); None when they are wrong."""
+    keys = {name: getattr(rule, name) for name in COMMON_KEYS if name != "type"}
+    try:
+        common = validate_model(CommonRuleKeys, {**keys, "type": PYTHON_RULE_TYPE}, source, at, what)
+    except RuleFileError as error:
+        problems.extend(error.problems)
+        return None
+    if _id_problem(common.id, at, source, problems):
+        return None
     return {
-        "id": rule.id,
+        "id": common.id,
         "type": PYTHON_RULE_TYPE,
-        "severity": rule.severity,
-        "message": rule.message,
-        "events": list(rule.events),
-        "weight": float(rule.weight),
-        "enabled": rule.enabled,
+        "severity": common.severity,
+        "message": common.message,
+        "events": list(dict.fromkeys(common.events)),
+        "weight": common.weight,
+        "enabled": common.enabled,
+        "on_error": common.on_error or on_error,
         "params": {"module": module_name, "function": function_name},
     }
 

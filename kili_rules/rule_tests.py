@@ -39,7 +39,14 @@ from kili_rules.errors import LabelFileError, Problem, RuleFileError
 from kili_rules.label_files import LabelRecord, labels_in, pick_label, read_labels
 from kili_rules.loader import RuleSet, load_rule_set, validate_model
 from kili_rules.runtime.model import Finding, Report
-from kili_rules.yaml_source import SourceMap, load_yaml, read_text
+from kili_rules.yaml_source import (
+    MAX_DATA_FILE_BYTES,
+    SourceMap,
+    UnreadableFile,
+    load_yaml,
+    read_bounded,
+    read_text,
+)
 
 TEST_FOLDER = "tests"
 STATUS_WORDS = {"pass": "passed", "fail": "failed", "not_applicable": "was not applicable", "error": "raised"}
@@ -152,8 +159,8 @@ def is_test_file(path: Path) -> bool:
     if path.suffix not in (".yaml", ".yml") or path.parent.name != TEST_FOLDER:
         return False
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_bounded(path, "test file", MAX_DATA_FILE_BYTES)
+    except UnreadableFile:
         return False
     return any(line.startswith("cases:") for line in text.splitlines())
 
@@ -161,7 +168,7 @@ def is_test_file(path: Path) -> bool:
 def load_test_file(path: str | Path) -> RuleTestFile:
     """Load a test file, its rule set and the labels of its cases. Raises RuleFileError naming file:line:col."""
     path = Path(path)
-    raw, source = load_yaml(read_text(path, "test file"), str(path))
+    raw, source = load_yaml(read_text(path, "test file", MAX_DATA_FILE_BYTES), str(path))
     if not isinstance(raw, dict):
         raise RuleFileError([source.problem((), "a test file is a mapping with a `cases:` list; see the README")])
     header = validate_model(RuleTestFileModel, raw, source, (), "the test file")

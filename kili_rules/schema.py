@@ -26,10 +26,17 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from kili_rules.interface import Interface
-from kili_rules.loader import COMMON_KEYS, ActionsConfig, CommonRuleKeys, ScoreConfig, read_interface
+from kili_rules.loader import (
+    COMMON_KEYS,
+    ActionsConfig,
+    CommonRuleKeys,
+    LimitsConfig,
+    ScoreConfig,
+    read_interface,
+)
 from kili_rules.registry import Registry, default_registry
 from kili_rules.runtime.model import RuleType
-from kili_rules.yaml_source import read_text
+from kili_rules.yaml_source import BoundedLoader, read_text
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 #: Options whose strings are job names.
@@ -80,6 +87,14 @@ def rule_file_schema(registry: Registry | None = None, interface: Mapping[str, A
         | {"description": "Where the quality score goes in the asset's json_metadata."},
         "actions": _without_titles(ActionsConfig.model_json_schema())
         | {"description": "What each severity triggers in Kili: `issue`, `send_back`."},
+        "on_error": {
+            "enum": ["fail", "skip"],
+            "default": "fail",
+            "description": "A rule that cannot give a verdict (it raised, could not be set up, ran out of time) "
+            "counts as failed with an issue (`fail`), or is left out of the score (`skip`). A rule may override it.",
+        },
+        "limits": _without_titles(LimitsConfig.model_json_schema())
+        | {"description": "Bounds on what the plugin does for one label: seconds, issues, text sizes."},
         "python": {
             "type": "array",
             "items": {"type": "string", "pattern": r"\.py$"},
@@ -219,7 +234,7 @@ def interface_of_rule_file(text: str) -> str | None:
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=BoundedLoader)
     except yaml.YAMLError:
         return None
     value = data.get("interface") if isinstance(data, dict) else None

@@ -1,7 +1,13 @@
-"""YAML loading that remembers where every key and value stands, so errors can name file:line:col."""
+"""YAML loading that remembers where every key and value stands, so errors can name file:line:col.
+
+User files are read within bounds: a file larger than its cap (1 MiB for a rule file) is refused before it is
+parsed, and so is a document whose aliases would expand to more than :data:`MAX_ALIAS_EXPANSION` values (a
+"billion laughs" document is a few hundred bytes) or that nests deeper than :data:`MAX_DEPTH`.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +17,15 @@ import yaml
 from kili_rules.errors import Problem, RuleFileError
 
 Path_ = tuple[Any, ...]
+
+#: The largest rule file read, in bytes.
+MAX_RULE_FILE_BYTES = 1 << 20
+#: The largest other user file read whole (a jsonInterface, a test file), in bytes.
+MAX_DATA_FILE_BYTES = 50 << 20
+#: The most values (scalars, lists, mappings) that the aliases of one YAML document may add once expanded.
+MAX_ALIAS_EXPANSION = 10_000
+#: The deepest nesting of lists and mappings read in a YAML or JSON document.
+MAX_DEPTH = 200
 
 
 @dataclass
@@ -46,13 +61,107 @@ class SourceMap:
         return Problem(self.path, line, column, message, severity, rule_id)
 
 
-def read_text(path: Path, what: str) -> str:
-    """The UTF-8 text of ``path``; RuleFileError ``path:1:1: error: cannot read the <what>: <why>`` otherwise."""
+class UnreadableFile(Exception):
+    """A user file that cannot be read; the message says why (``cannot read the <what>: <why>``) or how big."""
+
+
+def read_bounded(path: Path, what: str, limit: int) -> str:
+    """The UTF-8 text of ``path`` if it holds at most ``limit`` bytes; UnreadableFile otherwise. Reads at most
+    ``limit + 1`` bytes, so a device (``/dev/zero``) or a huge file is refused at once."""
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        raise RuleFileError([Problem(str(path), 1, 1, f"cannot read the {what}: {reason}")]) from None
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+            size = os.fstat(handle.fileno()).st_size
+    except OSError as error:
+        raise UnreadableFile(f"cannot read the {what}: {error.strerror}") from None
+    if len(data) > limit:
+        if size > limit:
+            raise UnreadableFile(
+                f"the {what} is {_size_text(size)}, more than the {_size_text(limit)} kili-rules reads: make it smaller"
+            )
+        raise UnreadableFile(
+            f"the {what} holds more than {_size_text(limit)}, the most kili-rules reads: make it smaller"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnreadableFile(f"cannot read the {what}: not UTF-8 text") from None
+
+
+def read_text(path: Path, what: str, limit: int = MAX_RULE_FILE_BYTES) -> str:
+    """The UTF-8 text of ``path`` (at most ``limit`` bytes); RuleFileError ``path:1:1: error: ...`` otherwise."""
+    try:
+        return read_bounded(path, what, limit)
+    except UnreadableFile as error:
+        raise RuleFileError([Problem(str(path), 1, 1, str(error))]) from None
+
+
+def _size_text(size: int) -> str:
+    """``900 bytes``, ``1.5 MiB``, ``50 MiB``."""
+    if size < 1024:
+        return f"{size} bytes"
+    value, unit = size / 1024, "KiB"
+    for bigger in ("MiB", "GiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+
+
+class Refused(yaml.YAMLError):
+    """A document that :class:`BoundedLoader` refuses, at a mark, for a reason."""
+
+    def __init__(self, mark: yaml.Mark, reason: str) -> None:
+        super().__init__(reason)
+        self.mark = mark
+        self.reason = reason
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader, refusing documents whose aliases expand to more than :data:`MAX_ALIAS_EXPANSION`
+    values, aliases of a node from inside itself (recursive data), and nesting deeper than :data:`MAX_DEPTH`.
+
+    Composing keeps, for each node, how many values it holds once its aliases are expanded; each alias adds the
+    size of its node to the document's expansion, so an alias bomb is refused at the alias that crosses the limit,
+    after composing only its few hundred bytes.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._sizes: dict[int, int] = {}
+        self._expanded = 0
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        mark = self.peek_event().start_mark
+        if self.check_event(yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            size = self._sizes.get(id(node))
+            if size is None:
+                raise Refused(mark, "this alias is inside the value it names (recursive data): write it out")
+            self._expanded += size
+            if self._expanded > MAX_ALIAS_EXPANSION:
+                raise Refused(
+                    mark,
+                    f"the aliases of this document expand to more than {MAX_ALIAS_EXPANSION} values "
+                    "(an alias bomb?): write the values out or use fewer aliases",
+                )
+            return node
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise Refused(mark, f"lists and mappings nest deeper than {MAX_DEPTH} levels here: flatten them")
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        self._sizes[id(node)] = 1 + sum(self._sizes[id(child)] for child in _children(node))
+        return node
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _position(node: yaml.Node) -> tuple[int, int]:
@@ -63,7 +172,9 @@ def load_yaml(text: str, path: str) -> tuple[Any, SourceMap]:
     """Parse one YAML document into plain data and its source map. Raises RuleFileError on bad YAML."""
     source = SourceMap(path)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=BoundedLoader)
+    except Refused as refused:
+        raise RuleFileError([Problem(path, refused.mark.line + 1, refused.mark.column + 1, refused.reason)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

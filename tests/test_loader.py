@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -74,7 +75,75 @@ BAD_FILES = {
     ),
     "id with a bracket": (
         "rules:\n  - {id: 'a]b', type: count, job: J, max: 1}\n",
-        ":2:10: error: rule id 'a]b' may not be empty or hold brackets",
+        ":2:10: error: rule id 'a]b' must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or a "
+        "digit (it tags Kili issues as `[id] ...` and lists failed rules): rename it [a]b]",
+    ),
+    "id with a space": (
+        "rules:\n  - {id: 'a b', type: count, job: J, max: 1}\n",
+        ":2:10: error: rule id 'a b' must be 1 to 64 letters",
+    ),
+    "id of 65 characters": (
+        f"rules:\n  - {{id: {'a' * 65}, type: count, job: J, max: 1}}\n",
+        f":2:10: error: rule id '{'a' * 65}' must be 1 to 64 letters",
+    ),
+    "reserved id": (
+        "rules:\n  - {id: unreadable-label, type: count, job: J, max: 1}\n",
+        ":2:10: error: rule id 'unreadable-label' is reserved: the plugin tags with it the labels whose jsonResponse "
+        "cannot be read; choose another id",
+    ),
+    "infinite weight": (
+        "rules:\n  - {id: a, type: count, job: J, max: 1, weight: .inf}\n",
+        ":2:50: error: weight: Input should be a finite number (in rule 'a') [a]",
+    ),
+    "NaN weight": (
+        "rules:\n  - {id: a, type: count, job: J, max: 1, weight: .nan}\n",
+        ":2:50: error: weight: Input should be a finite number (in rule 'a') [a]",
+    ),
+    "negative weight": (
+        "rules:\n  - {id: a, type: count, job: J, max: 1, weight: -5}\n",
+        ":2:50: error: weight: Input should be greater than or equal to 0 (in rule 'a') [a]",
+    ),
+    "weight in words": (
+        "rules:\n  - {id: a, type: count, job: J, max: 1, weight: 'heavy'}\n",
+        ":2:50: error: weight: Input should be a valid number (in rule 'a') [a]",
+    ),
+    "failed_key is the score key": (
+        "score: {key: qa, failed_key: qa}\nrules: []\n",
+        ":1:30: error: score.failed_key: `failed_key` must differ from `key` ('qa'): the score would be overwritten",
+    ),
+    "bad on_error": ("on_error: ignore\nrules: []\n", ":1:11: error: on_error: Input should be 'fail' or 'skip'"),
+    "typo'd on_error of a rule": (
+        "rules:\n  - {id: a, type: count, job: J, max: 1, on_eror: skip}\n",
+        ":2:42: error: unknown key 'on_eror' in rule 'a' (count); did you mean 'on_error'?",
+    ),
+    "typo'd limit": (
+        "limits: {event_secnds: 30}\nrules: []\n",
+        ":1:10: error: unknown key 'event_secnds' in the rule file; did you mean 'event_seconds'? known keys: "
+        "event_seconds, evaluation_seconds, max_issues, max_issue_text, max_log_line",
+    ),
+    "event beyond Kili's 60 s": (
+        "limits: {event_seconds: 56}\nrules: []\n",
+        ":1:25: error: limits.event_seconds: Input should be less than or equal to 55",
+    ),
+    "NaN seconds": (
+        "limits: {event_seconds: .nan}\nrules: []\n",
+        ":1:25: error: limits.event_seconds: Input should be a finite number",
+    ),
+    "evaluation as long as the event": (
+        "limits: {event_seconds: 30, evaluation_seconds: 30}\nrules: []\n",
+        ":1:49: error: limits.evaluation_seconds: `evaluation_seconds` (30) must be below `event_seconds` (30)",
+    ),
+    "no issue allowed": (
+        "limits: {max_issues: 0}\nrules: []\n",
+        ":1:22: error: limits.max_issues: Input should be greater than or equal to 1",
+    ),
+    "issue text too short": (
+        "limits: {max_issue_text: 79}\nrules: []\n",
+        ":1:26: error: limits.max_issue_text: Input should be greater than or equal to 80",
+    ),
+    "log line too long": (
+        "limits: {max_log_line: 100001}\nrules: []\n",
+        ":1:24: error: limits.max_log_line: Input should be less than or equal to 100000",
     ),
     "not a mapping": ("- just\n- a list\n", ":1:1: error: a rule file is a mapping with a `rules:` list"),
 }
@@ -136,13 +205,94 @@ def test_defaults_of_a_minimal_rule_file(write_rules):
     assert rules.data["actions"] == {"error": ["issue", "send_back"], "warning": ["issue"], "info": []}
     (rule,) = rules.data["rules"]
     assert rule["events"] == ["submit", "review"] and rule["weight"] == 1 and rule["message"] == "{reason}"
+    assert rules.data["on_error"] == "fail" and rule["on_error"] == "fail"
+    assert rules.data["limits"] == {
+        "event_seconds": 50.0,
+        "evaluation_seconds": 20.0,
+        "max_issues": 100,
+        "max_issue_text": 1000,
+        "max_log_line": 4000,
+    }
+
+
+def test_on_error_and_limits_are_compiled_for_every_rule(write_rules):
+    module = (
+        "from kili_rules import rule\n\n@rule(on_error='fail')\ndef strict(label):\n    return True\n\n"
+        "@rule()\ndef lenient(label):\n    return True\n"
+    )
+    path = write_rules(
+        "on_error: skip\nlimits: {event_seconds: 30, evaluation_seconds: 5.5, max_issues: 10}\npython: [m.py]\n"
+        "rules:\n  - {id: a, type: count, job: J, max: 1}\n  - {id: b, type: count, job: J, max: 1, on_error: fail}\n",
+        m__py=module,
+    )
+    data = load_rule_set(path).data
+    assert data["on_error"] == "skip"
+    assert {rule["id"]: rule["on_error"] for rule in data["rules"]} == {
+        "a": "skip",
+        "b": "fail",
+        "strict": "fail",
+        "lenient": "skip",
+    }
+    assert data["limits"] == {
+        "event_seconds": 30.0,
+        "evaluation_seconds": 5.5,
+        "max_issues": 10,
+        "max_issue_text": 1000,
+        "max_log_line": 4000,
+    }
+    assert json.loads(json.dumps(data)) == data  # plain JSON-able data
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        ("weight=float('inf')", "ValueError: weight must be a finite number >= 0, not inf"),
+        ("weight=-5", "ValueError: weight must be a finite number >= 0, not -5"),
+        ("weight='heavy'", "ValueError: weight must be a finite number >= 0, not 'heavy'"),
+        ("on_error='ignore'", "ValueError: on_error must be one of fail, skip, not 'ignore'"),
+    ],
+)
+def test_bad_keys_of_a_python_rule_name_its_module_and_line(arguments, expected, write_rules):
+    module = f"from kili_rules import rule\n\n\n@rule({arguments})\ndef r(label):\n    return False\n"
+    path = write_rules("python: [m.py]\nrules: []\n", m__py=module)
+    with pytest.raises(RuleFileError) as raised:
+        load_rule_set(path)
+    assert str(raised.value) == f"{path}:1:10: error: cannot import m.py (line 4): {expected}"
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        ("weight=float('nan')", "weight: Input should be a finite number (in Python rule 'r' (r in m.py))"),
+        ("id='x y'", "rule id 'x y' must be 1 to 64 letters"),
+        ("id='unreadable-label'", "rule id 'unreadable-label' is reserved"),
+    ],
+)
+def test_a_python_rule_built_by_hand_is_checked_like_a_yaml_rule(attributes, expected, write_rules):
+    module = (
+        "from kili_rules.runtime.python_rule import PythonRule\n\n"
+        "def check(label):\n    return False\n\n"
+        f"r = PythonRule(check, id='r', severity='error', message='m', events=('submit',), weight=1, enabled=True)\n"
+        f"r.{attributes.replace(', ', '; r.')}\n"
+    )
+    path = write_rules(
+        "python: [m.py]\nrules: []\n",
+        m__py=module,
+    )
+    with pytest.raises(RuleFileError) as raised:
+        load_rule_set(path)
+    assert str(raised.value).startswith(f"{path}:1:10: error: {expected}")
+    result = run_cli("build", str(path), "--out", str(path.parent / "dist"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
 def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "kili_rules.cli", *args], capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("name", ["unknown type", "typo'd option", "duplicate id", "YAML syntax"])
+@pytest.mark.parametrize(
+    "name", ["unknown type", "typo'd option", "duplicate id", "YAML syntax", "infinite weight", "typo'd limit"]
+)
 def test_cli_prints_one_line_and_exits_2_without_traceback(name, write_rules):
     path = write_rules(BAD_FILES[name][0])
     result = run_cli("validate", str(path))

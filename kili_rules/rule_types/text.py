@@ -16,7 +16,8 @@ Options:
 |---|---|---|
 | `job` | required | the transcription job |
 | `starts_with` / `ends_with` | none | a string, or a list of accepted strings |
-| `regex` | none | the whole value must match (Python `re` syntax, full match) |
+| `regex` | none | the whole value must match (Python `re`, full match; `(a+)+` and other exponential ones refused) |
+| `regex_max_text` | `10000` | a longer value is not matched against `regex`: it is a finding of its own |
 | `one_of` | none | the accepted values |
 | `min_length` / `max_length` | none | bounds on the number of characters |
 | `kind` | `auto` | `auto`, `text`, `number` or `date` |
@@ -90,6 +91,8 @@ from kili_rules.runtime.label import LabelView, as_dict
 from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
 
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y", "%d.%m.%Y")
+#: The longest value matched against a regex, in characters (a match may take time that grows with the text).
+DEFAULT_REGEX_MAX_TEXT = 10_000
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ class TextParams:
     starts_with: str | list[str] | None = None
     ends_with: str | list[str] | None = None
     regex: str | None = None
+    regex_max_text: int = DEFAULT_REGEX_MAX_TEXT
     one_of: list[str] | None = None
     min_length: int | None = None
     max_length: int | None = None
@@ -181,6 +185,8 @@ def _problem(params: TextParams, value: str) -> str | None:
         return f"does not start with {' or '.join(prefixes)}"
     if suffixes and not value.endswith(tuple(suffixes)):
         return f"does not end with {' or '.join(suffixes)}"
+    if params.regex is not None and len(value) > params.regex_max_text:
+        return f"is a text of {len(value)} characters, longer than the {params.regex_max_text} a regex may read"
     if params.regex is not None and re.fullmatch(params.regex, value) is None:
         return f"does not match {params.regex}"
     if params.one_of is not None and value not in params.one_of:
@@ -233,6 +239,8 @@ def validate(params: TextParams) -> list[tuple[str, str]]:
             re.compile(params.regex)
         except re.error as error:
             problems.append(("regex", f"invalid regex: {error}"))
+    if params.regex_max_text < 1:
+        problems.append(("regex_max_text", f"`regex_max_text` must be at least 1, not {params.regex_max_text}"))
     for key in ("after", "before"):
         value = getattr(params, key)
         if value is not None:

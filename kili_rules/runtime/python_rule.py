@@ -24,6 +24,7 @@ Stdlib-only: embedded verbatim into every built plugin.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -31,6 +32,8 @@ from kili_rules.runtime.model import EVENTS, NOT_APPLICABLE, SEVERITIES, Violati
 
 #: The ``type`` under which Python rules appear in a compiled rule set.
 PYTHON_RULE_TYPE = "python"
+#: What a rule that cannot give a verdict counts as: failed (with an issue), or left out of the score.
+ON_ERROR = ("fail", "skip")
 
 
 class PythonRule:
@@ -46,6 +49,7 @@ class PythonRule:
         events: tuple[str, ...],
         weight: float,
         enabled: bool,
+        on_error: str | None = None,
     ) -> None:
         self.function = function
         self.id = id
@@ -54,6 +58,7 @@ class PythonRule:
         self.events = events
         self.weight = weight
         self.enabled = enabled
+        self.on_error = on_error
         self.__doc__ = function.__doc__
         self.__name__ = function.__name__
         self.__module__ = function.__module__
@@ -74,11 +79,18 @@ def rule(
     events: Iterable[str] = EVENTS,
     weight: float = 1,
     enabled: bool = True,
+    on_error: str | None = None,
 ) -> Callable[[Callable[[Any], Any]], PythonRule]:
     """Make a function of a label into a rule. ``id`` defaults to the function name with ``-`` for ``_``;
-    ``message`` defaults to the first line of the docstring."""
+    ``message`` defaults to the first line of the docstring. ``weight`` is a finite number >= 0; ``on_error``
+    (``fail`` or ``skip``, default: the rule set's) says whether the rule counts as failed when it cannot give a
+    verdict (it raised, or ran out of time)."""
     if severity not in SEVERITIES:
         raise ValueError(f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0 or weight == math.inf:
+        raise ValueError(f"weight must be a finite number >= 0, not {weight!r}")
+    if on_error not in (None, *ON_ERROR):
+        raise ValueError(f"on_error must be one of {', '.join(ON_ERROR)}, not {on_error!r}")
     events = tuple(events)
     unknown = [e for e in events if e not in EVENTS]
     if unknown:
@@ -94,6 +106,7 @@ def rule(
             events=events,
             weight=weight,
             enabled=enabled,
+            on_error=on_error,
         )
 
     return decorate
