@@ -32,7 +32,7 @@ from kili_rules.registry import Registry, default_registry
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.message import placeholders
-from kili_rules.runtime.model import EVENTS, Report, RuleType
+from kili_rules.runtime.model import EVENTS, UNREADABLE_LABEL, Report, RuleType
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, PythonRule
 from kili_rules.yaml_source import (
     MAX_DATA_FILE_BYTES,
@@ -52,7 +52,7 @@ COMMON_PLACEHOLDERS = ("id", "job", "frame")
 #: What a rule id may be: it tags Kili issues (``[id] ...``) and lists failed rules in ``json_metadata``.
 RULE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 #: Rule ids the runtime gives its own findings: ``unreadable-label`` tags labels whose jsonResponse cannot be read.
-RESERVED_RULE_IDS = ("unreadable-label",)
+RESERVED_RULE_IDS = (UNREADABLE_LABEL,)
 Action = Literal["issue", "send_back"]
 OnError = Literal["fail", "skip"]
 #: A score weight: a finite number >= 0 (a number, not a string or a boolean).

@@ -28,12 +28,10 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from kili_rules.runtime.model import EVENTS, NOT_APPLICABLE, SEVERITIES, Violation
+from kili_rules.runtime.model import EVENTS, NOT_APPLICABLE, ON_ERROR, SEVERITIES, Violation
 
 #: The ``type`` under which Python rules appear in a compiled rule set.
 PYTHON_RULE_TYPE = "python"
-#: What a rule that cannot give a verdict counts as: failed (with an issue), or left out of the score.
-ON_ERROR = ("fail", "skip")
 
 
 class PythonRule:
