@@ -134,8 +134,9 @@ def test_a_hundred_thousand_findings_give_a_hundred_issues_and_a_summary(tmp_pat
         "  - {id: every-box, type: required, job: T, for_each: {job: J}, message: 'transcribe {mid}'}\n",
     )
     boxes = [{"mid": f"m{i}", "categories": [{"name": "A"}]} for i in range(100_000)]
-    state, kili, _ = run(plugin, {"id": "L", "jsonResponse": {"J": {"annotations": boxes}}})
+    state, kili, records = run(plugin, {"id": "L", "jsonResponse": {"J": {"annotations": boxes}}})
     assert kili.create_issues.call_count == 1
+    assert len(records.records) < 120 and "and 99900 more findings" in records.text()  # no log flood either
     assert len(state.issues_store) == 101
     assert state.open_issues[0] == "[every-box] transcribe m0" and state.issues_store[0]["objectMid"] == "m0"
     assert state.open_issues[-1] == "[every-box] and 99900 more findings of this rule (a label gets at most 100 issues)"

@@ -318,9 +318,12 @@ class QaPlugin:
                     outcome.error,
                     outcome.traceback or "",
                 )
-            for finding in outcome.findings:
-                pin = f" on {finding.mid}" if finding.mid else ""
-                self._log(logging.INFO, "kili-rules: %s %s%s", finding.severity, finding.issue_text, pin)
+        most = int(self.limits["max_issues"])
+        for finding in report.findings[:most]:
+            pin = f" on {finding.mid}" if finding.mid else ""
+            self._log(logging.INFO, "kili-rules: %s %s%s", finding.severity, finding.issue_text, pin)
+        if len(report.findings) > most:
+            self._log(logging.INFO, "kili-rules: and %d more findings", len(report.findings) - most)
 
     def _findings_for(self, report: Report, action: str) -> list[Finding]:
         return [f for f in report.findings if action in self.actions.get(f.severity, ())]
