@@ -38,6 +38,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -266,7 +267,9 @@ class KiliStandIn:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="kili-stand-in", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="kili-stand-in", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -363,7 +366,10 @@ class KiliStandIn:
 
     def _op_projects(self, variables: dict[str, Any]) -> list[dict[str, Any]]:
         page = self._page(self._projects(variables.get("where") or {}), variables)
-        return [{**p, "jsonInterface": json.dumps(p["jsonInterface"])} for p in page]
+        # steps / workflowVersion: the SDK reads them before filtering assets (a workflow-v1 project has no steps)
+        return [
+            {"steps": [], "workflowVersion": "V1", **p, "jsonInterface": json.dumps(p["jsonInterface"])} for p in page
+        ]
 
     def _op_countProjects(self, variables: dict[str, Any]) -> int:
         return len(self._projects(variables.get("where") or {}))
@@ -565,15 +571,23 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: pytest shows what a failing test needs
 
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go in separate writes: without this, Nagle's algorithm and delayed ACKs add 40 ms a request.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         raw = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(raw)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(raw)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up waiting (a timeout test): nothing to tell it
 
     def _authorised(self) -> bool:
         return self.headers.get("Authorization") == f"X-API-Key: {self.server_state.api_key}"
@@ -634,10 +648,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         fault = state._take_fault(name)
         if fault is not None:
+            if fault.delay or fault.drop:
+                state._record(name, variables, 0, mutation)  # 0: received, answered late or never
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.drop:
-                state._record(name, variables, 0, mutation)
                 self.close_connection = True
                 self.connection.close()
                 return
@@ -656,5 +671,6 @@ class _Handler(BaseHTTPRequestHandler):
             state._record(name, variables, fault.status, mutation)
             self._send(fault.status, {"errors": [{"message": "upstream reset"}]})
             return
-        state._record(name, variables, 200, mutation)
+        if fault is None or not fault.delay:
+            state._record(name, variables, 200, mutation)
         self._send(200, {"data": {key: value}})
