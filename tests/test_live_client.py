@@ -394,14 +394,22 @@ def test_the_key_is_in_no_output_log_repr_or_exception(kili_stand_in, caplog, ca
 # ---------------------------------------------------------------- the kili SDK against the stand-in
 
 
-@pytest.fixture
-def sdk(kili_stand_in, monkeypatch, tmp_path):
-    """The kili SDK's own client pointed at the stand-in. KILI_SDK_SKIP_CHECKS is the SDK's option to skip the
-    key check, the schema introspection (the stand-in does not answer introspection) and the version checks."""
+@pytest.fixture(params=["introspected", "skip-checks"])
+def sdk(request, kili_stand_in, monkeypatch, tmp_path):
+    """The kili SDK's own client pointed at the stand-in, created as users create it: it checks the key
+    (``viewer``), introspects the schema (the stand-in answers from its SDL subset; cached under a temporary
+    HOME) and checks the key's expiry (``apiKeys``); or with the SDK's own ``KILI_SDK_SKIP_CHECKS``, which skips all
+    three and validates nothing locally."""
     kili_client = pytest.importorskip("kili.client")
-    monkeypatch.setenv("KILI_SDK_SKIP_CHECKS", "1")
-    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.cache/kili, no config file of the machine
-    return kili_client.Kili(api_key=kili_stand_in.api_key, api_endpoint=kili_stand_in.endpoint, disable_tqdm=True)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.cache/kili, no config file of this machine
+    if request.param == "skip-checks":
+        monkeypatch.setenv("KILI_SDK_SKIP_CHECKS", "1")
+    else:
+        monkeypatch.delenv("KILI_SDK_SKIP_CHECKS", raising=False)
+    kili = kili_client.Kili(api_key=kili_stand_in.api_key, api_endpoint=kili_stand_in.endpoint, disable_tqdm=True)
+    created_with = [r.field for r in kili_stand_in.requests]
+    assert created_with == ([] if request.param == "skip-checks" else ["viewer", "__schema", "apiKeys"])
+    return kili
 
 
 def test_the_sdk_reads_assets_and_writes_issues_through_the_stand_in(sdk, kili_stand_in):
@@ -434,6 +442,8 @@ def test_the_sdk_reads_assets_and_writes_issues_through_the_stand_in(sdk, kili_s
         }
     ]
     sdk.update_issue_status("issue-1", "SOLVED")
+    outcome = sdk.send_back_to_queue(asset_ids=["seed-asset-1"])
+    assert [o["assetId"] for o in outcome["succeeded"]] == ["seed-asset-1"]
     assert kili_stand_in.data.issues[0]["status"] == "SOLVED"
     # our client and the SDK sent the same where for createIssues
     assert kili_stand_in.mutations[0][1]["where"] == {"project": {"id": "seed-image"}}

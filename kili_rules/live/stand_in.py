@@ -25,6 +25,8 @@ Supported root fields (the shapes the ``kili`` SDK sends; see ``kili_rules.live.
   ``jsonResponse`` is longer than ``json_response_url_over`` characters is sent as a ``jsonResponseUrl`` served by
   the stand-in (``GET /files/json-response/<label id>``, which requires the key, like Kili's own file URLs);
 - ``GET /api/label/v2/version`` answers ``{"version": ...}`` as Kili's does;
+- introspection (``__schema``) is answered from :data:`SCHEMA_SDL`, the subset of Kili's schema above, when
+  graphql-core is installed (the kili SDK brings it): the SDK can then be created without ``KILI_SDK_SKIP_CHECKS``;
 - anything else answers a GraphQL error ``Cannot query field "<name>"``, like a real server's validation.
 
 Faults, to test a client's behaviour: a request without the right ``Authorization: X-API-Key: <key>`` gets HTTP 401;
@@ -191,6 +193,78 @@ class StandInData:
                         created_at=latest.get("createdAt"),
                     )
         return data
+
+
+#: The subset of Kili's schema the stand-in answers, for clients that introspect it (the kili SDK does, when
+#: ``KILI_SDK_SKIP_CHECKS`` is not set, and then validates every document against it locally). Only what the
+#: supported operations select is declared; input types are left open (their values are not checked locally).
+SCHEMA_SDL = """
+scalar PageSize
+scalar JSON
+type Query {
+  viewer: User
+  projects(where: ProjectWhere!, first: PageSize!, skip: Int!): [Project!]!
+  countProjects(where: ProjectWhere!): Int!
+  assets(where: AssetWhere!, first: PageSize!, skip: Int!): [Asset!]!
+  countAssets(where: AssetWhere!): Int!
+  labels(where: LabelWhere!, first: PageSize!, skip: Int!): [Label!]!
+  countLabels(where: LabelWhere!): Int!
+  issues(where: IssueWhere!, first: PageSize!, skip: Int!): [Issue!]!
+  countIssues(where: IssueWhere!): Int!
+  apiKeys(where: ApiKeyWhere!, first: PageSize!, skip: Int!): [ApiKey!]!
+}
+type Mutation {
+  createIssues(issues: [IssueToCreate!]!, where: AssetWhere!): [Issue!]!
+  updatePropertiesInIssue(data: IssueData!, where: IssueWhere!): Issue
+  sendAssetsBackToQueue(where: AssetWhere!): AssetActionOutcome!
+  updatePropertiesInAssets(where: [AssetWhere!]!, data: [AssetData!]!): [Asset!]!
+}
+input ProjectWhere { id: ID }
+input IdWhere { id: ID }
+input AssetWhere { id: ID, idIn: [ID!], project: IdWhere, statusIn: [String!], externalIdStrictlyIn: [String!] }
+input LabelWhere { id: ID, idIn: [ID!], project: IdWhere, asset: AssetWhere, typeIn: [String!] }
+input IssueWhere { id: ID, project: IdWhere, asset: IdWhere, assetIn: [ID!], status: String, type: String }
+input ApiKeyWhere { key: String }
+input IssueToCreate { labelID: ID, objectMid: String, type: String, assetId: ID, text: String }
+input IssueData { status: String }
+input AssetData { jsonMetadata: String }
+type User { id: ID!, email: String }
+type ApiKey { id: ID!, name: String, expiryDate: String }
+type Step { id: ID!, name: String }
+type Project {
+  id: ID!, title: String, inputType: String, jsonInterface: String, steps: [Step!], workflowVersion: String
+}
+type Resolution { width: Int, height: Int }
+type PageResolution { width: Int, height: Int, pageNumber: Int, rotation: Int }
+type Asset {
+  id: ID!, externalId: String, status: String, content: String, jsonContent: String, jsonMetadata: String,
+  project: Project, latestLabel: Label, labels: [Label!], resolution: Resolution, pageResolutions: [PageResolution!]
+}
+type Label {
+  id: ID!, labelType: String, jsonResponse: String, jsonResponseUrl: String, createdAt: String,
+  isLatestLabelForUser: Boolean, author: User, secondsToLabel: Float, assetId: ID, labelOf: Asset
+}
+type Comment { text: String }
+type Issue {
+  id: ID!, status: String, type: String, objectMid: String, assetId: ID, labelId: ID, createdAt: String,
+  comments: [Comment!], hasBeenSeen: Boolean
+}
+type AssetRef { assetId: ID, externalId: String, details: String }
+type AssetActionOutcome { succeeded: [AssetRef!]!, declined: [AssetRef!]!, failed: [AssetRef!]! }
+"""
+
+
+def introspection(document: str) -> dict[str, Any]:
+    """Answer an introspection query from :data:`SCHEMA_SDL`, with graphql-core (which the kili SDK brings; without
+    it, introspection is refused like any unknown field)."""
+    try:
+        import graphql
+    except ImportError:
+        raise _GraphQLFailure('Cannot query field "__schema" on type "Query".') from None
+    result = graphql.graphql_sync(graphql.build_schema(SCHEMA_SDL), document)
+    if result.errors:
+        raise _GraphQLFailure(result.errors[0].message)
+    return result.data or {}
 
 
 def _read(path: Path) -> Any:
@@ -662,6 +736,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(fault.status, {"errors": [{"message": f"HTTP {fault.status}"}]}, headers)
                 return
         try:
+            if name == "__schema":
+                state._record(name, variables, 200, mutation)
+                self._send(200, {"data": introspection(document)})
+                return
             key, name, mutation, value = state.answer(document, variables)
         except _GraphQLFailure as failure:
             state._record(name, variables, 200, mutation)
