@@ -66,3 +66,13 @@ def write_box_labels(path: Path, count: int, seed: int = 7) -> Path:
 def labels_100000(tmp_path_factory) -> Path:
     """A 100,000-label file (about 35 MB), written once per test run."""
     return write_box_labels(tmp_path_factory.mktemp("big") / "labels_100000.json", 100_000)
+
+
+@pytest.fixture
+def kili_stand_in():
+    """A local stand-in of Kili's GraphQL endpoint on 127.0.0.1, serving ../shared/fixtures (a real HTTP server,
+    started for the test and stopped after it). See kili_rules.live.stand_in for what it answers."""
+    from kili_rules.live.stand_in import KiliStandIn, StandInData
+
+    with KiliStandIn(StandInData.from_fixtures(SHARED_FIXTURES)) as server:
+        yield server

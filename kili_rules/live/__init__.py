@@ -1,0 +1,9 @@
+"""The live project: a small client of Kili's GraphQL API (httpx), for the authoring-side commands (pull, check
+--project, apply, diff, deploy, logs), and a local stand-in of that API to test them over real sockets.
+
+Nothing here reaches ``main.py``: the plugin talks to Kili through the ``kili`` SDK only.
+"""
+
+from kili_rules.live.client import CLOUD_ENDPOINT, KiliApiError, KiliClient, RetryPolicy, resolve_endpoint
+
+__all__ = ["CLOUD_ENDPOINT", "KiliApiError", "KiliClient", "RetryPolicy", "resolve_endpoint"]
