@@ -5,9 +5,10 @@
 
 Both sides read the same file of labels (a JSON array as ``kili.labels()`` would give, and the same as JSON Lines)
 and apply the same three rules of the document project: at most one IBAN box, the IBAN transcription starts with
-FR (spaces removed), every IBAN box carries its transcription. ``check`` is :func:`kili_rules.audit.audit`, the
-function behind the command: streamed reading, the engine, the per-rule tallies and the score distribution. The
-plain loop is what one would write by hand: ``json.load`` (or a line loop) and three checks, counting fails.
+FR (spaces removed), every IBAN box carries its transcription. ``check`` is
+:func:`kili_rules.authoring.audit.audit`, the function behind the command: streamed reading, the engine, the per-
+rule tallies and the score distribution. The plain loop is what one would write by hand: ``json.load`` (or a line
+loop) and three checks, counting fails.
 Both must agree on every rule's fail count, or the benchmark stops. Each side runs several times; the best run
 counts, so noise on a shared machine inflates both sides alike. Ratio = check time / plain time.
 """
@@ -21,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from kili_rules.audit import audit
-from kili_rules.loader import load_rule_set
+from kili_rules.authoring.audit import audit
+from kili_rules.authoring.loader import load_rule_set
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = """\

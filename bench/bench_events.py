@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CALL_SECONDS = 0.05
 
-from kili_rules.build import build_plugin  # noqa: E402
-from kili_rules.loader import load_rule_set  # noqa: E402
+from kili_rules.authoring.loader import load_rule_set  # noqa: E402
+from kili_rules.generator import build_plugin  # noqa: E402
 from kili_rules.testing import FakeKili  # noqa: E402
 
 

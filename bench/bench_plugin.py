@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 
-from kili_rules.build import build_plugin  # noqa: E402
-from kili_rules.loader import load_rule_set  # noqa: E402
+from kili_rules.authoring.loader import load_rule_set  # noqa: E402
+from kili_rules.generator import build_plugin  # noqa: E402
 
 SIZES = (1, 10, 100, 1000)
 

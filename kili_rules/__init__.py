@@ -27,8 +27,8 @@ __version__ = "0.1.0"
 
 
 def load_rule_set(path, registry=None):
-    """Load and compile a rule file: see :func:`kili_rules.loader.load_rule_set`."""
-    from kili_rules.loader import load_rule_set as load
+    """Load and compile a rule file: see :func:`kili_rules.authoring.loader.load_rule_set`."""
+    from kili_rules.authoring.loader import load_rule_set as load
 
     return load(path, registry)
 

@@ -1,1 +1,1 @@
-"""The template of the generated plugin file: ``main.py`` (read by ``kili_rules.build``)."""
+"""The template of the generated plugin file: ``main.py`` (read by ``kili_rules.generator.generate``)."""

@@ -10,8 +10,8 @@ import sys
 import pytest
 from conftest import RULES
 
+from kili_rules.authoring.loader import load_rule_set
 from kili_rules.errors import RuleFileError
-from kili_rules.loader import load_rule_set
 
 BILLION_LAUGHS = "".join(
     f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n"
@@ -36,7 +36,7 @@ def test_a_billion_laughs_document_is_refused_at_its_alias_quickly_and_in_little
     script = (
         "import json, sys, time, tracemalloc\n"
         "from kili_rules.errors import RuleFileError\n"
-        "from kili_rules.loader import load_rule_set\n"
+        "from kili_rules.authoring.loader import load_rule_set\n"
         "tracemalloc.start(); start = time.perf_counter()\n"
         "try:\n    load_rule_set(sys.argv[1])\nexcept RuleFileError as error:\n    message = str(error)\n"
         "print(json.dumps([time.perf_counter() - start, tracemalloc.get_traced_memory()[1], message]))\n"

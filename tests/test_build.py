@@ -14,9 +14,9 @@ import yaml
 from conftest import ROOT, RULES
 from kili.services.plugins.upload import check_file_contains_handler
 
-from kili_rules.build import RUNTIME_MODULES, build_plugin, embedded_modules, render_plugin
+from kili_rules.authoring.loader import load_rule_set
 from kili_rules.errors import BuildError
-from kili_rules.loader import load_rule_set
+from kili_rules.generator.generate import RUNTIME_MODULES, build_plugin, embedded_modules, render_plugin
 
 EXAMPLES = sorted(RULES.glob("*.yaml"))
 
@@ -39,7 +39,8 @@ def test_building_twice_gives_identical_bytes(rule_file, tmp_path):
 
 def test_a_fresh_process_builds_the_same_bytes(tmp_path):
     script = (
-        "import sys; from kili_rules.build import render_plugin; from kili_rules.loader import load_rule_set;"
+        "import sys; from kili_rules.generator import render_plugin;"
+        "from kili_rules.authoring.loader import load_rule_set;"
         f"sys.stdout.write(render_plugin(load_rule_set({str(RULES / 'document.yaml')!r}))[0])"
     )
     other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
@@ -54,7 +55,7 @@ def test_the_embedded_runtime_is_byte_for_byte_the_package():
     (package,) = {name.split(".")[0] for name in modules if name.startswith("kili_rules_user_")}
     assert f"{package}.document_rules" in modules
     assert "kili_rules.rule_types.categories" not in modules  # only the rule types the rule set uses
-    assert "kili_rules.loader" not in modules
+    assert "kili_rules.authoring.loader" not in modules
 
 
 def test_the_plugin_imports_only_the_stdlib_and_kili():

@@ -13,10 +13,10 @@ from conftest import ROOT, RULES, SDK
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kili_rules import label_files
-from kili_rules.audit import ProgressBar, audit
+from kili_rules.authoring import label_files
+from kili_rules.authoring.audit import ProgressBar, audit
+from kili_rules.authoring.loader import load_rule_set
 from kili_rules.errors import LabelFileError
-from kili_rules.loader import load_rule_set
 
 EXPORTS = sorted((SDK / "exports").glob("*.json"))
 
@@ -131,8 +131,8 @@ def test_the_progress_bar_draws_on_a_terminal_only():
 MEASURE = textwrap.dedent(
     """
     import json, resource, sys
-    from kili_rules.audit import audit
-    from kili_rules.loader import load_rule_set
+    from kili_rules.authoring.audit import audit
+    from kili_rules.authoring.loader import load_rule_set
 
     def peak_mib():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kili_rules.registry import default_registry
+from kili_rules.plugins.registry import default_registry
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.message import placeholders, render

@@ -15,8 +15,8 @@ from kili.exceptions import GraphQLError
 from kili_fakes import FakeKiliState, autospec_kili, load_plugin_module, logger_with_records
 from typeguard import TypeCheckError
 
-from kili_rules.build import build_plugin
-from kili_rules.loader import load_rule_set
+from kili_rules.authoring.loader import load_rule_set
+from kili_rules.generator import build_plugin
 
 DE_LABEL = load_json(RULES / "labels" / "document_label_de_iban.json")
 FR_LABEL = load_json(RULES / "labels" / "document_label_fr_iban.json")

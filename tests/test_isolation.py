@@ -9,8 +9,8 @@ import textwrap
 
 from conftest import RULES
 
-from kili_rules.build import build_plugin
-from kili_rules.loader import load_rule_set
+from kili_rules.authoring.loader import load_rule_set
+from kili_rules.generator import build_plugin
 
 STUB_PLUGINS = """
 class PluginCore:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import SDK, SEED, all_fixture_json_files, load_json
 
-from kili_rules.label_files import read_labels
+from kili_rules.authoring.label_files import read_labels
 from kili_rules.runtime.label import LabelView
 
 

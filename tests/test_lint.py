@@ -12,11 +12,11 @@ from conftest import ROOT, RULES, SDK
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kili_rules.authoring.interface import Interface, did_you_mean, lint_category, lint_job
+from kili_rules.authoring.lint import lint_rule_file
 from kili_rules.errors import RuleFileError
-from kili_rules.hookspecs import hookimpl
-from kili_rules.interface import Interface, did_you_mean, lint_category, lint_job
-from kili_rules.lint import lint_rule_file
-from kili_rules.registry import Registry, plugin_manager
+from kili_rules.plugins.hookspecs import hookimpl
+from kili_rules.plugins.registry import Registry, plugin_manager
 from kili_rules.runtime.model import RuleType
 
 CORPUS = sorted((ROOT / "tests" / "lint_corpus").glob("*.yaml"))

@@ -9,8 +9,8 @@ import sys
 import pytest
 from conftest import RULES
 
+from kili_rules.authoring.loader import load_rule_set
 from kili_rules.errors import RuleFileError
-from kili_rules.loader import load_rule_set
 
 BAD_FILES = {
     "unknown type": (

@@ -8,8 +8,9 @@ import textwrap
 
 import pytest
 
-from kili_rules.loader import load_rule_set
-from kili_rules.registry import Registry, RegistryError, plugin_manager
+from kili_rules.authoring.loader import load_rule_set
+from kili_rules.errors import RegistryError
+from kili_rules.plugins.registry import Registry, plugin_manager
 from kili_rules.runtime.label import LabelView
 
 PLUGIN_MODULE = '''
@@ -46,7 +47,7 @@ RULE_TYPE = RuleType("min_area", MinAreaParams, check, ("area", "reason"), "{rea
 '''
 
 HOOKS_MODULE = """
-from kili_rules.hookspecs import hookimpl
+from kili_rules.plugins.hookspecs import hookimpl
 from kili_rules_geometry import min_area
 
 
@@ -77,7 +78,7 @@ def installed_geometry_package(tmp_path, monkeypatch):
 
 def test_builtins_come_through_the_entry_point_group():
     entry_points = importlib.metadata.entry_points(group="kili_rules")
-    assert "kili_rules.builtin_plugin" in {ep.value for ep in entry_points}
+    assert "kili_rules.plugins.builtin" in {ep.value for ep in entry_points}
     registry = Registry.from_manager(plugin_manager())
     assert registry.providers["count"] == "builtin"
 
@@ -119,7 +120,7 @@ def test_a_plugin_registered_on_a_fresh_manager(monkeypatch):
     exec(compile(textwrap.dedent(PLUGIN_MODULE), "inline_plugin", "exec"), module.__dict__)
 
     class Plugin:
-        from kili_rules.hookspecs import hookimpl
+        from kili_rules.plugins.hookspecs import hookimpl
 
         @hookimpl
         def kili_rules_rule_types(self):
@@ -130,8 +131,8 @@ def test_a_plugin_registered_on_a_fresh_manager(monkeypatch):
 
 
 def test_two_plugins_with_the_same_rule_type_name_is_an_error():
-    from kili_rules import builtin_plugin
-    from kili_rules.hookspecs import hookimpl
+    from kili_rules.plugins import builtin as builtin_plugin
+    from kili_rules.plugins.hookspecs import hookimpl
 
     class Clash:
         @hookimpl

@@ -12,9 +12,9 @@ from conftest import ROOT, RULES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kili_rules.authoring.loader import load_rule_set
+from kili_rules.authoring.regex_safety import catastrophic_part
 from kili_rules.errors import RuleFileError
-from kili_rules.loader import load_rule_set
-from kili_rules.regex_safety import catastrophic_part
 
 #: pattern -> the part named (each takes seconds on ~25 characters of a text that does not match)
 EXPONENTIAL = {

@@ -7,10 +7,10 @@ import inspect
 import pytest
 from conftest import ROOT
 
-from kili_rules import hookspecs
-from kili_rules.docs import doc_examples, rule_type_doc, rule_types_markdown
-from kili_rules.loader import load_rule_set
-from kili_rules.registry import default_registry
+from kili_rules.authoring.docs import doc_examples, rule_type_doc, rule_types_markdown
+from kili_rules.authoring.loader import load_rule_set
+from kili_rules.plugins import hookspecs
+from kili_rules.plugins.registry import default_registry
 from kili_rules.runtime.label import LabelView
 
 RULE_TYPES = default_registry().rule_types
@@ -70,7 +70,7 @@ def test_documented_examples_hold(example, write_rules, tmp_path):
 
 def test_the_rule_type_reference_is_current():
     current = (ROOT / "docs" / "rule-types.md").read_text(encoding="utf-8")
-    assert current == rule_types_markdown(), "run: python -m kili_rules.docs > docs/rule-types.md"
+    assert current == rule_types_markdown(), "run: python -m kili_rules.authoring.docs > docs/rule-types.md"
 
 
 # -- count pins its findings ---------------------------------------------------------------------------------------

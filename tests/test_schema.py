@@ -12,9 +12,9 @@ import yaml
 from conftest import ROOT, RULES, SDK, load_json
 from test_lint import CORPUS, _AreaPlugin
 
-from kili_rules.docs import doc_examples
-from kili_rules.registry import Registry, default_registry, plugin_manager
-from kili_rules.schema import option_meanings, rule_file_schema
+from kili_rules.authoring.docs import doc_examples
+from kili_rules.authoring.schema import option_meanings, rule_file_schema
+from kili_rules.plugins.registry import Registry, default_registry, plugin_manager
 
 RULE_FILES = sorted(RULES.glob("*.yaml"))
 #: Corpus files that a schema must reject, with the interface they are narrowed to (None: the generic schema).

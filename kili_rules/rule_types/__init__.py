@@ -3,5 +3,5 @@
 A rule-type module holds, like a yamllint rule: its documentation (the module docstring, with YAML examples that
 the test suite runs), its options (a stdlib dataclass that pydantic validates when a rule file is loaded), a pure
 ``check(params, label)`` and ``RULE_TYPE``, which ties them together. Adding a module here adds a rule type: the
-built-in plugin (``kili_rules.builtin_plugin``) finds every module of this package.
+built-in plugin (``kili_rules.plugins.builtin``) finds every module of this package.
 """

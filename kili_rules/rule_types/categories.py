@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kili_rules.interface import (
+from kili_rules.authoring.interface import (
     CATEGORY_TASKS,
     SINGLE_CHOICE_INPUTS,
     Interface,

@@ -109,7 +109,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from kili_rules.interface import ANNOTATION_JOB, ANNOTATION_TASKS, Interface, LintProblem, lint_category, lint_job
+from kili_rules.authoring.interface import (
+    ANNOTATION_JOB,
+    ANNOTATION_TASKS,
+    Interface,
+    LintProblem,
+    lint_category,
+    lint_job,
+)
 from kili_rules.runtime.label import ASSET_LEVEL, Annotation, LabelView, is_frame_key
 from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
 

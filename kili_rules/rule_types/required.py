@@ -78,7 +78,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kili_rules.interface import ANNOTATION_JOB, ANNOTATION_TASKS, Interface, LintProblem, lint_category, lint_job
+from kili_rules.authoring.interface import (
+    ANNOTATION_JOB,
+    ANNOTATION_TASKS,
+    Interface,
+    LintProblem,
+    lint_category,
+    lint_job,
+)
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
 

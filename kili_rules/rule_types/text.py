@@ -86,7 +86,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from kili_rules.interface import TEXT_TASKS, Interface, LintProblem, lint_job
+from kili_rules.authoring.interface import TEXT_TASKS, Interface, LintProblem, lint_job
 from kili_rules.runtime.label import LabelView, as_dict
 from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
 

@@ -1,7 +1,7 @@
 """The engine: evaluates a compiled rule set on one label. Pure: no I/O, no Kili.
 
-A compiled rule set is plain JSON-able data (what ``kili_rules.loader`` produces and what a built plugin holds as
-a literal)::
+A compiled rule set is plain JSON-able data (what ``kili_rules.authoring.loader`` produces and what a built plugin
+holds as a literal)::
 
     {"name": "invoices",
      "score": {"key": "qa_score", "failed_key": "qa_failed_rules"},

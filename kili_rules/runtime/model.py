@@ -165,7 +165,7 @@ class RuleType:
         prepare: optional ``prepare(params, interface) -> params``: completes the options from the project's
             jsonInterface at load time (``text`` reads the job's input type there).
         lint: optional ``lint(params, interface) -> [(key, message)]`` or ``[(key, message, severity)]``: checks
-            against the project's jsonInterface (a :class:`kili_rules.interface.Interface`), run by
+            against the project's jsonInterface (a :class:`kili_rules.authoring.interface.Interface`), run by
             ``kili-rules lint``. ``key`` is the option the problem is about (dotted for nested ones:
             ``for_each.job``, ``allowed.2``); severity is ``error`` (default: the rule names what is not there,
             or can never pass) or ``warning`` (it can never apply, or never fail).

@@ -8,7 +8,6 @@ a missing interface or Python file, a Python module that fails to import.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import hashlib
 import importlib.util
@@ -26,15 +25,8 @@ from typing import Annotated, Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, ValidationInfo, field_validator
 
-from kili_rules.errors import Problem, RuleFileError
-from kili_rules.regex_safety import catastrophic_part
-from kili_rules.registry import Registry, default_registry
-from kili_rules.runtime.engine import Engine
-from kili_rules.runtime.label import LabelView
-from kili_rules.runtime.message import placeholders
-from kili_rules.runtime.model import EVENTS, UNREADABLE_LABEL, Report, RuleType
-from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, PythonRule
-from kili_rules.yaml_source import (
+from kili_rules.authoring.regex_safety import catastrophic_part
+from kili_rules.authoring.yaml_source import (
     MAX_DATA_FILE_BYTES,
     MAX_RULE_FILE_BYTES,
     SourceMap,
@@ -43,6 +35,13 @@ from kili_rules.yaml_source import (
     read_bounded,
     read_text,
 )
+from kili_rules.errors import Problem, RuleFileError, did_you_mean
+from kili_rules.plugins.registry import Registry, default_registry
+from kili_rules.runtime.engine import Engine
+from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.message import placeholders
+from kili_rules.runtime.model import EVENTS, UNREADABLE_LABEL, Report, RuleType
+from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, PythonRule
 
 #: Python rule modules are imported under a package named this plus a hash (:func:`user_package`), in a built
 #: plugin as offline.
@@ -358,10 +357,9 @@ def _pydantic_problem(error: Mapping[str, Any], source: SourceMap, at: tuple, wh
     kind = error["type"]
     if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         key = loc[-1] if loc else "?"
-        hint = difflib.get_close_matches(str(key), fields, n=1)
-        did_you_mean = f"did you mean {hint[0]!r}? " if hint else ""
         known = ", ".join(fields)
-        return source.problem(location, f"unknown key {key!r} in {what}; {did_you_mean}known keys: {known}", key=True)
+        hint = did_you_mean(str(key), fields)
+        return source.problem(location, f"unknown key {key!r} in {what};{hint} known keys: {known}", key=True)
     if kind == "missing" or kind == "missing_argument":
         key = loc[-1] if loc else "?"
         return source.problem(location[:-1], f"{what} needs the key {key!r}")
@@ -395,11 +393,8 @@ def _compile_rule(
     rule_type = registry.get(common.type)
     if rule_type is None:
         known = ", ".join(registry.rule_types)
-        hint = difflib.get_close_matches(common.type, list(registry.rule_types), n=1)
-        did_you_mean = f"did you mean {hint[0]!r}? " if hint else ""
-        problems.append(
-            source.problem((*at, "type"), f"unknown rule type {common.type!r}; {did_you_mean}installed: {known}")
-        )
+        hint = did_you_mean(common.type, registry.rule_types)
+        problems.append(source.problem((*at, "type"), f"unknown rule type {common.type!r};{hint} installed: {known}"))
         return None
     label = f"rule {common.id!r} ({rule_type.name})"
     try:
@@ -487,10 +482,10 @@ def _with_common_keys(problem: Problem) -> Problem:
     match = re.search(r"unknown key '([^']+)'", problem.message)
     if not match or "did you mean" in problem.message:
         return problem
-    hint = difflib.get_close_matches(match.group(1), COMMON_KEYS, n=1)
+    hint = did_you_mean(match.group(1), COMMON_KEYS)
     if not hint:
         return problem
-    message = problem.message.replace("; known keys", f"; did you mean {hint[0]!r}? known keys", 1)
+    message = problem.message.replace("; known keys", f";{hint} known keys", 1)
     return Problem(problem.path, problem.line, problem.column, message)
 
 

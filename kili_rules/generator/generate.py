@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kili_rules import __version__
+from kili_rules.authoring.loader import RuleSet
 from kili_rules.errors import BuildError
-from kili_rules.loader import RuleSet
 
 #: The runtime modules every plugin embeds (the rule types and Python rules come on top).
 RUNTIME_MODULES = (

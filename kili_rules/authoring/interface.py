@@ -8,10 +8,11 @@ whatever a rule-type module imports.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from kili_rules.errors import did_you_mean
 
 #: Jobs whose answers are annotations (objects, entities, relations, poses): what ``count`` counts.
 ANNOTATION_JOB = "a job of annotations (objects, entities, relations or poses)"
@@ -102,24 +103,6 @@ class Interface:
     def all_categories(self) -> list[str]:
         """Every category key of every job, sorted and without repeats."""
         return sorted({key for job in self.jobs.values() for key in job.categories})
-
-
-def did_you_mean(name: str, choices: Iterable[str], display: Mapping[str, str] | None = None) -> str:
-    """`` did you mean 'JOB_0'?`` (with a leading space), or ``""`` when nothing is close.
-
-    ``display`` maps each choice to another name it is known by (a category's display name), so that
-    ``Object A`` finds ``OBJECT_A``.
-    """
-    choices = list(choices)
-    for choice in choices:
-        if name.casefold() in (choice.casefold(), (display or {}).get(choice, "").casefold()):
-            return f" did you mean {choice!r}?"
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    if close:
-        return f" did you mean {close[0]!r}?"
-    by_display = {v: k for k, v in (display or {}).items()}
-    close = difflib.get_close_matches(name, list(by_display), n=1, cutoff=0.6)
-    return f" did you mean {by_display[close[0]]!r}?" if close else ""
 
 
 def lint_job(

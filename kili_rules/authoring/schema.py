@@ -25,8 +25,8 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from kili_rules.interface import Interface
-from kili_rules.loader import (
+from kili_rules.authoring.interface import Interface
+from kili_rules.authoring.loader import (
     COMMON_KEYS,
     ActionsConfig,
     CommonRuleKeys,
@@ -34,9 +34,9 @@ from kili_rules.loader import (
     ScoreConfig,
     read_interface,
 )
-from kili_rules.registry import Registry, default_registry
+from kili_rules.authoring.yaml_source import BoundedLoader, read_text
+from kili_rules.plugins.registry import Registry, default_registry
 from kili_rules.runtime.model import RuleType
-from kili_rules.yaml_source import BoundedLoader, read_text
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 #: Options whose strings are job names.

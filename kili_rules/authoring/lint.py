@@ -15,11 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kili_rules.authoring.interface import Interface, LintProblem, lint_category, lint_job
+from kili_rules.authoring.loader import CompiledRule, compile_rule_file
+from kili_rules.authoring.yaml_source import SourceMap
 from kili_rules.errors import Problem, RuleFileError
-from kili_rules.interface import Interface, LintProblem, lint_category, lint_job
-from kili_rules.loader import CompiledRule, compile_rule_file
-from kili_rules.registry import Registry
-from kili_rules.yaml_source import SourceMap
+from kili_rules.plugins.registry import Registry
 
 
 def lint_rule_file(

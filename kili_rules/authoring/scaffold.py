@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from kili_rules.errors import LabelFileError
+from kili_rules.errors import InputError
 
 PLACEHOLDER_INTERFACE = {
     "jobs": {
@@ -131,12 +131,12 @@ def rule_set_name(folder: Path) -> str:
 def init(folder: str | Path, name: str | None = None) -> list[Path]:
     """Write a new rule set under ``folder``; returns the files written. Raises LabelFileError (naming the file)
     rather than overwrite anything."""
-    from kili_rules.schema import write_schema
+    from kili_rules.authoring.schema import write_schema
 
     folder = Path(folder)
     name = name or rule_set_name(folder)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
-        raise LabelFileError(f"rule set name {name!r}: use letters, digits, '.', '_' and '-' only (--name NAME)")
+        raise InputError(f"rule set name {name!r}: use letters, digits, '.', '_' and '-' only (--name NAME)")
     files = {
         folder / f"{name}.yaml": RULE_FILE.format(name=name),
         folder / "interfaces" / f"{name}.json": json.dumps(PLACEHOLDER_INTERFACE, indent=2) + "\n",
@@ -145,7 +145,7 @@ def init(folder: str | Path, name: str | None = None) -> list[Path]:
     schema_path = folder / "schema" / f"{name}.schema.json"
     existing = [path for path in [*files, schema_path] if path.exists()]
     if existing:
-        raise LabelFileError(f"{existing[0]} already exists: init never overwrites; pick another folder or --name")
+        raise InputError(f"{existing[0]} already exists: init never overwrites; pick another folder or --name")
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

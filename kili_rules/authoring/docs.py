@@ -1,6 +1,6 @@
 """Rule-type documentation: each rule type's module docstring is its page; its YAML examples are executable.
 
-``python -m kili_rules.docs > docs/rule-types.md`` regenerates the reference that the README links to (a test
+``python -m kili_rules.authoring.docs > docs/rule-types.md`` regenerates the reference that the README links to (a test
 fails when it is stale).
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from kili_rules.registry import Registry, default_registry
+from kili_rules.plugins.registry import Registry, default_registry
 from kili_rules.runtime.model import RuleType
 
 _YAML_BLOCK = re.compile(r"```yaml\n(.*?)```", re.DOTALL)
@@ -40,7 +40,7 @@ def rule_types_markdown(registry: Registry | None = None) -> str:
     registry = registry or default_registry()
     parts = [
         "# Rule types\n",
-        "Generated from the rule types' module docstrings by `python -m kili_rules.docs`; do not edit.\n",
+        "Generated from the rule types' module docstrings by `python -m kili_rules.authoring.docs`; do not edit.\n",
         "Every rule also has the common keys `id`, `type`, `severity`, `message`, `events`, `weight`, `enabled`,",
         "`on_error`, and its message may use `{id}`, `{job}` and `{frame}`.\n",
     ]

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from kili_rules.label_files import LabelRecord, read_labels
-from kili_rules.loader import RuleSet
+from kili_rules.authoring.label_files import LabelRecord, read_labels
+from kili_rules.authoring.loader import RuleSet
 from kili_rules.runtime.model import SEVERITIES, Report
 
 #: Failing labels kept per rule, to show where to look.

@@ -1,14 +1,14 @@
 """The hooks a kili-rules plugin can implement (pluggy project name ``kili_rules``).
 
 A plugin is a module (or object) with hook implementations, made known through the ``kili_rules`` entry point
-group of its package. The built-in rule types come through the same group (``kili_rules.builtin_plugin``)::
+group of its package. The built-in rule types come through the same group (``kili_rules.plugins.builtin``)::
 
     # pyproject.toml of a third-party package
     [project.entry-points.kili_rules]
     geometry = "kili_rules_geometry.plugin"
 
     # kili_rules_geometry/plugin.py
-    from kili_rules.hookspecs import hookimpl
+    from kili_rules.plugins.hookspecs import hookimpl
     from kili_rules_geometry import min_area
 
     @hookimpl

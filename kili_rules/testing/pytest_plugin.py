@@ -2,7 +2,7 @@
 enough): ``pytest`` collects the YAML test cases of rule sets, and users' own tests get fixtures.
 
 Collected: every ``*.yaml`` / ``*.yml`` file in a folder named ``tests`` whose top level has ``cases:`` (see
-:mod:`kili_rules.rule_tests`). Each case is one test item, named after the case; a failing case reports the rule
+:mod:`kili_rules.testing.cases`). Each case is one test item, named after the case; a failing case reports the rule
 set, the case (file:line) and each difference in plain words. Turn collection off with ``-p no:kili_rules``.
 
 Fixtures:
@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 
 from kili_rules.errors import RuleFileError
-from kili_rules.rule_tests import Case, RuleTestFile, is_test_file, load_test_file, run_case
 from kili_rules.testing import FakeKili, evaluate, run_plugin
+from kili_rules.testing.cases import Case, RuleTestFile, is_test_file, load_test_file, run_case
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

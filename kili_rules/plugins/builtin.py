@@ -9,7 +9,7 @@ import importlib
 import pkgutil
 
 from kili_rules import rule_types
-from kili_rules.hookspecs import hookimpl
+from kili_rules.plugins.hookspecs import hookimpl
 from kili_rules.runtime.model import RuleType
 
 

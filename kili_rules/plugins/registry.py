@@ -3,30 +3,59 @@
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pluggy
 
-from kili_rules import hookspecs
+from kili_rules.errors import PluginLoadError, RegistryError
+from kili_rules.plugins import hookspecs
 from kili_rules.runtime.model import RuleType
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE
 
 
-class RegistryError(Exception):
-    """Two plugins provide the same rule type, or a plugin provides something that is not a rule type."""
-
-
 def plugin_manager(plugins: Iterable[object] = (), *, entry_points: bool = True) -> pluggy.PluginManager:
     """A plugin manager with the hook specs, the plugins found through the entry point group (unless
-    ``entry_points`` is False) and ``plugins``."""
+    ``entry_points`` is False) and ``plugins``.
+
+    Raises PluginLoadError (one line naming the entry point and its package) when a plugin cannot be imported, or
+    when it implements a hook that no hook spec declares (a misspelt ``kili_rules_rule_type`` would otherwise be
+    silently ignored).
+    """
     manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
     if entry_points:
-        manager.load_setuptools_entrypoints(hookspecs.ENTRY_POINT_GROUP)
+        for entry_point in importlib.metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP):
+            _register_entry_point(manager, entry_point)
     for plugin in plugins:
         manager.register(plugin)
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as error:
+        name = manager.get_name(error.plugin) or repr(error.plugin)
+        raise PluginLoadError(
+            f"kili-rules plugin {name}: {error}; the hooks that exist are: {', '.join(_hook_names())}"
+        ) from None
     return manager
+
+
+def _hook_names() -> list[str]:
+    return sorted(name for name in vars(hookspecs) if name.startswith(hookspecs.PROJECT_NAME + "_"))
+
+
+def _register_entry_point(manager: pluggy.PluginManager, entry_point: importlib.metadata.EntryPoint) -> None:
+    if manager.get_plugin(entry_point.name) is not None or manager.is_blocked(entry_point.name):
+        return
+    package = entry_point.dist.name if entry_point.dist is not None else "an unknown package"
+    try:
+        plugin = entry_point.load()
+    except Exception as error:  # a broken third-party package: one line, not a traceback
+        raise PluginLoadError(
+            f"the kili-rules plugin {entry_point.name!r} ({entry_point.value}) of package {package} cannot be "
+            f"loaded: {type(error).__name__}: {error}; fix it or uninstall it (pip uninstall {package})"
+        ) from None
+    manager.register(plugin, name=entry_point.name)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ A failing case says what differs in plain words: ``rule 'iban-fr' was expected t
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,11 +34,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kili_rules.errors import LabelFileError, Problem, RuleFileError
-from kili_rules.label_files import LabelRecord, labels_in, pick_label, read_labels
-from kili_rules.loader import RuleSet, load_rule_set, validate_model
-from kili_rules.runtime.model import Finding, Report
-from kili_rules.yaml_source import (
+from kili_rules.authoring.label_files import LabelRecord, labels_in, pick_label, read_labels
+from kili_rules.authoring.loader import RuleSet, load_rule_set, validate_model
+from kili_rules.authoring.yaml_source import (
     MAX_DATA_FILE_BYTES,
     SourceMap,
     UnreadableFile,
@@ -47,6 +44,8 @@ from kili_rules.yaml_source import (
     read_bounded,
     read_text,
 )
+from kili_rules.errors import InputError, LabelFileError, Problem, RuleFileError, did_you_mean
+from kili_rules.runtime.model import Finding, Report
 
 TEST_FOLDER = "tests"
 STATUS_WORDS = {"pass": "passed", "fail": "failed", "not_applicable": "was not applicable", "error": "raised"}
@@ -214,13 +213,10 @@ def _unknown_rule_ids(expect: Expectation, rule_ids: list[str], source: SourceMa
     named += [("findings", i, f.rule) for i, f in enumerate(expect.findings or ())]
     for key, i, rule_id in named:
         if rule_id not in rule_ids:
-            hint = difflib.get_close_matches(rule_id, rule_ids, n=1)
-            did_you_mean = f" did you mean {hint[0]!r}?" if hint else ""
+            hint = did_you_mean(rule_id, rule_ids)
             location = (*at, key, i, "rule") if key == "findings" else (*at, key, i)
             problems.append(
-                source.problem(
-                    location, f"no rule {rule_id!r} in the rule set;{did_you_mean} rules: {', '.join(rule_ids)}"
-                )
+                source.problem(location, f"no rule {rule_id!r} in the rule set;{hint} rules: {', '.join(rule_ids)}")
             )
     return problems
 
@@ -320,9 +316,9 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
         else:
             beside = given.parent / TEST_FOLDER / f"{given.stem}.yaml"
             if not given.is_file():
-                raise LabelFileError(f"{given}: no such file or folder")
+                raise InputError(f"{given}: no such file or folder")
             if not beside.is_file():
-                raise LabelFileError(
+                raise InputError(
                     f"{given}: no test file {beside}; write one with `kili-rules new-case {given} LABEL_FILE`"
                 )
             found.append(beside)

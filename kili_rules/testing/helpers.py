@@ -31,8 +31,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from kili_rules.label_files import labels_in, pick_label, read_labels
-from kili_rules.loader import RuleSet, load_rule_set
+from kili_rules.authoring.label_files import labels_in, pick_label, read_labels
+from kili_rules.authoring.loader import RuleSet, load_rule_set
 from kili_rules.runtime.model import Report
 
 #: The Kili methods a built plugin calls.
@@ -221,7 +221,7 @@ def run_plugin(
 ) -> FakeKili:
     """Build the plugin of ``rule_set``, and run its handler on ``label`` against ``kili`` (a new FakeKili by
     default, autospecced on the real Kili when the ``kili`` package is installed). Returns the FakeKili."""
-    from kili_rules.build import render_plugin
+    from kili_rules.generator import render_plugin
 
     rule_set = _rule_set(rule_set)
     kili = kili if kili is not None else FakeKili()

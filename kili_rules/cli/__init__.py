@@ -1,0 +1,89 @@
+"""The ``kili-rules`` command line: one module per command, each declaring its ``NAME``, ``HELP``, ``EXAMPLES``, its
+arguments (``add_arguments``) next to its handler (``run``).
+
+Every error a user can cause is a :class:`kili_rules.errors.KiliRulesError`: printed as one line per problem on
+stderr, no traceback, exit code 2. A new command is a module here plus its line in ``COMMANDS``.
+
+May import everything else in ``kili_rules``; heavy imports happen inside each ``run`` so that ``--help`` is fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+from typing import NoReturn
+
+from kili_rules.cli import build, check, evaluate, init, lint, new_case, rules, schema, test, validate
+from kili_rules.errors import FileAccessError, KiliRulesError
+
+#: The commands, in the order ``--help`` lists them.
+COMMANDS: tuple[ModuleType, ...] = (init, validate, evaluate, lint, schema, test, new_case, check, rules, build)
+
+EXAMPLES = """\
+examples:
+  kili-rules init qa/invoices                          # a new rule set, its interface placeholder, a test case
+  kili-rules lint rules/document.yaml                  # every rule checked against the project's jsonInterface
+  kili-rules schema rules/document.yaml --out dist/schema/document.schema.json   # editor completion
+  kili-rules test                                      # the YAML test cases of every rule set under rules/
+  kili-rules new-case rules/document.yaml export.json --asset ID   # a test case from a real label
+  kili-rules check rules/document.yaml export.json     # what the rules say about existing labels
+  kili-rules eval rules/image.yaml label.json          # each rule's outcome on a few labels
+  kili-rules rules --doc                               # the installed rule types and their documentation
+  kili-rules build rules/document.yaml                 # dist/document/main.py, for kili.upload_plugin
+
+exit codes: 0 fine, 1 problems found (lint, test, check), 2 bad usage or a file that cannot be read
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command-line interface: every command of ``COMMANDS`` with its arguments and examples."""
+    main = _Parser(
+        prog="kili-rules",
+        description="Rule-based label QA for Kili: check rule files, evaluate labels offline, build the plugin.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    subcommands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        sub = subcommands.add_parser(
+            command.NAME,
+            help=command.HELP,
+            description=command.HELP,
+            epilog=f"examples:\n  {command.EXAMPLES}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        command.add_arguments(sub)
+        sub.set_defaults(handler=command.run)
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; return its exit code."""
+    args = parser().parse_args(argv)
+    try:
+        try:
+            return args.handler(args)
+        except OSError as error:  # the operating system's refusals join the family: one line, exit 2
+            if isinstance(error, BrokenPipeError):  # `kili-rules check ... | head`: the reader has gone
+                sys.stderr.close()
+                return 0
+            raise FileAccessError.from_os_error(error) from None
+    except KiliRulesError as error:
+        for line in error.lines():
+            print(line, file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
