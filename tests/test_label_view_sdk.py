@@ -236,3 +236,20 @@ def test_a_rule_on_a_job_level_nested_classification_works_in_the_built_plugin(r
     assert evaluate(rule_file, {"JOB_0": _nested("SPORTS")}).score == 100.0
     missing = evaluate(rule_file, {"JOB_0": {"categories": [{"name": "NEWS"}]}})
     assert [f.rule_id for f in missing.findings] == ["nested-required"]
+
+
+def test_lint_knows_the_children_of_pose_points_and_of_jobs():
+    """The SDK reads child jobs listed under a pose point (its test ``test_pose_estimation_with_children``) or at
+    job level: lint does not call them orphans."""
+    from kili_rules.interface import Interface, lint_job
+
+    pose = next(e for e in EXAMPLES if e["source"].endswith("test_pose_estimation_with_children"))
+    interface = Interface(pose["json_interface"])
+    assert interface.parents("CLASSIFICATION_JOB") == [("JOB_0", "POSE_A")]
+    assert lint_job(interface, "job", "CLASSIFICATION_JOB")[1] == []
+    job_level = Interface(
+        {"jobs": {"P": {"mlTask": "CLASSIFICATION", "children": ["C"]}, "C": {"mlTask": "TRANSCRIPTION", "isChild": 1}}}
+    )
+    assert job_level.parents("C") == [("P", "")] and lint_job(job_level, "job", "C")[1] == []
+    pose_view = LabelView(pose["json_response"])
+    assert [r.parent_mid for r in pose_view.responses("CLASSIFICATION_JOB")] == ["20230825092341563-27153"]
