@@ -43,7 +43,8 @@ class Job:
     required: bool = False
     #: category key -> display name
     categories: Mapping[str, str] = field(default_factory=dict)
-    #: category key -> the child jobs that may be answered under it
+    #: category key -> the child jobs that may be answered under it (its pose points' included); key ``""``: the
+    #: children a job lists at job level
     children: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
@@ -60,6 +61,10 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _names(value: Any) -> list[str]:
+    return [str(k) for k in value] if isinstance(value, list) else []
+
+
 def _job(name: str, raw: Mapping[str, Any]) -> Job:
     content = _mapping(raw.get("content"))
     categories: dict[str, str] = {}
@@ -67,8 +72,13 @@ def _job(name: str, raw: Mapping[str, Any]) -> Job:
     for key, category in _mapping(content.get("categories")).items():
         category = _mapping(category)
         categories[str(key)] = str(category.get("name", key))
-        kids = category.get("children")
-        children[str(key)] = tuple(str(k) for k in kids) if isinstance(kids, list) else ()
+        kids = _names(category.get("children"))
+        points = category.get("points")
+        for point in points if isinstance(points, list) else ():
+            kids += _names(_mapping(point).get("children"))  # a pose point's own child jobs
+        children[str(key)] = tuple(dict.fromkeys(kids))
+    if _names(raw.get("children")):  # children listed at job level (the SDK reads them there too)
+        children[""] = tuple(_names(raw.get("children")))
     tools = raw.get("tools")
     return Job(
         name=name,

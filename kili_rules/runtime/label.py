@@ -4,8 +4,10 @@ It covers every job type Kili writes: classification (radio, checkbox, dropdowns
 detection with every tool (rectangle, polygon, semantic with several rings, marker, polyline, vector, pose), named
 entities, relations, PDF's nested ``annotations[].annotations[]``, video's frame-keyed responses (``"0".."N"`` plus
 ``"assetLevel"``) and geospatial coordinates (longitude / latitude, kept as given). A job that nests as a child,
-under an annotation or under a chosen category, is found wherever it occurs, and each occurrence remembers the
-``mid`` of the annotation it hangs from, so a finding can be pinned to that box.
+under an annotation, a pose point or a chosen category, or in the job-level ``children`` of a classification (the
+layout of Kili's "label taxonomy" documentation and of imported predictions), is found wherever it occurs, at any
+depth and in every video frame, and each occurrence remembers the ``mid`` of the annotation it hangs from, so a
+finding can be pinned to that box.
 
 The view never raises on any JSON, which real exports may contain malformed (missing keys, ``None``, a rectangle with
 two vertices, an empty ``annotations`` list, a number where a list was expected): what cannot be read inside the
@@ -24,6 +26,47 @@ Example (plain Python, no Kili needed)::
     ['box-1']
     >>> [(r.text, r.parent_mid) for r in label.responses("TRANSCRIPTION_JOB")]
     [('FR76 3000', 'box-1')]
+
+A nested classification written at job level (``children`` beside ``categories``) is read like one written under
+the chosen category; a pre-annotation's confidences and score are there too::
+
+    >>> label = LabelView({"JOB_0": {"categories": [{"name": "NEWS", "confidence": 42}],
+    ...                              "children": {"NESTED_JOB": {"categories": [{"name": "SPORTS"}]}}}})
+    >>> label.categories("NESTED_JOB"), label.responses("JOB_0")[0].confidences
+    ({'SPORTS'}, {'NEWS': 42.0})
+    >>> box = LabelView({"OD": {"annotations": [{"mid": "b", "score": 87, "categories": [{"name": "CAR"}]}]}})
+    >>> box.annotations("OD")[0].score
+    87.0
+
+A named entity written with ``beginOffset`` only (Kili's tutorials, imported predictions) ends where its
+``content`` ends; without a content its end stays open (None), and ``offsets`` is None::
+
+    >>> ner = LabelView({"NER": {"annotations": [
+    ...     {"mid": "e1", "beginOffset": 8, "content": "Kili"}, {"mid": "e2", "beginOffset": 3}]}})
+    >>> [(e.begin_offset, e.end_offset, e.offsets) for e in ner.annotations("NER")]
+    [(8, 12, (8, 12)), (3, None, None)]
+
+PDF shapes line by line (``polys``), pose point names, the key frames of a video classification and the file a
+FILE job holds::
+
+    >>> pdf = LabelView({"NER": {"annotations": [{"mid": "e", "content": "two lines", "annotations": [
+    ...     {"pageNumberArray": [2], "polys": [{"normalizedVertices": [[{"x": 0, "y": 0}, {"x": 1, "y": 0}],
+    ...                                                                 [{"x": 0, "y": 1}, {"x": 1, "y": 1}]]}]}]}]}})
+    >>> entity = pdf.annotations("NER")[0]
+    >>> entity.pages, len(entity.polys), entity.polys[1][0]
+    ((2,), 2, Point(x=0.0, y=1.0))
+    >>> pose = LabelView({"POSE": {"annotations": [{"mid": "p", "type": "pose", "points": [
+    ...     {"code": "NOSE", "name": "Nose", "point": {"x": 0.5, "y": 0.5}}]}]}})
+    >>> pose.annotations("POSE")[0].pose_point_names
+    {'NOSE': 'Nose'}
+    >>> video = LabelView({"0": {"C": {"categories": [{"name": "DAY"}], "isKeyFrame": True}},
+    ...                    "1": {"C": {"categories": [{"name": "DAY"}], "isKeyFrame": False}}})
+    >>> [(r.frame, r.is_key_frame) for r in video.responses("C")]
+    [('0', True), ('1', False)]
+    >>> file = LabelView({"REPORT": {"fileId": "f-1", "fileName": "report.pdf", "fileMimeType": "application/pdf"}})
+    >>> answer = file.responses("REPORT")[0]
+    >>> answer.file_id, answer.file_name, answer.file_mime_type, answer.is_answered
+    ('f-1', 'report.pdf', 'application/pdf', True)
 """
 
 from __future__ import annotations
@@ -77,6 +120,20 @@ def _points(raw: Any) -> list[Point]:
     return [p for p in map(_point, as_list(raw)) if p is not None]
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _confidences(raw: Any) -> dict[str, float]:
+    found: dict[str, float] = {}
+    for category in as_list(raw):
+        category = as_dict(category)
+        name, confidence = category.get("name"), _number(category.get("confidence"))
+        if isinstance(name, str) and confidence is not None:
+            found[name] = confidence
+    return found
+
+
 def _category_names(raw: Any) -> tuple[str, ...]:
     names = (as_dict(c).get("name") for c in as_list(raw))
     return tuple(n for n in names if isinstance(n, str))
@@ -112,6 +169,16 @@ class Annotation:
     def categories(self) -> tuple[str, ...]:
         """The names of its categories, in the order the labeler chose them."""
         return _category_names(self.raw.get("categories"))
+
+    @property
+    def confidences(self) -> dict[str, float]:
+        """The ``confidence`` of each category that has one (0..100, written by pre-annotations and models)."""
+        return _confidences(self.raw.get("categories"))
+
+    @property
+    def score(self) -> float | None:
+        """The ``score`` of a pre-annotated object (the model's confidence, 0..100), None when there is none."""
+        return _number(self.raw.get("score"))
 
     @property
     def tool(self) -> str | None:
@@ -180,6 +247,31 @@ class Annotation:
         return points
 
     @property
+    def pose_point_names(self) -> dict[str, str]:
+        """The display name of each point of a pose, by its ``code`` (``{"NOSE": "Nose"}``), where Kili wrote one."""
+        names: dict[str, str] = {}
+        for raw in as_list(self.raw.get("points")):
+            raw = as_dict(raw)
+            code, name = raw.get("code"), raw.get("name")
+            if isinstance(code, str) and isinstance(name, str):
+                names[code] = name
+        return names
+
+    @property
+    def polys(self) -> list[list[Point]]:
+        """The shapes of a PDF annotation, one per line a named entity spans (``annotations[].polys``), in order;
+        empty outside PDF. ``rings`` holds the bounding boxes instead."""
+        shapes: list[list[Point]] = []
+        for part in as_list(self.raw.get("annotations")):
+            for poly in as_list(as_dict(part).get("polys")):
+                vertices = as_list(as_dict(poly).get("normalizedVertices"))
+                if vertices and all(isinstance(v, list) for v in vertices):
+                    shapes.extend(_points(v) for v in vertices)
+                else:
+                    shapes.append(_points(vertices))
+        return [shape for shape in shapes if shape]
+
+    @property
     def pages(self) -> tuple[int, ...]:
         """The PDF pages the annotation lies on (empty outside PDF)."""
         pages: list[int] = []
@@ -190,16 +282,30 @@ class Annotation:
     @property
     def content(self) -> str | None:
         """The text of a named entity (or of a PDF annotation, when Kili filled it)."""
-        content = self.raw.get("content")
-        return content if isinstance(content, str) else None
+        return _text(self.raw.get("content"))
+
+    @property
+    def begin_offset(self) -> int | None:
+        """Where a named entity starts in the text (``beginOffset``), None when it is not given."""
+        begin = self.raw.get("beginOffset")
+        return begin if isinstance(begin, int) and not isinstance(begin, bool) else None
+
+    @property
+    def end_offset(self) -> int | None:
+        """Where a named entity ends: ``endOffset`` when given; else, for an entity written with ``beginOffset``
+        only (Kili's tutorials, imported predictions), ``beginOffset + len(content)`` when the content is given;
+        else None: the end is open, and no rule should guess it."""
+        end = self.raw.get("endOffset")
+        if isinstance(end, int) and not isinstance(end, bool):
+            return end
+        begin, content = self.begin_offset, self.content
+        return begin + len(content) if begin is not None and content is not None else None
 
     @property
     def offsets(self) -> tuple[int, int] | None:
-        """``(beginOffset, endOffset)`` of a named entity."""
-        begin, end = self.raw.get("beginOffset"), self.raw.get("endOffset")
-        if isinstance(begin, int) and isinstance(end, int):
-            return begin, end
-        return None
+        """``(begin_offset, end_offset)`` of a named entity, None when either is unknown."""
+        begin, end = self.begin_offset, self.end_offset
+        return (begin, end) if begin is not None and end is not None else None
 
     def _ends(self, *keys: str) -> tuple[str, ...]:
         mids: list[str] = []
@@ -243,10 +349,35 @@ class JobResponse:
         return _category_names(self.raw.get("categories"))
 
     @property
+    def confidences(self) -> dict[str, float]:
+        """The ``confidence`` of each chosen category that has one (0..100)."""
+        return _confidences(self.raw.get("categories"))
+
+    @property
+    def is_key_frame(self) -> bool:
+        """For a video classification: True when the answer was given on this frame, False when Kili carried it
+        over (``isKeyFrame: false``); True outside video."""
+        return self.raw.get("isKeyFrame") is not False
+
+    @property
     def text(self) -> str | None:
         """The value of a transcription job (None when there is none)."""
-        text = self.raw.get("text")
-        return text if isinstance(text, str) else None
+        return _text(self.raw.get("text"))
+
+    @property
+    def file_id(self) -> str | None:
+        """The id of the file a FILE job holds (``fileId``; download it with ``kili.download_annotation_file``)."""
+        return _text(self.raw.get("fileId"))
+
+    @property
+    def file_name(self) -> str | None:
+        """The name the file of a FILE job was uploaded under (``fileName``)."""
+        return _text(self.raw.get("fileName"))
+
+    @property
+    def file_mime_type(self) -> str | None:
+        """The mime type of the file of a FILE job (``fileMimeType``)."""
+        return _text(self.raw.get("fileMimeType"))
 
     @property
     def annotations(self) -> list[Annotation]:
@@ -261,8 +392,8 @@ class JobResponse:
 
     @property
     def is_answered(self) -> bool:
-        """Whether the labeler gave an answer: a category, a non-blank text or at least one object."""
-        return bool(self.categories or (self.text or "").strip() or self.annotations)
+        """Whether the labeler gave an answer: a category, a non-blank text, at least one object or a file."""
+        return bool(self.categories or (self.text or "").strip() or self.annotations or self.file_id)
 
 
 class LabelView:
@@ -396,7 +527,8 @@ def _bad_frame_keys(response: dict) -> list[str]:
 
 
 def _visit_jobs(index: dict, jobs: dict, frame: str | None, parent_mid: str | None, depth: int) -> None:
-    """Index every job of ``jobs`` and, recursively, the child jobs under its categories and annotations.
+    """Index every job of ``jobs`` and, recursively, the child jobs under its categories, its job-level
+    ``children``, its annotations and their pose points.
 
     Hot path (once per label): children are visited only where there are some.
     """
@@ -407,6 +539,9 @@ def _visit_jobs(index: dict, jobs: dict, frame: str | None, parent_mid: str | No
             continue
         index.setdefault(job, []).append(JobResponse(raw, job, frame, parent_mid))
         _visit_category_children(index, raw.get("categories"), frame, parent_mid, depth)
+        job_children = raw.get("children")  # a classification's children written at job level
+        if job_children and isinstance(job_children, dict):
+            _visit_jobs(index, job_children, frame, parent_mid, depth + 1)
         annotations = raw.get("annotations")
         if not isinstance(annotations, list):
             continue
