@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
+from kili_rules.lint import lint_rule_file
 from sdk_differential import ASPECTS, compare
 
-from kili_rules.lint import lint_rule_file
 from kili_rules.runtime import label as label_module
 from kili_rules.runtime.label import LabelView
 from kili_rules.testing import evaluate, run_plugin
@@ -241,7 +241,7 @@ def test_a_rule_on_a_job_level_nested_classification_works_in_the_built_plugin(r
 def test_lint_knows_the_children_of_pose_points_and_of_jobs():
     """The SDK reads child jobs listed under a pose point (its test ``test_pose_estimation_with_children``) or at
     job level: lint does not call them orphans."""
-    from kili_rules.interface import Interface, lint_job
+    from kili_rules.authoring.interface import Interface, lint_job
 
     pose = next(e for e in EXAMPLES if e["source"].endswith("test_pose_estimation_with_children"))
     interface = Interface(pose["json_interface"])
