@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from kili_rules.plugins.registry import default_registry
+from kili_rules.runtime.contract import RuleType
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.message import placeholders, render
-from kili_rules.runtime.model import NOT_APPLICABLE, Finding, RuleType, Violation
+from kili_rules.runtime.model import NOT_APPLICABLE, Finding, Violation
 
 TYPES = dict(default_registry().rule_types)
 

@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
-from kili_rules.lint import lint_rule_file
 from sdk_differential import ASPECTS, compare
 
+from kili_rules.authoring.lint import lint_rule_file
 from kili_rules.runtime import label as label_module
 from kili_rules.runtime.label import LabelView
 from kili_rules.testing import evaluate, run_plugin
@@ -241,15 +241,15 @@ def test_a_rule_on_a_job_level_nested_classification_works_in_the_built_plugin(r
 def test_lint_knows_the_children_of_pose_points_and_of_jobs():
     """The SDK reads child jobs listed under a pose point (its test ``test_pose_estimation_with_children``) or at
     job level: lint does not call them orphans."""
-    from kili_rules.authoring.interface import Interface, lint_job
+    from kili_rules.authoring.interface import Interface
 
     pose = next(e for e in EXAMPLES if e["source"].endswith("test_pose_estimation_with_children"))
     interface = Interface(pose["json_interface"])
     assert interface.parents("CLASSIFICATION_JOB") == [("JOB_0", "POSE_A")]
-    assert lint_job(interface, "job", "CLASSIFICATION_JOB")[1] == []
+    assert interface.check_job("job", "CLASSIFICATION_JOB")[1] == []
     job_level = Interface(
         {"jobs": {"P": {"mlTask": "CLASSIFICATION", "children": ["C"]}, "C": {"mlTask": "TRANSCRIPTION", "isChild": 1}}}
     )
-    assert job_level.parents("C") == [("P", "")] and lint_job(job_level, "job", "C")[1] == []
+    assert job_level.parents("C") == [("P", "")] and job_level.check_job("job", "C")[1] == []
     pose_view = LabelView(pose["json_response"])
     assert [r.parent_mid for r in pose_view.responses("CLASSIFICATION_JOB")] == ["20230825092341563-27153"]

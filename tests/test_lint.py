@@ -12,12 +12,12 @@ from conftest import ROOT, RULES, SDK
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kili_rules.authoring.interface import Interface, did_you_mean, lint_category, lint_job
+from kili_rules.authoring.interface import Interface
 from kili_rules.authoring.lint import lint_rule_file
-from kili_rules.errors import RuleFileError
+from kili_rules.errors import RuleFileError, did_you_mean
 from kili_rules.plugins.hookspecs import hookimpl
 from kili_rules.plugins.registry import Registry, plugin_manager
-from kili_rules.runtime.model import RuleType
+from kili_rules.runtime.contract import OptionProblem, RuleType, option
 
 CORPUS = sorted((ROOT / "tests" / "lint_corpus").glob("*.yaml"))
 DOCUMENT_INTERFACE = SDK / "interfaces" / "document_plugin.json"
@@ -111,16 +111,15 @@ def test_cli_exit_codes_clean_problems_unreadable(tmp_path):
 
 @dataclass(frozen=True)
 class AreaParams:
-    __pydantic_config__ = {"extra": "forbid"}
-    job: str
-    category: str | None = None
-    min: float = 0.0
+    job: str = option(doc="the object job", job=True)
+    category: str | None = option(None, doc="only boxes of this category", category=True)
+    min: float = option(0.0, doc="the smallest area accepted")
 
 
 def _area_lint(params, interface):
-    job, problems = lint_job(interface, "job", params.job, {"OBJECT_DETECTION"}, "an object job")
+    job, problems = interface.check_job("job", params.job, {"OBJECT_DETECTION"}, "an object job")
     if job is not None and job.tools and "rectangle" not in job.tools:
-        problems.append(("job", f"{job.name} has no rectangles", "warning"))
+        problems.append(OptionProblem("job", f"{job.name} has no rectangles", "warning"))
     return problems
 
 
@@ -178,11 +177,11 @@ job_like = st.fixed_dictionaries(
 )
 def test_any_interface_shape_reads_without_raising(jobs, name, category):
     interface = Interface({"jobs": jobs})
-    job, problems = lint_job(interface, "job", name, {"OBJECT_DETECTION"})
+    job, problems = interface.check_job("job", name, {"OBJECT_DETECTION"})
     assert (job is None) == (name not in interface.jobs)
-    assert all(isinstance(p[1], str) for p in problems)
+    assert all(isinstance(p.message, str) and p.path == "job" for p in problems)
     if job is not None:
-        found = lint_category(interface, job, "category", category)
+        found = interface.check_category(job, "category", category)
         assert (found == []) == (category in job.categories)
 
 

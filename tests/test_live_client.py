@@ -164,7 +164,8 @@ def test_pages_follow_the_count_in_sdk_shapes_and_stream(kili_stand_in):
         assert next(labels)["id"] == "l0"
         assert [label["id"] for label in labels] == [f"l{i}" for i in range(1, 250)]
     pages = kili_stand_in.calls("labels")
-    assert [(p.variables["skip"], p.variables["first"]) for p in pages] == [(0, 100), (100, 100), (200, 50)]
+    # pages in flight side by side reach the server in any order
+    assert sorted((p.variables["skip"], p.variables["first"]) for p in pages) == [(0, 100), (100, 100), (200, 50)]
     assert pages[0].variables["where"] == {"project": {"id": "big"}}
     assert len(kili_stand_in.calls("countLabels")) == 1
     assert progress == [(0, 250), (100, 250), (200, 250), (250, 250)]

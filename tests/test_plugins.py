@@ -20,15 +20,15 @@ Placeholders: `{area}`, `{reason}`.
 """
 from dataclasses import dataclass
 
-from kili_rules.runtime.model import RuleType, Violation
+from kili_rules.runtime.contract import RuleType, option
+from kili_rules.runtime.model import Violation
 
 
 @dataclass(frozen=True)
 class MinAreaParams:
     """Options."""
-    __pydantic_config__ = {"extra": "forbid"}
-    job: str
-    min: float
+    job: str = option(doc="the object job", job=True)
+    min: float = option(doc="the smallest area accepted (a fraction of the image)", ge=0)
 
 
 def check(params, label):

@@ -13,7 +13,7 @@ from conftest import ROOT, RULES, SDK, load_json
 from test_lint import CORPUS, _AreaPlugin
 
 from kili_rules.authoring.docs import doc_examples
-from kili_rules.authoring.schema import option_meanings, rule_file_schema
+from kili_rules.authoring.schema import rule_file_schema
 from kili_rules.plugins.registry import Registry, default_registry, plugin_manager
 
 RULE_FILES = sorted(RULES.glob("*.yaml"))
@@ -87,7 +87,7 @@ def test_narrowing_offers_the_interface_job_and_category_names_in_nested_options
 
 def test_options_carry_the_meaning_from_the_rule_type_docs():
     count = default_registry().get("count")
-    assert option_meanings(count)["per"].startswith("`frame` or `track`")
+    assert {o.name: o.doc for o in count.options}["per"].startswith("`frame` or `track`")
     schema = rule_file_schema()
     assert (
         schema["$defs"]["rule.count"]["properties"]["max"]["description"]
@@ -114,3 +114,25 @@ def test_cli_writes_the_narrowed_schema(tmp_path):
     assert (
         missing.returncode == 2 and "cannot read the interface" in missing.stderr and "Traceback" not in missing.stderr
     )
+
+
+def _undescribed(node, path=""):
+    """Every property of the schema (at any depth) that has no description, as dotted paths."""
+    missing = []
+    if isinstance(node, dict):
+        for key, value in (node.get("properties") or {}).items():
+            if isinstance(value, dict) and "description" not in value:
+                missing.append(f"{path}.{key}" if path else key)
+        for key, value in node.items():
+            missing += _undescribed(value, f"{path}.{key}" if path and key != "properties" else path or key)
+    elif isinstance(node, list):
+        for item in node:
+            missing += _undescribed(item, path)
+    return missing
+
+
+def test_every_key_the_editor_offers_says_what_it_means():
+    schema = rule_file_schema()
+    assert _undescribed(schema) == []
+    count = schema["$defs"]["rule.count"]["properties"]
+    assert {"job", "category", "min", "max", "per", "id", "severity", "on_error"} <= set(count)

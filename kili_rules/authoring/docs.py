@@ -12,16 +12,22 @@ from typing import Any
 
 import yaml
 
+from kili_rules.authoring.options import options_table
 from kili_rules.plugins.registry import Registry, default_registry
-from kili_rules.runtime.model import RuleType
+from kili_rules.runtime.contract import RuleType
 
 _YAML_BLOCK = re.compile(r"```yaml\n(.*?)```", re.DOTALL)
 
 
 def rule_type_doc(rule_type: RuleType) -> str:
-    """The documentation of a rule type: its module's docstring."""
+    """The documentation of a rule type: its module's docstring, with the options table generated from its
+    declarations where the docstring has the line ``Options:`` (at the end when it has none)."""
     module = sys.modules.get(rule_type.module)
-    return (module.__doc__ or "").strip() if module else ""
+    doc = (module.__doc__ or "").strip() if module else ""
+    table = options_table(rule_type.params)
+    if re.search(r"^Options:$", doc, re.MULTILINE):
+        return re.sub(r"^Options:$", lambda _: f"Options:\n\n{table}", doc, count=1, flags=re.MULTILINE)
+    return f"{doc}\n\nOptions:\n\n{table}" if doc else f"Options:\n\n{table}"
 
 
 def doc_examples(rule_type: RuleType) -> list[dict[str, Any]]:

@@ -1,9 +1,9 @@
 """A project's jsonInterface as lint reads it: the jobs, what kind of answer each holds, their categories, and
 where each child job can occur.
 
-Rule-type modules call the helpers at the bottom from their ``lint`` function, so that every rule type words its
-problems the same way (with "did you mean" from the interface's own names). Stdlib-only, because the build embeds
-whatever a rule-type module imports.
+:class:`Interface` is the :class:`~kili_rules.runtime.contract.InterfaceView` that rule types' ``lint`` and
+``prepare`` receive: its ``check_job`` and ``check_category`` word every problem the same way, with "did you mean"
+from the interface's own names. Authoring time only: never embedded in a plugin.
 """
 
 from __future__ import annotations
@@ -13,22 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kili_rules.errors import did_you_mean
-
-#: Jobs whose answers are annotations (objects, entities, relations, poses): what ``count`` counts.
-ANNOTATION_JOB = "a job of annotations (objects, entities, relations or poses)"
-ANNOTATION_TASKS = frozenset(
-    {"OBJECT_DETECTION", "NAMED_ENTITIES_RECOGNITION", "NAMED_ENTITIES_RELATION", "OBJECT_RELATION", "POSE_ESTIMATION"}
-)
-#: Jobs whose answer is a text.
-TEXT_TASKS = frozenset({"TRANSCRIPTION"})
-#: Jobs whose answers carry categories (a classification's answer, or each annotation's category).
-CATEGORY_TASKS = frozenset({"CLASSIFICATION", "OBJECT_DETECTION", "NAMED_ENTITIES_RECOGNITION", "POSE_ESTIMATION"})
-#: Input types of a classification job that allow one category only.
-SINGLE_CHOICE_INPUTS = frozenset({"radio", "singleDropdown"})
-
-#: What lint returns for one problem: the option it is about, the message, and optionally its severity
-#: (``error`` when the rule is wrong, ``warning`` when it can never apply or never fail).
-LintProblem = tuple[str, str] | tuple[str, str, str]
+from kili_rules.runtime.contract import OptionProblem
 
 
 @dataclass(frozen=True)
@@ -110,62 +95,48 @@ class Interface:
             if job in kids
         ]
 
+    def check_job(
+        self,
+        path: str,
+        name: str,
+        tasks: Iterable[str] | None = None,
+        needs: str = "",
+        use_instead: Mapping[str, str] | None = None,
+    ) -> tuple[Job | None, list[OptionProblem]]:
+        """The job named ``name`` and the problems of naming it in option ``path``: it does not exist, its mlTask
+        is not one of ``tasks`` (``needs`` says in words what the rule needs; ``use_instead`` maps an mlTask to
+        the advice given then), or it is a child job that no category lists (so it never occurs)."""
+        job = self.jobs.get(name)
+        if job is None:
+            known = ", ".join(self.jobs) or "none"
+            message = f"unknown job {name!r} in the interface;{did_you_mean(name, self.jobs)} jobs: {known}"
+            return None, [OptionProblem(path, message)]
+        problems: list[OptionProblem] = []
+        wanted_tasks = frozenset(tasks) if tasks is not None else None
+        if wanted_tasks is not None and job.ml_task not in wanted_tasks:
+            wanted = needs or f"a {' or '.join(sorted(wanted_tasks))} job"
+            advice = (use_instead or {}).get(job.ml_task)
+            instead = f"; {advice}" if advice else ""
+            problems.append(OptionProblem(path, f"{job.describe}: this rule needs {wanted}{instead}"))
+        if job.is_child and not self.parents(name):
+            message = f"{name} is a child job that no category of the interface lists: the rule can never apply"
+            problems.append(OptionProblem(path, message, "warning"))
+        return job, problems
+
+    def check_category(self, job: Job, path: str, category: str) -> list[OptionProblem]:
+        """The problem of naming ``category`` of ``job`` in option ``path``: it is not one of the job's keys."""
+        if category in job.categories:
+            return []
+        if not job.categories:
+            message = f"{job.name} has no categories, so {category!r} never occurs: the rule can never apply"
+            return [OptionProblem(path, message)]
+        hint = did_you_mean(category, job.categories, job.categories)
+        known = ", ".join(job.categories)
+        return [OptionProblem(path, f"unknown category {category!r} in {job.name};{hint} categories: {known}")]
+
     def all_categories(self) -> list[str]:
         """Every category key of every job, sorted and without repeats."""
         return sorted({key for job in self.jobs.values() for key in job.categories})
 
 
-def lint_job(
-    interface: Interface,
-    key: str,
-    name: str,
-    tasks: Iterable[str] | None = None,
-    needs: str = "",
-    use_instead: Mapping[str, str] | None = None,
-) -> tuple[Job | None, list[LintProblem]]:
-    """The job named ``name`` and the problems of addressing it: it does not exist, its mlTask is not one of
-    ``tasks`` (``needs`` says in words what the rule needs; ``use_instead`` maps an mlTask to the advice given
-    then), or it is a child job that no category lists (so it never occurs)."""
-    job = interface.jobs.get(name)
-    if job is None:
-        hint = did_you_mean(name, interface.jobs)
-        known = ", ".join(interface.jobs) or "none"
-        return None, [(key, f"unknown job {name!r} in the interface;{hint} jobs: {known}")]
-    problems: list[LintProblem] = []
-    tasks = frozenset(tasks) if tasks is not None else None
-    if tasks is not None and job.ml_task not in tasks:
-        wanted = needs or f"a {' or '.join(sorted(tasks))} job"
-        advice = (use_instead or {}).get(job.ml_task)
-        instead = f"; {advice}" if advice else ""
-        problems.append((key, f"{job.describe}: this rule needs {wanted}{instead}"))
-    if job.is_child and not interface.parents(name):
-        problems.append(
-            (key, f"{name} is a child job that no category of the interface lists: the rule can never apply", "warning")
-        )
-    return job, problems
-
-
-def lint_category(interface: Interface, job: Job, key: str, category: str) -> list[LintProblem]:
-    """The problem of naming ``category`` in ``job``: it is not one of the job's category keys."""
-    if category in job.categories:
-        return []
-    hint = did_you_mean(category, job.categories, job.categories)
-    if not job.categories:
-        return [(key, f"{job.name} has no categories, so {category!r} never occurs: the rule can never apply")]
-    known = ", ".join(job.categories)
-    return [(key, f"unknown category {category!r} in {job.name};{hint} categories: {known}")]
-
-
-__all__ = [
-    "ANNOTATION_JOB",
-    "ANNOTATION_TASKS",
-    "CATEGORY_TASKS",
-    "SINGLE_CHOICE_INPUTS",
-    "TEXT_TASKS",
-    "Interface",
-    "Job",
-    "LintProblem",
-    "did_you_mean",
-    "lint_category",
-    "lint_job",
-]
+__all__ = ["Interface", "Job"]

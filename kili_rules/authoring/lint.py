@@ -4,7 +4,7 @@ Everything the loader reports (unknown keys, wrong types, bad regexes, bounds th
 only the interface can tell: an unknown job or category (with "did you mean" from the interface's names), a rule
 type that does not fit the job's mlTask or input type, a child job addressed where it cannot occur, a rule that
 can never apply or never fail. Each rule type adds its own checks through the ``lint`` function of its module
-(see :class:`kili_rules.runtime.model.RuleType`); a rule type without one gets the generic check of its ``job``
+(see :class:`kili_rules.runtime.contract.RuleType`); a rule type without one gets the generic check of its ``job``
 and ``category`` options.
 
 Each problem is one line ``file:line:col: severity: message [rule-id]``.
@@ -15,11 +15,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kili_rules.authoring.interface import Interface, LintProblem, lint_category, lint_job
+from kili_rules.authoring.interface import Interface
 from kili_rules.authoring.loader import CompiledRule, compile_rule_file
 from kili_rules.authoring.yaml_source import SourceMap
 from kili_rules.errors import Problem, RuleFileError
 from kili_rules.plugins.registry import Registry
+from kili_rules.runtime.contract import OptionProblem
 
 
 def lint_rule_file(
@@ -54,33 +55,30 @@ def lint_rule_file(
 
 def lint_rule(rule: CompiledRule, interface: Interface, source: SourceMap) -> list[Problem]:
     """The problems of one compiled rule against the interface."""
-    found: list[LintProblem] = []
+    found: list[OptionProblem] = []
     if not rule.data.get("events"):
-        found.append(
-            ("events", "`events` is empty: the rule never runs; remove it to run on submit and review", "warning")
-        )
+        message = "`events` is empty: the rule never runs; remove it to run on submit and review"
+        found.append(OptionProblem("events", message, "warning"))
     if rule.rule_type.lint is not None:
         found += rule.rule_type.lint(rule.params, interface)
     else:
         found += _generic_lint(rule.params, interface)
     problems = []
     for problem in found:
-        key, message = problem[0], problem[1]
-        severity = problem[2] if len(problem) > 2 else "error"
-        location = (*rule.at, *(int(p) if p.isdigit() else p for p in key.split(".")))
-        problems.append(source.problem(location, message, severity=severity, rule_id=rule.id))
+        location = (*rule.at, *(int(p) if p.isdigit() else p for p in problem.path.split(".")))
+        problems.append(source.problem(location, problem.message, severity=problem.severity, rule_id=rule.id))
     return problems
 
 
-def _generic_lint(params: Any, interface: Interface) -> list[LintProblem]:
+def _generic_lint(params: Any, interface: Interface) -> list[OptionProblem]:
     """For rule types without a ``lint``: their ``job`` exists, and their ``category`` is one of its categories."""
     job_name = getattr(params, "job", None)
     if not isinstance(job_name, str):
         return []
-    job, problems = lint_job(interface, "job", job_name)
+    job, problems = interface.check_job("job", job_name)
     category = getattr(params, "category", None)
     if job is not None and isinstance(category, str):
-        problems += lint_category(interface, job, "category", category)
+        problems += interface.check_category(job, "category", category)
     return problems
 
 

@@ -8,7 +8,6 @@ a missing interface or Python file, a Python module that fails to import.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import importlib.util
 import json
@@ -25,6 +24,8 @@ from typing import Annotated, Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, ValidationInfo, field_validator
 
+from kili_rules.authoring.interface import Interface
+from kili_rules.authoring.options import options_model
 from kili_rules.authoring.regex_safety import catastrophic_part
 from kili_rules.authoring.yaml_source import (
     MAX_DATA_FILE_BYTES,
@@ -37,10 +38,11 @@ from kili_rules.authoring.yaml_source import (
 )
 from kili_rules.errors import Problem, RuleFileError, did_you_mean
 from kili_rules.plugins.registry import Registry, default_registry
+from kili_rules.runtime.contract import OptionProblem, RuleType, build_params
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.message import placeholders
-from kili_rules.runtime.model import EVENTS, UNREADABLE_LABEL, Report, RuleType
+from kili_rules.runtime.model import EVENTS, UNREADABLE_LABEL, Report
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, PythonRule
 
 #: Python rule modules are imported under a package named this plus a hash (:func:`user_package`), in a built
@@ -66,8 +68,18 @@ class ScoreConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    key: str = Field("qa_score", min_length=1)
-    failed_key: str | None = Field(None, min_length=1)
+    key: str = Field(
+        "qa_score",
+        min_length=1,
+        description="The json_metadata key of the score: 0..100, the weighted share of the "
+        "applicable rules passed (default: qa_score).",
+    )
+    failed_key: str | None = Field(
+        None,
+        min_length=1,
+        description="An optional json_metadata key for the comma-separated ids of the rules that "
+        "failed (not the score's key).",
+    )
 
     @field_validator("failed_key")
     @classmethod
@@ -109,9 +121,11 @@ class ActionsConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    error: list[Action] = ["issue", "send_back"]
-    warning: list[Action] = ["issue"]
-    info: list[Action] = []
+    error: list[Action] = Field(
+        ["issue", "send_back"], description="What a finding of severity error does (default: [issue, send_back])."
+    )
+    warning: list[Action] = Field(["issue"], description="What a finding of severity warning does (default: [issue]).")
+    info: list[Action] = Field([], description="What a finding of severity info does (default: nothing).")
 
 
 class RuleSetFile(BaseModel):
@@ -134,14 +148,28 @@ class CommonRuleKeys(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1, json_schema_extra={"pattern": RULE_ID_PATTERN})
-    type: str
-    severity: Literal["error", "warning", "info"] = "error"
-    message: str | None = None
-    events: list[Literal["submit", "review"]] = list(EVENTS)
-    weight: Weight = 1.0
-    enabled: bool = True
-    on_error: OnError | None = None
+    id: str = Field(
+        min_length=1,
+        json_schema_extra={"pattern": RULE_ID_PATTERN},
+        description="Unique and stable: it tags the Kili issues of the rule ([id] ...). Letters, digits, _ . -",
+    )
+    type: str = Field(description="The rule type (`kili-rules rules` lists the installed ones).")
+    severity: Literal["error", "warning", "info"] = Field(
+        "error", description="error, warning or info: what `actions` its findings trigger (default: error)."
+    )
+    message: str | None = Field(
+        None, description="The message template of its findings: {placeholders} of the rule type, {id}, {job}, {frame}."
+    )
+    events: list[Literal["submit", "review"]] = Field(
+        list(EVENTS), description="The Kili events it runs on (default: [submit, review])."
+    )
+    weight: Weight = Field(1.0, description="Its weight in the score: a finite number >= 0 (default: 1).")
+    enabled: bool = Field(True, description="false turns the rule off (default: true).")
+    on_error: OnError | None = Field(
+        None,
+        description="fail: a rule that cannot check counts as failed, with an issue; skip: left out of the "
+        "score (default: the rule set's on_error).",
+    )
 
 
 COMMON_KEYS = tuple(CommonRuleKeys.model_fields)
@@ -398,16 +426,19 @@ def _compile_rule(
         return None
     label = f"rule {common.id!r} ({rule_type.name})"
     try:
-        params = validate_model(_params_adapter(rule_type.params), options, source, at, label)
+        validated_options = validate_model(options_model(rule_type.params), options, source, at, label)
     except RuleFileError as error:
         for problem in error.problems:  # an unknown key may be a common key misspelt: offer those too
             problems.append(_with_common_keys(problem))
         return None
+    params = build_params(rule_type.params, validated_options.model_dump())
     if interface is not None and rule_type.prepare is not None:
-        params = rule_type.prepare(params, interface)
-    validated = rule_type.validate(params) if rule_type.validate else []
-    for key, message in [*validated, *_regex_problems(params, {key for key, _ in validated})]:
-        problems.append(source.problem((*at, key), message, rule_id=common.id))
+        params = rule_type.prepare(params, Interface(interface))
+    found = list(rule_type.validate(params)) if rule_type.validate else []
+    found += _regex_problems(params, {problem.path for problem in found})
+    for problem in found:
+        location = (*at, *(int(p) if p.isdigit() else p for p in problem.path.split(".")))
+        problems.append(source.problem(location, problem.message, rule_id=common.id))
     message = common.message if common.message is not None else rule_type.default_message
     allowed = (*COMMON_PLACEHOLDERS, *rule_type.placeholders)
     unknown = [p for p in placeholders(message) if p not in allowed]
@@ -428,12 +459,12 @@ def _compile_rule(
         "weight": common.weight,
         "enabled": common.enabled,
         "on_error": common.on_error or on_error,
-        "params": _params_adapter(rule_type.params).dump_python(params, mode="json"),
+        "params": dataclasses.asdict(params),
     }
     return rule, rule_type, params
 
 
-def _regex_problems(params: Any, skipped: set[str]) -> list[tuple[str, str]]:
+def _regex_problems(params: Any, skipped: set[str]) -> list[OptionProblem]:
     """The regexes among the options (``regex``, ``*_regex``: a string or a list of strings) that can take
     exponential time; options in ``skipped`` already have a problem (a regex that does not compile)."""
     problems = []
@@ -442,7 +473,7 @@ def _regex_problems(params: Any, skipped: set[str]) -> list[tuple[str, str]]:
             for pattern in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
                 hazard = catastrophic_part(pattern) if isinstance(pattern, str) else None
                 if hazard is not None:
-                    problems.append((key, hazard.message()))
+                    problems.append(OptionProblem(key, hazard.message()))
     return problems
 
 
@@ -452,12 +483,6 @@ def _fields_and_values(params: Any) -> list[tuple[str, Any]]:
     if isinstance(params, BaseModel):
         return list(params.model_dump().items())
     return []
-
-
-@functools.cache
-def _params_adapter(params_type: type) -> TypeAdapter:
-    """The pydantic validator of a rule type's options (building one is costly: once per type and process)."""
-    return TypeAdapter(params_type)
 
 
 def _id_problem(rule_id: str, at: tuple, source: SourceMap, problems: list[Problem]) -> bool:

@@ -2,10 +2,9 @@
 
 It is generated from the registered rule types (a plugin's rule type appears in it as soon as it is installed):
 each rule type contributes one branch, selected by the rule's ``type``, with its options, their defaults and the
-meaning given in the options table of its module's docstring. Given a project's jsonInterface, the schema is
-narrowed: options named like a job (``job``) offer the interface's job names, and options that name categories
-(``category``, ``allowed``, ``forbidden``, ``exclusive``) offer its category keys. A third-party rule type gets the
-same narrowing by naming its options the same way.
+meaning each declares (:func:`kili_rules.runtime.contract.option`). Given a project's jsonInterface, the schema is
+narrowed: options declared with ``job=True`` offer the interface's job names, and options declared with
+``category=True`` offer its category keys, a third-party rule type's as the built-in ones'.
 
 Point an editor at it with the first line of the rule file::
 
@@ -17,13 +16,10 @@ from __future__ import annotations
 import copy
 import importlib
 import json
-import re
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
-
-from pydantic import TypeAdapter
 
 from kili_rules.authoring.interface import Interface
 from kili_rules.authoring.loader import (
@@ -34,17 +30,14 @@ from kili_rules.authoring.loader import (
     ScoreConfig,
     read_interface,
 )
+from kili_rules.authoring.options import options_model
 from kili_rules.authoring.yaml_source import BoundedLoader, read_text
 from kili_rules.plugins.registry import Registry, default_registry
-from kili_rules.runtime.model import RuleType
+from kili_rules.runtime.contract import RuleType
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
-#: Options whose strings are job names.
-JOB_OPTIONS = frozenset({"job"})
-#: Options whose strings (or lists of strings, or lists of lists) are category keys.
-CATEGORY_OPTIONS = frozenset({"category", "allowed", "forbidden", "exclusive"})
-
-_OPTION_ROW = re.compile(r"^\|\s*`(?P<key>[A-Za-z_][A-Za-z0-9_]*)`\s*\|\s*(?P<default>[^|]*)\|\s*(?P<meaning>[^|]*)\|")
+#: The key by which an option's schema says it names jobs (``job``) or categories (``category``).
+NAMES = "x-names"
 
 
 def rule_file_schema(registry: Registry | None = None, interface: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -59,7 +52,10 @@ def rule_file_schema(registry: Registry | None = None, interface: Mapping[str, A
         defs[f"rule.{rule_type.name}"] = _rule_type_schema(rule_type, common, defs)
         branches.append(
             {
-                "if": {"properties": {"type": {"const": rule_type.name}}, "required": ["type"]},
+                "if": {
+                    "properties": {"type": {"const": rule_type.name, "description": f"A {rule_type.name} rule."}},
+                    "required": ["type"],
+                },
                 "then": {"$ref": f"#/$defs/rule.{rule_type.name}"},
             }
         )
@@ -118,19 +114,15 @@ def rule_file_schema(registry: Registry | None = None, interface: Mapping[str, A
 
 def _rule_type_schema(rule_type: RuleType, common: Mapping[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     """One rule type's branch: the common keys, ``type`` fixed to its name, and its own options."""
-    options = _without_titles(TypeAdapter(rule_type.params).json_schema())
+    options = _without_titles(options_model(rule_type.params).model_json_schema())
     prefix = f"rule.{rule_type.name}."
     for name, definition in options.pop("$defs", {}).items():
         _rename_refs(definition, "#/$defs/", f"#/$defs/{prefix}")
         defs[prefix + name] = definition
     _rename_refs(options, "#/$defs/", f"#/$defs/{prefix}")
-    meanings = option_meanings(rule_type)
     properties = {key: copy.deepcopy(value) for key, value in common["properties"].items()}
-    properties["type"] = {"const": rule_type.name}
-    for key, value in options.get("properties", {}).items():
-        if key in meanings and "description" not in value:
-            value = {**value, "description": meanings[key]}
-        properties[key] = value
+    properties["type"] = {"const": rule_type.name, "description": f"A {rule_type.name} rule."}
+    properties.update(options.get("properties", {}))
     doc = getattr(importlib.import_module(rule_type.module), "__doc__", None) or ""
     return {
         "type": "object",
@@ -139,19 +131,6 @@ def _rule_type_schema(rule_type: RuleType, common: Mapping[str, Any], defs: dict
         "properties": properties,
         "additionalProperties": False,
     }
-
-
-def option_meanings(rule_type: RuleType) -> dict[str, str]:
-    """``{option: "meaning (default: ...)"}`` from the options table of the rule type's module docstring."""
-    module = importlib.import_module(rule_type.module)
-    meanings = {}
-    for line in (getattr(module, "__doc__", None) or "").splitlines():
-        match = _OPTION_ROW.match(line.strip())
-        if match:
-            default = match["default"].strip().strip("`")
-            note = "required" if default == "required" else f"default: {default}"
-            meanings[match["key"]] = f"{match['meaning'].strip()} ({note})"
-    return meanings
 
 
 def _without_titles(schema: dict[str, Any]) -> dict[str, Any]:
@@ -193,8 +172,8 @@ def _narrow(schema: dict[str, Any], interface: Interface) -> None:
         properties = node.get("properties")
         if not isinstance(properties, dict):
             continue
-        for key, value in properties.items():
-            names = jobs if key in JOB_OPTIONS else categories if key in CATEGORY_OPTIONS else None
+        for value in properties.values():
+            names = {"job": jobs, "category": categories}.get(value.get(NAMES)) if isinstance(value, dict) else None
             if names:
                 for string in _walk(value):
                     if string.get("type") == "string":
@@ -241,4 +220,4 @@ def interface_of_rule_file(text: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-__all__ = ["interface_of_rule_file", "option_meanings", "rule_file_schema", "write_schema"]
+__all__ = ["interface_of_rule_file", "rule_file_schema", "write_schema"]

@@ -33,6 +33,7 @@ from kili_rules.errors import BuildError
 #: The runtime modules every plugin embeds (the rule types and Python rules come on top).
 RUNTIME_MODULES = (
     "kili_rules.runtime",
+    "kili_rules.runtime.contract",
     "kili_rules.runtime.engine",
     "kili_rules.runtime.kili_actions",
     "kili_rules.runtime.label",

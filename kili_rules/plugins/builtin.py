@@ -1,23 +1,20 @@
-"""The built-in plugin: registers every module of ``kili_rules.rule_types`` as a rule type.
+"""The built-in plugin: registers the rule types of ``kili_rules.rule_types``, one line each.
 
-It is found through the ``kili_rules`` entry point group, exactly like a third-party plugin.
+It is found through the ``kili_rules`` entry point group, exactly like a third-party plugin. A new built-in rule
+type is its module in ``kili_rules/rule_types/`` plus its line in ``RULE_TYPE_MODULES``.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
-from kili_rules import rule_types
 from kili_rules.plugins.hookspecs import hookimpl
-from kili_rules.runtime.model import RuleType
+from kili_rules.rule_types import categories, count, required, text
+from kili_rules.runtime.contract import RuleType
+
+#: The modules whose ``RULE_TYPE`` is built in, in the order ``kili-rules rules`` lists them.
+RULE_TYPE_MODULES = (categories, count, required, text)
 
 
 @hookimpl
 def kili_rules_rule_types() -> list[RuleType]:
-    """Every ``RULE_TYPE`` of the modules in ``kili_rules.rule_types``, by module name."""
-    found = []
-    for module_info in sorted(pkgutil.iter_modules(rule_types.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{rule_types.__name__}.{module_info.name}")
-        found.append(module.RULE_TYPE)
-    return found
+    """The ``RULE_TYPE`` of every module of ``RULE_TYPE_MODULES``."""
+    return [module.RULE_TYPE for module in RULE_TYPE_MODULES]

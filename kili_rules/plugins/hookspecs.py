@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pluggy
 
-from kili_rules.runtime.model import RuleType
+from kili_rules.runtime.contract import RuleType
 
 PROJECT_NAME = "kili_rules"
 #: The entry point group through which plugins, built-in ones included, are found.

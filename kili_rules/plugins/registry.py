@@ -11,7 +11,7 @@ import pluggy
 
 from kili_rules.errors import PluginLoadError, RegistryError
 from kili_rules.plugins import hookspecs
-from kili_rules.runtime.model import RuleType
+from kili_rules.runtime.contract import RuleType, options_of
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE
 
 
@@ -81,6 +81,10 @@ class Registry:
                         f"rule type {rule_type.name!r} is provided by both {other} and {provider}: "
                         "uninstall one of them"
                     )
+                try:
+                    options_of(rule_type.params)  # every option declared with option(doc=...)
+                except TypeError as error:
+                    raise RegistryError(f"plugin {provider}, rule type {rule_type.name!r}: {error}") from None
                 rule_types[rule_type.name] = rule_type
                 providers[rule_type.name] = provider
         if not rule_types:

@@ -7,15 +7,6 @@ anywhere, the rule is not applicable.
 
 Options:
 
-| key | default | meaning |
-|---|---|---|
-| `job` | required | the classification (or object) job |
-| `allowed` | all | only these categories may be chosen |
-| `forbidden` | none | these categories may not be chosen |
-| `exclusive` | none | groups of categories of which at most one may be chosen, e.g. `[[DAY, NIGHT]]` |
-| `min_choices` | none | at least this many categories in a choice |
-| `max_choices` | none | at most this many categories in a choice |
-
 Placeholders: `{categories}` (the choice, comma-separated), `{reason}`, `{job}`.
 
 Example:
@@ -58,30 +49,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kili_rules.authoring.interface import (
-    CATEGORY_TASKS,
-    SINGLE_CHOICE_INPUTS,
-    Interface,
-    LintProblem,
-    lint_category,
-    lint_job,
-)
+from kili_rules.rule_types._ml_tasks import CATEGORY_TASKS, SINGLE_CHOICE_INPUTS
+from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
 from kili_rules.runtime.label import LabelView
-from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
+from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 
 @dataclass(frozen=True)
 class CategoriesParams:
     """The options of a ``categories`` rule."""
 
-    __pydantic_config__ = {"extra": "forbid"}
-
-    job: str
-    allowed: list[str] | None = None
-    forbidden: list[str] | None = None
-    exclusive: list[list[str]] | None = None
-    min_choices: int | None = None
-    max_choices: int | None = None
+    job: str = option(doc="the classification (or object) job", job=True)
+    allowed: list[str] | None = option(
+        None, doc="only these categories may be chosen", category=True, default_text="all"
+    )
+    forbidden: list[str] | None = option(None, doc="these categories may not be chosen", category=True)
+    exclusive: list[list[str]] | None = option(
+        None, doc="groups of categories of which at most one may be chosen, e.g. `[[DAY, NIGHT]]`", category=True
+    )
+    min_choices: int | None = option(None, doc="at least this many categories in a choice", ge=0)
+    max_choices: int | None = option(None, doc="at most this many categories in a choice", ge=0)
 
 
 def _problem(params: CategoriesParams, chosen: tuple[str, ...]) -> str | None:
@@ -123,29 +110,30 @@ def check(params: CategoriesParams, label: LabelView) -> list[Violation] | objec
     return violations
 
 
-def validate(params: CategoriesParams) -> list[tuple[str, str]]:
+def validate(params: CategoriesParams) -> list[OptionProblem]:
     """Load-time checks: bounds in order, groups of two or more, no category both allowed and forbidden."""
     problems = []
     if params.min_choices is not None and params.max_choices is not None and params.min_choices > params.max_choices:
-        problems.append(("min_choices", "`min_choices` is above `max_choices`: the rule can never pass"))
+        problems.append(OptionProblem("min_choices", "`min_choices` is above `max_choices`: the rule can never pass"))
     for group in params.exclusive or ():
         if len(set(group)) < 2:
-            problems.append(("exclusive", f"an exclusive group needs two categories or more, not {group}"))
+            problems.append(OptionProblem("exclusive", f"an exclusive group needs two categories or more, not {group}"))
     both = sorted(set(params.allowed or ()) & set(params.forbidden or ()))
     if both:
-        problems.append(("forbidden", f"{', '.join(both)} both allowed and forbidden"))
+        problems.append(OptionProblem("forbidden", f"{', '.join(both)} both allowed and forbidden"))
     if not any(
         getattr(params, key) is not None for key in ("allowed", "forbidden", "exclusive", "min_choices", "max_choices")
     ):
-        problems.append(("job", "set at least one of allowed, forbidden, exclusive, min_choices, max_choices"))
+        problems.append(
+            OptionProblem("job", "set at least one of allowed, forbidden, exclusive, min_choices, max_choices")
+        )
     return problems
 
 
-def lint(params: CategoriesParams, interface: Interface) -> list[LintProblem]:
+def lint(params: CategoriesParams, interface: InterfaceView) -> list[OptionProblem]:
     """Against the interface: the job has categories, every category named is one of them, and the bounds can
     be met (one choice only on a radio or single dropdown job)."""
-    job, problems = lint_job(
-        interface,
+    job, problems = interface.check_job(
         "job",
         params.job,
         CATEGORY_TASKS,
@@ -156,17 +144,21 @@ def lint(params: CategoriesParams, interface: Interface) -> list[LintProblem]:
         return problems
     for key in ("allowed", "forbidden"):
         for index, category in enumerate(getattr(params, key) or ()):
-            problems += lint_category(interface, job, f"{key}.{index}", category)
+            problems += interface.check_category(job, f"{key}.{index}", category)
     for group_index, group in enumerate(params.exclusive or ()):
         for index, category in enumerate(group):
-            problems += lint_category(interface, job, f"exclusive.{group_index}.{index}", category)
+            problems += interface.check_category(job, f"exclusive.{group_index}.{index}", category)
     most = 1 if job.input_type in SINGLE_CHOICE_INPUTS else len(job.categories)
     if params.min_choices is not None and params.min_choices > most:
         why = f"input {job.input_type}: one category only" if most == 1 else f"{most} categories"
-        problems.append(("min_choices", f"{job.name} allows at most {most} choice(s) ({why}): the rule can never pass"))
+        problems.append(
+            OptionProblem("min_choices", f"{job.name} allows at most {most} choice(s) ({why}): the rule can never pass")
+        )
     others = (params.forbidden, params.exclusive, params.min_choices, params.max_choices)
     if params.allowed is not None and set(job.categories) <= set(params.allowed) and all(o is None for o in others):
-        problems.append(("allowed", f"every category of {job.name} is allowed: the rule can never fail", "warning"))
+        problems.append(
+            OptionProblem("allowed", f"every category of {job.name} is allowed: the rule can never fail", "warning")
+        )
     return problems
 
 

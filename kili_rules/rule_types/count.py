@@ -7,14 +7,6 @@ objects, by ``mid``, over the whole video). Outside video both mean the whole la
 
 Options:
 
-| key | default | meaning |
-|---|---|---|
-| `job` | required | the job whose annotations are counted |
-| `category` | all | count only annotations of this category |
-| `min` | none | fewer is a finding |
-| `max` | none | more is a finding: one per annotation (or track) beyond `max`, pinned on it |
-| `per` | `frame` | `frame` or `track` (video) |
-
 The rule is not applicable when the job is absent from the label and `min` is not set.
 
 Each annotation beyond `max` is a finding of its own, pinned on that annotation (its `mid`), so the Kili issue
@@ -109,42 +101,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from kili_rules.authoring.interface import (
-    ANNOTATION_JOB,
-    ANNOTATION_TASKS,
-    Interface,
-    LintProblem,
-    lint_category,
-    lint_job,
-)
+from kili_rules.rule_types._ml_tasks import ANNOTATION_JOB, ANNOTATION_TASKS
+from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
 from kili_rules.runtime.label import ASSET_LEVEL, Annotation, LabelView, is_frame_key
-from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
+from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 
 @dataclass(frozen=True)
 class CountParams:
     """The options of a ``count`` rule."""
 
-    __pydantic_config__ = {"extra": "forbid"}
+    job: str = option(doc="the job whose annotations are counted", job=True)
+    category: str | None = option(None, doc="count only annotations of this category", category=True)
+    min: int | None = option(None, doc="fewer is a finding", ge=0)
+    max: int | None = option(
+        None, doc="more is a finding: one per annotation (or track) beyond `max`, pinned on it", ge=0
+    )
+    per: Literal["frame", "track"] = option("frame", doc="`frame` or `track` (video)")
 
-    job: str
-    category: str | None = None
-    min: int | None = None
-    max: int | None = None
-    per: Literal["frame", "track"] = "frame"
 
-
-def validate(params: CountParams) -> list[tuple[str, str]]:
+def validate(params: CountParams) -> list[OptionProblem]:
     """Load-time checks: bounds that make sense."""
     problems = []
     if params.min is None and params.max is None:
-        problems.append(("job", "a count rule needs `min`, `max` or both"))
-    for key in ("min", "max"):
-        value = getattr(params, key)
-        if value is not None and value < 0:
-            problems.append((key, f"`{key}` must be 0 or more, not {value}"))
+        problems.append(OptionProblem("job", "a count rule needs `min`, `max` or both"))
     if params.min is not None and params.max is not None and params.min > params.max:
-        problems.append(("min", f"`min` ({params.min}) is above `max` ({params.max}): the rule can never pass"))
+        problems.append(
+            OptionProblem("min", f"`min` ({params.min}) is above `max` ({params.max}): the rule can never pass")
+        )
     return problems
 
 
@@ -263,10 +247,9 @@ def check(params: CountParams, label: LabelView) -> list[Violation] | object:
     return _per_frame(params, label, annotations)
 
 
-def lint(params: CountParams, interface: Interface) -> list[LintProblem]:
+def lint(params: CountParams, interface: InterfaceView) -> list[OptionProblem]:
     """Against the interface: the job holds annotations, and the category is one of its categories."""
-    job, problems = lint_job(
-        interface,
+    job, problems = interface.check_job(
         "job",
         params.job,
         ANNOTATION_TASKS,
@@ -278,7 +261,7 @@ def lint(params: CountParams, interface: Interface) -> list[LintProblem]:
         },
     )
     if job is not None and params.category is not None:
-        problems += lint_category(interface, job, "category", params.category)
+        problems += interface.check_category(job, "category", params.category)
     return problems
 
 

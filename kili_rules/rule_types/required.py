@@ -13,12 +13,6 @@
 
 Options:
 
-| key | default | meaning |
-|---|---|---|
-| `job` | required | the job that must be answered |
-| `when` | none | `{job: ..., category: ...}`: the condition under which the job is required |
-| `for_each` | none | `{job: ..., category: ...}`: the annotations that must each carry the child job |
-
 Placeholders: `{job}`, `{category}` (of `when` / `for_each`), `{mid}` (the annotation missing its child job),
 `{reason}`.
 
@@ -78,44 +72,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kili_rules.authoring.interface import (
-    ANNOTATION_JOB,
-    ANNOTATION_TASKS,
-    Interface,
-    LintProblem,
-    lint_category,
-    lint_job,
-)
+from kili_rules.rule_types._ml_tasks import ANNOTATION_JOB, ANNOTATION_TASKS
+from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
 from kili_rules.runtime.label import LabelView
-from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
+from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 
 @dataclass(frozen=True)
 class JobCategory:
     """A job, and optionally one of its categories."""
 
-    __pydantic_config__ = {"extra": "forbid"}
-
-    job: str
-    category: str | None = None
+    job: str = option(doc="the job", job=True)
+    category: str | None = option(None, doc="one of its categories (any when absent)", category=True)
 
 
 @dataclass(frozen=True)
 class RequiredParams:
     """The options of a ``required`` rule."""
 
-    __pydantic_config__ = {"extra": "forbid"}
-
-    job: str
-    when: JobCategory | None = None
-    for_each: JobCategory | None = None
-
-    def __post_init__(self) -> None:
-        # A compiled rule set holds plain dicts: rebuild the nested options.
-        for key in ("when", "for_each"):
-            value = getattr(self, key)
-            if isinstance(value, dict):
-                object.__setattr__(self, key, JobCategory(**value))
+    job: str = option(doc="the job that must be answered", job=True)
+    when: JobCategory | None = option(
+        None, doc="`{job: ..., category: ...}`: the condition under which the job is required"
+    )
+    for_each: JobCategory | None = option(
+        None, doc="`{job: ..., category: ...}`: the annotations that must each carry the child job"
+    )
 
 
 def _chosen(label: LabelView, condition: JobCategory) -> bool:
@@ -157,25 +138,24 @@ def check(params: RequiredParams, label: LabelView) -> list[Violation] | object:
     return violations
 
 
-def validate(params: RequiredParams) -> list[tuple[str, str]]:
+def validate(params: RequiredParams) -> list[OptionProblem]:
     """Load-time checks: a job is not required under itself."""
     if params.for_each is not None and params.for_each.job == params.job:
-        return [("for_each", "`for_each.job` must be the parent job, not the required job itself")]
+        return [OptionProblem("for_each", "`for_each.job` must be the parent job, not the required job itself")]
     return []
 
 
-def lint(params: RequiredParams, interface: Interface) -> list[LintProblem]:
+def lint(params: RequiredParams, interface: InterfaceView) -> list[OptionProblem]:
     """Against the interface: the jobs and categories exist, and with ``for_each`` the required job is a child
     of those annotations' category (otherwise it can never be there, and the rule can never pass)."""
-    job, problems = lint_job(interface, "job", params.job)
+    job, problems = interface.check_job("job", params.job)
     if params.when is not None:
-        when_job, found = lint_job(interface, "when.job", params.when.job)
+        when_job, found = interface.check_job("when.job", params.when.job)
         problems += found
         if when_job is not None and params.when.category is not None:
-            problems += lint_category(interface, when_job, "when.category", params.when.category)
+            problems += interface.check_category(when_job, "when.category", params.when.category)
     if params.for_each is not None:
-        owner, found = lint_job(
-            interface,
+        owner, found = interface.check_job(
             "for_each.job",
             params.for_each.job,
             ANNOTATION_TASKS,
@@ -184,7 +164,7 @@ def lint(params: RequiredParams, interface: Interface) -> list[LintProblem]:
         )
         problems += found
         if owner is not None and params.for_each.category is not None:
-            found = lint_category(interface, owner, "for_each.category", params.for_each.category)
+            found = interface.check_category(owner, "for_each.category", params.for_each.category)
             problems += found
             if found:
                 return problems
@@ -194,15 +174,15 @@ def lint(params: RequiredParams, interface: Interface) -> list[LintProblem]:
                 where = " or ".join(categories)
                 children = sorted({kid for c in categories for kid in owner.children.get(c, ())})
                 listed = ", ".join(children) if children else "none"
-                problems.append(
-                    (
-                        "job",
-                        f"{params.job} cannot occur under the {where} annotations of {owner.name} (their child jobs: "
-                        f"{listed}): the rule can never pass",
-                    )
+                message = (
+                    f"{params.job} cannot occur under the {where} annotations of {owner.name} (their child jobs: "
+                    f"{listed}): the rule can never pass"
                 )
+                problems.append(OptionProblem("job", message))
     elif params.when is None and job is not None and job.required and not job.is_child:
-        problems.append(("job", f"the interface already makes {job.name} required: the rule can never fail", "warning"))
+        problems.append(
+            OptionProblem("job", f"the interface already makes {job.name} required: the rule can never fail", "warning")
+        )
     return problems
 
 

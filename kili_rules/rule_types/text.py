@@ -12,22 +12,6 @@ type in the project's jsonInterface (``number``, ``date``; anything else is text
 
 Options:
 
-| key | default | meaning |
-|---|---|---|
-| `job` | required | the transcription job |
-| `starts_with` / `ends_with` | none | a string, or a list of accepted strings |
-| `regex` | none | the whole value must match (Python `re`, full match; `(a+)+` and other exponential ones refused) |
-| `regex_max_text` | `10000` | a longer value is not matched against `regex`: it is a finding of its own |
-| `one_of` | none | the accepted values |
-| `min_length` / `max_length` | none | bounds on the number of characters |
-| `kind` | `auto` | `auto`, `text`, `number` or `date` |
-| `min` / `max` | none | bounds of a number |
-| `after` / `before` | none | bounds of a date, `YYYY-MM-DD` |
-| `date_formats` | ISO, `dd/mm/yyyy`, `dd.mm.yyyy` | `strptime` formats tried in order |
-| `strip` | `true` | remove surrounding white space |
-| `case` | `keep` | `keep`, `upper` or `lower` |
-| `remove_spaces` | `false` | remove every space inside the value (IBANs...) |
-
 Placeholders: `{value}` (as normalised), `{reason}` (what is wrong, in words), `{job}`.
 
 Example:
@@ -82,13 +66,13 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Literal
 
-from kili_rules.authoring.interface import TEXT_TASKS, Interface, LintProblem, lint_job
-from kili_rules.runtime.label import LabelView, as_dict
-from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
+from kili_rules.rule_types._ml_tasks import TEXT_TASKS
+from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
+from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y", "%d.%m.%Y")
 #: The longest value matched against a regex, in characters (a match may take time that grows with the text).
@@ -99,25 +83,31 @@ DEFAULT_REGEX_MAX_TEXT = 10_000
 class TextParams:
     """The options of a ``text`` rule."""
 
-    __pydantic_config__ = {"extra": "forbid"}
-
-    job: str
-    starts_with: str | list[str] | None = None
-    ends_with: str | list[str] | None = None
-    regex: str | None = None
-    regex_max_text: int = DEFAULT_REGEX_MAX_TEXT
-    one_of: list[str] | None = None
-    min_length: int | None = None
-    max_length: int | None = None
-    kind: Literal["auto", "text", "number", "date"] = "auto"
-    min: float | None = None
-    max: float | None = None
-    after: str | None = None
-    before: str | None = None
-    date_formats: list[str] | None = None
-    strip: bool = True
-    case: Literal["keep", "upper", "lower"] = "keep"
-    remove_spaces: bool = False
+    job: str = option(doc="the transcription job", job=True)
+    starts_with: str | list[str] | None = option(None, doc="the value starts with this string, or one of these")
+    ends_with: str | list[str] | None = option(None, doc="the value ends with this string, or one of these")
+    regex: str | None = option(
+        None, doc="the whole value must match (Python `re`, full match; `(a+)+` and other exponential ones refused)"
+    )
+    regex_max_text: int = option(
+        DEFAULT_REGEX_MAX_TEXT, doc="a longer value is not matched against `regex`: it is a finding of its own", ge=1
+    )
+    one_of: list[str] | None = option(None, doc="the accepted values")
+    min_length: int | None = option(None, doc="at least this many characters", ge=0)
+    max_length: int | None = option(None, doc="at most this many characters", ge=0)
+    kind: Literal["auto", "text", "number", "date"] = option(
+        "auto", doc="`auto` (the job's input type), `text`, `number` or `date`"
+    )
+    min: float | None = option(None, doc="the smallest number accepted (`kind: number`)")
+    max: float | None = option(None, doc="the largest number accepted (`kind: number`)")
+    after: str | None = option(None, doc="the earliest date accepted, `YYYY-MM-DD` (`kind: date`)")
+    before: str | None = option(None, doc="the latest date accepted, `YYYY-MM-DD` (`kind: date`)")
+    date_formats: list[str] | None = option(
+        None, doc="`strptime` formats tried in order", default_text="ISO, `dd/mm/yyyy`, `dd.mm.yyyy`"
+    )
+    strip: bool = option(True, doc="remove surrounding white space")
+    case: Literal["keep", "upper", "lower"] = option("keep", doc="`keep`, `upper` or `lower`")
+    remove_spaces: bool = option(False, doc="remove every space inside the value (IBANs...)")
 
 
 def _as_list(value: str | list[str] | None) -> list[str]:
@@ -231,45 +221,41 @@ def check(params: TextParams, label: LabelView) -> list[Violation] | object:
     return violations if checked else NOT_APPLICABLE
 
 
-def validate(params: TextParams) -> list[tuple[str, str]]:
+def validate(params: TextParams) -> list[OptionProblem]:
     """Load-time checks: a regex that compiles, dates that parse, bounds in order, options of the right kind."""
     problems = []
     if params.regex is not None:
         try:
             re.compile(params.regex)
         except re.error as error:
-            problems.append(("regex", f"invalid regex: {error}"))
-    if params.regex_max_text < 1:
-        problems.append(("regex_max_text", f"`regex_max_text` must be at least 1, not {params.regex_max_text}"))
+            problems.append(OptionProblem("regex", f"invalid regex: {error}"))
     for key in ("after", "before"):
         value = getattr(params, key)
         if value is not None:
             try:
                 datetime.date.fromisoformat(value)
             except ValueError:
-                problems.append((key, f"`{key}` must be a date written YYYY-MM-DD, not {value!r}"))
+                problems.append(OptionProblem(key, f"`{key}` must be a date written YYYY-MM-DD, not {value!r}"))
     for low, high in (("min_length", "max_length"), ("min", "max"), ("after", "before")):
         a, b = getattr(params, low), getattr(params, high)
         if a is not None and b is not None and a > b:
-            problems.append((low, f"`{low}` ({a}) is above `{high}` ({b}): the rule can never pass"))
+            problems.append(OptionProblem(low, f"`{low}` ({a}) is above `{high}` ({b}): the rule can never pass"))
     if params.kind == "text" and any(getattr(params, k) is not None for k in ("min", "max", "after", "before")):
-        problems.append(("kind", "`min`/`max`/`after`/`before` need `kind: number` or `kind: date`"))
+        problems.append(OptionProblem("kind", "`min`/`max`/`after`/`before` need `kind: number` or `kind: date`"))
     return problems
 
 
-def prepare(params: TextParams, interface: Mapping[str, Any]) -> TextParams:
+def prepare(params: TextParams, interface: InterfaceView) -> TextParams:
     """``kind: auto`` becomes ``number`` or ``date`` when that is the job's input type in the jsonInterface."""
-    if params.kind != "auto":
+    job = interface.jobs.get(params.job)
+    if params.kind != "auto" or job is None:
         return params
-    job = as_dict(as_dict(as_dict(interface).get("jobs")).get(params.job))
-    input_type = as_dict(job.get("content")).get("input")
-    return replace(params, kind=input_type) if input_type in ("number", "date") else params
+    return replace(params, kind=job.input_type) if job.input_type in ("number", "date") else params
 
 
-def lint(params: TextParams, interface: Interface) -> list[LintProblem]:
+def lint(params: TextParams, interface: InterfaceView) -> list[OptionProblem]:
     """Against the interface: the job is a transcription, and ``kind`` agrees with its input type."""
-    job, problems = lint_job(
-        interface,
+    job, problems = interface.check_job(
         "job",
         params.job,
         TEXT_TASKS,
@@ -283,9 +269,8 @@ def lint(params: TextParams, interface: Interface) -> list[LintProblem]:
         return problems
     kind = params.kind
     if kind in ("number", "date") and job.input_type in ("number", "date") and kind != job.input_type:
-        problems.append(
-            ("kind", f"`kind: {kind}` but {job.name} takes a {job.input_type}: most answers will fail; remove `kind`")
-        )
+        message = f"`kind: {kind}` but {job.name} takes a {job.input_type}: most answers will fail; remove `kind`"
+        problems.append(OptionProblem("kind", message))
     return problems
 
 

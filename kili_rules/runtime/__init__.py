@@ -5,9 +5,10 @@ embeds them verbatim into ``main.py``. This file lists the names a Python rule m
 ``kili_rules`` (inside a built plugin, ``kili_rules`` offers exactly these).
 """
 
+from kili_rules.runtime.contract import RuleType
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.label import Annotation, JobResponse, LabelView, Point
-from kili_rules.runtime.model import NOT_APPLICABLE, Finding, Report, RuleOutcome, RuleType, Violation
+from kili_rules.runtime.model import NOT_APPLICABLE, Finding, Report, RuleOutcome, Violation
 from kili_rules.runtime.python_rule import PythonRule, rule
 
 __all__ = [

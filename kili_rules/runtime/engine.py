@@ -34,6 +34,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kili_rules.runtime.contract import RuleType, build_params
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.message import render
 from kili_rules.runtime.model import (
@@ -43,7 +44,6 @@ from kili_rules.runtime.model import (
     Finding,
     Report,
     RuleOutcome,
-    RuleType,
     Violation,
 )
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, violations_of
@@ -98,7 +98,7 @@ class Engine:
                 function = resolve_python(params["module"], params["function"])
                 return _BoundRule(rule, lambda label: violations_of(function(label)), None)
             rule_type = rule_types[rule["type"]]
-            bound_params = rule_type.params(**params)
+            bound_params = build_params(rule_type.params, params)
             return _BoundRule(rule, lambda label: rule_type.check(bound_params, label), None)
         except BaseException as error:  # a broken rule must not stop the others: it reports an error each time
             return _BoundRule(rule, None, f"cannot set up rule: {type(error).__name__}: {error}")

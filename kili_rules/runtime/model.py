@@ -9,7 +9,7 @@ Stdlib-only: embedded verbatim into every built plugin.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,39 +148,3 @@ class Report:
             if outcome.rule_id == rule_id:
                 return outcome
         raise KeyError(rule_id)
-
-
-@dataclass(frozen=True)
-class RuleType:
-    """A kind of rule (``count``, ``text``...): what a rule-type module declares as ``RULE_TYPE``.
-
-    Attributes:
-        name: the ``type:`` of a rule in a rule file.
-        params: a stdlib dataclass of the rule's own keys; pydantic validates it when the rule file is loaded.
-        check: ``check(params, label) -> list[Violation] | NOT_APPLICABLE``; pure, no I/O.
-        placeholders: the names a rule's ``message`` template may use.
-        default_message: the message used when a rule has none.
-        validate: optional ``validate(params) -> [(key, message)]``: load-time checks beyond types (a regex
-            that does not compile, ``min`` above ``max``); each problem names the option it is about.
-        prepare: optional ``prepare(params, interface) -> params``: completes the options from the project's
-            jsonInterface at load time (``text`` reads the job's input type there).
-        lint: optional ``lint(params, interface) -> [(key, message)]`` or ``[(key, message, severity)]``: checks
-            against the project's jsonInterface (a :class:`kili_rules.authoring.interface.Interface`), run by
-            ``kili-rules lint``. ``key`` is the option the problem is about (dotted for nested ones:
-            ``for_each.job``, ``allowed.2``); severity is ``error`` (default: the rule names what is not there,
-            or can never pass) or ``warning`` (it can never apply, or never fail).
-    """
-
-    name: str
-    params: type
-    check: Callable[[Any, Any], Any]
-    placeholders: tuple[str, ...]
-    default_message: str
-    validate: Callable[[Any], list[tuple[str, str]]] | None = None
-    prepare: Callable[[Any, Mapping], Any] | None = None
-    lint: Callable[[Any, Any], list[tuple[str, ...]]] | None = None
-
-    @property
-    def module(self) -> str:
-        """The module that defines the check (the build embeds it)."""
-        return self.check.__module__
