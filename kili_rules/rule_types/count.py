@@ -99,12 +99,14 @@ passes:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from kili_rules.rule_types._ml_tasks import ANNOTATION_JOB, ANNOTATION_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
 from kili_rules.runtime.label import ASSET_LEVEL, Annotation, LabelView, is_frame_key
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,7 @@ def _too_few(params: CountParams, count: int) -> bool:
     return params.min is not None and count < params.min
 
 
-def _excess(params: CountParams, items: list) -> list:
+def _excess(params: CountParams, items: list[T]) -> list[T]:
     """The items beyond the first ``max`` (none when there is no ``max``)."""
     return [] if params.max is None else items[params.max :]
 
@@ -216,15 +218,15 @@ def _per_frame(params: CountParams, label: LabelView, annotations: list[Annotati
 
 def _per_track(params: CountParams, annotations: list[Annotation]) -> list[Violation]:
     # each track's frames (an ordered set), in order of first appearance; an annotation without a mid is a track
-    tracks: dict[object, dict[str, None]] = {}
+    tracks: dict[str | int, dict[str, None]] = {}
     for annotation in annotations:
         key = annotation.mid if annotation.mid is not None else id(annotation)
         tracks.setdefault(key, {})[annotation.frame or ASSET_LEVEL] = None
     count = len(tracks)
     # the tracks beyond max, by mid; the excess annotations without a mid are one unpinned finding (mid None)
     excess: dict[str | None, dict[str, None]] = {}
-    for key in _excess(params, list(tracks)):
-        excess.setdefault(key if isinstance(key, str) else None, {}).update(tracks[key])
+    for track in _excess(params, list(tracks)):
+        excess.setdefault(track if isinstance(track, str) else None, {}).update(tracks[track])
     violations = [_violation(params, count, mid=mid, frames=list(frames)) for mid, frames in excess.items()]
     if _too_few(params, count):
         violations.append(_violation(params, count))

@@ -111,7 +111,7 @@ def _chosen(label: LabelView, condition: JobCategory) -> bool:
 
 def check(params: RequiredParams, label: LabelView) -> list[Violation] | object:
     """Find the places where the job should be answered and is not."""
-    values = {"category": None, "mid": None}
+    values: dict[str, str | None] = {"category": None, "mid": None}
     if params.when is not None:
         values["category"] = params.when.category
         if not _chosen(label, params.when):

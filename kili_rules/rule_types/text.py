@@ -250,7 +250,9 @@ def prepare(params: TextParams, interface: InterfaceView) -> TextParams:
     job = interface.jobs.get(params.job)
     if params.kind != "auto" or job is None:
         return params
-    return replace(params, kind=job.input_type) if job.input_type in ("number", "date") else params
+    if job.input_type == "number":
+        return replace(params, kind="number")
+    return replace(params, kind="date") if job.input_type == "date" else params
 
 
 def lint(params: TextParams, interface: InterfaceView) -> list[OptionProblem]:

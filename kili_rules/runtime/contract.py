@@ -147,7 +147,8 @@ def nested_params(annotation: Any) -> type | None:
 def build_params(params: type[P], data: Mapping[str, Any]) -> P:
     """The options object of ``params`` from compiled data (plain dicts and lists): nested options (dataclasses,
     lists of them) are built recursively. The one way compiled rules become options objects."""
-    return _build(params, data)
+    built: P = _build(params, data)
+    return built
 
 
 def _build(annotation: Any, value: Any) -> Any:

@@ -54,7 +54,8 @@ Check = Callable[[LabelView], Any]
 
 def import_python_rule(module: str, function: str) -> Callable[[Any], Any]:
     """The default way to find a Python rule's function: import its module by name."""
-    return getattr(importlib.import_module(module), function)
+    found: Callable[[Any], Any] = getattr(importlib.import_module(module), function)
+    return found
 
 
 class _BoundRule:
@@ -80,7 +81,7 @@ class Engine:
     def __init__(
         self,
         rule_set: Mapping[str, Any],
-        rule_types: Mapping[str, RuleType],
+        rule_types: Mapping[str, RuleType[Any]],
         resolve_python: Callable[[str, str], Callable[[Any], Any]] = import_python_rule,
     ) -> None:
         self.rule_set = rule_set
@@ -89,7 +90,7 @@ class Engine:
     @staticmethod
     def _bind(
         rule: Mapping[str, Any],
-        rule_types: Mapping[str, RuleType],
+        rule_types: Mapping[str, RuleType[Any]],
         resolve_python: Callable[[str, str], Callable[[Any], Any]],
     ) -> _BoundRule:
         params = rule.get("params") or {}

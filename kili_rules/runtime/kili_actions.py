@@ -36,6 +36,7 @@ Stdlib-only (it only calls the ``kili`` client it is given): embedded verbatim i
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -380,7 +381,7 @@ class QaPlugin:
             missing = _missing(wanted, open_issues)
             result.kept = len(wanted) - len(missing)
             is_judged = self._judged(report)
-            still_wanted = Counter(wanted)
+            still_wanted: Counter[tuple[str | None, str | None]] = Counter(wanted)
             stale = []
             for issue in open_issues:
                 if still_wanted[issue.key] > 0:
@@ -391,8 +392,9 @@ class QaPlugin:
             if missing and not isinstance(label_id, str):
                 self._log(logging.ERROR, "kili-rules: the label has no id: %d issues cannot be created", len(missing))
             elif missing:
-                work.append(("create issues", lambda: self._create(missing, label_id, asset_id, deadline, result)))
-            work += [(f"solve {i.id}", lambda i=i: self._solve(i, deadline, result)) for i in stale]
+                create = functools.partial(self._create, missing, label_id, asset_id, deadline, result)
+                work.append(("create issues", create))
+            work += [(f"solve {i.id}", functools.partial(self._solve, i, deadline, result)) for i in stale]
             _run_all(work, deadline)
 
     def _create(

@@ -24,13 +24,14 @@ def placeholders(template: str) -> list[str]:
 def render(template: str, values: Mapping[str, Any]) -> str:
     """``template`` with each ``{name}`` replaced by ``str(values[name])``."""
 
-    def replace(match: re.Match) -> str:
-        name = match.group(1)
+    def replace(match: re.Match[str]) -> str:
+        name: str | None = match.group(1)
+        whole: str = match.group(0)
         if name is None:
-            return match.group(0)[0]
+            return whole[0]
         if name in values:
             value = values[name]
             return "" if value is None else str(value)
-        return match.group(0)
+        return whole
 
     return _TOKEN.sub(replace, template)

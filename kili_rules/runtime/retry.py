@@ -91,7 +91,7 @@ class Deadline:
 
     def backoff(self, failures: int) -> float:
         """The wait after ``failures`` failed attempts."""
-        return min(self.first_backoff * 2 ** (failures - 1), self.max_backoff)
+        return min(self.first_backoff * 2.0 ** (failures - 1), self.max_backoff)
 
     def wait(self, failures: int) -> None:
         """Sleep the backoff after ``failures`` failed attempts; DeadlineExceeded if no time would be left."""
