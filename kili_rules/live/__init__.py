@@ -2,6 +2,9 @@
 --project, apply, diff, deploy, logs), and a local stand-in of that API to test them over real sockets.
 
 Nothing here reaches ``main.py``: the plugin talks to Kili through the ``kili`` SDK only.
+
+May import: the standard library, httpx, ``kili_rules.errors``, ``kili_rules.runtime``, ``kili_rules.authoring``,
+``kili_rules.generator``; ``kili`` (optional) inside the functions that need it.
 """
 
 from kili_rules.live.client import CLOUD_ENDPOINT, KiliApiError, KiliClient, RetryPolicy, resolve_endpoint

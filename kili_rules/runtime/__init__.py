@@ -5,7 +5,7 @@ embeds them verbatim into ``main.py``. This file lists the names a Python rule m
 ``kili_rules`` (inside a built plugin, ``kili_rules`` offers exactly these).
 """
 
-from kili_rules.runtime.contract import RuleType
+from kili_rules.runtime.contract import OptionProblem, RuleType, build_params, option
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.label import Annotation, JobResponse, LabelView, Point
 from kili_rules.runtime.model import NOT_APPLICABLE, Finding, Report, RuleOutcome, Violation
@@ -18,11 +18,14 @@ __all__ = [
     "Finding",
     "JobResponse",
     "LabelView",
+    "OptionProblem",
     "Point",
     "PythonRule",
     "Report",
     "RuleOutcome",
     "RuleType",
     "Violation",
+    "build_params",
+    "option",
     "rule",
 ]
