@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.metadata
+import re
+import subprocess
 import sys
 import textwrap
 
@@ -147,3 +149,57 @@ def test_two_plugins_with_the_same_rule_type_name_is_an_error():
 def test_no_rule_type_at_all_says_how_to_install():
     with pytest.raises(RegistryError, match="pip install"):
         Registry.from_manager(plugin_manager(entry_points=False))
+
+
+def test_a_new_rule_type_appears_in_docs_schema_lint_and_rules_doc_with_no_other_edit(
+    installed_geometry_package, write_rules, capsys
+):
+    from kili_rules.authoring.docs import rule_type_doc
+    from kili_rules.authoring.schema import rule_file_schema
+    from kili_rules.cli import main
+
+    registry = Registry.from_manager(plugin_manager())
+    min_area = registry.get("min_area")
+    doc = rule_type_doc(min_area)
+    assert "| `min` | required | the smallest area accepted (a fraction of the image) |" in doc
+    properties = rule_file_schema(registry)["$defs"]["rule.min_area"]["properties"]
+    assert properties["min"]["description"] == "the smallest area accepted (a fraction of the image) (required)"
+    assert all("description" in value for value in properties.values())
+    narrowed = rule_file_schema(registry, {"jobs": {"BOXES": {"mlTask": "OBJECT_DETECTION"}}})
+    assert narrowed["$defs"]["rule.min_area"]["properties"]["job"]["enum"] == ["BOXES"]  # declared job=True
+    assert main(["rules", "--doc"]) == 0
+    assert "# min_area  (from geometry)" in capsys.readouterr().out
+
+
+BROKEN_HOOKS = "raise ImportError('libgeos_c.so.1: cannot open shared object file')\n"
+MISSPELT_HOOKS = """
+from kili_rules.plugins.hookspecs import hookimpl
+
+@hookimpl
+def kili_rules_rule_type():
+    return []
+"""
+
+
+@pytest.mark.parametrize(
+    ("hooks", "expected"),
+    [
+        (
+            BROKEN_HOOKS,
+            r"the kili-rules plugin 'geometry' \(kili_rules_geometry.plugin\) of package kili-rules-geometry "
+            r"cannot be loaded: ImportError: libgeos_c.so.1.*pip uninstall kili-rules-geometry",
+        ),
+        (MISSPELT_HOOKS, r"kili-rules plugin geometry: .*unknown hook 'kili_rules_rule_type'.*kili_rules_rule_types"),
+    ],
+    ids=["import-error", "misspelt-hook"],
+)
+def test_a_broken_or_misspelt_plugin_is_one_line_and_exit_2(installed_geometry_package, tmp_path, hooks, expected):
+    (tmp_path / "kili_rules_geometry" / "plugin.py").write_text(hooks)
+    with pytest.raises(RegistryError, match=expected):
+        plugin_manager()
+    code = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r}); from kili_rules.cli import main; sys.exit(main(['rules']))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert re.search(expected, result.stderr)
