@@ -16,10 +16,8 @@ stale issues (OPEN issues of the rule set whose finding is gone, to be solved). 
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import logging
-import sys
 import tempfile
 import threading
 import time
@@ -30,7 +28,7 @@ CALL_SECONDS = 0.05
 
 from kili_rules.authoring.loader import load_rule_set  # noqa: E402
 from kili_rules.generator import build_plugin  # noqa: E402
-from kili_rules.testing import FakeKili  # noqa: E402
+from kili_rules.testing import FakeKili, load_plugin_module  # noqa: E402
 
 
 class SlowKili(FakeKili):
@@ -50,13 +48,7 @@ class SlowKili(FakeKili):
 
 
 def load_plugin(out: Path):
-    path = build_plugin(load_rule_set(ROOT / "rules" / "document.yaml"), out).path
-    spec = importlib.util.spec_from_file_location("bench_events_plugin", path)
-    module = importlib.util.module_from_spec(spec)
-    before = list(sys.meta_path)
-    spec.loader.exec_module(module)
-    sys.meta_path[:] = before
-    return module
+    return load_plugin_module(build_plugin(load_rule_set(ROOT / "rules" / "document.yaml"), out).path)
 
 
 def label_with(findings: int) -> dict:
