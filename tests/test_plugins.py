@@ -12,7 +12,7 @@ import pytest
 
 from kili_rules.authoring.loader import load_rule_set
 from kili_rules.errors import RegistryError
-from kili_rules.plugins.registry import Registry, plugin_manager
+from kili_rules.plugins.registry import Registry, default_registry, plugin_manager
 from kili_rules.runtime.label import LabelView
 
 PLUGIN_MODULE = '''
@@ -167,7 +167,11 @@ def test_a_new_rule_type_appears_in_docs_schema_lint_and_rules_doc_with_no_other
     assert all("description" in value for value in properties.values())
     narrowed = rule_file_schema(registry, {"jobs": {"BOXES": {"mlTask": "OBJECT_DETECTION"}}})
     assert narrowed["$defs"]["rule.min_area"]["properties"]["job"]["enum"] == ["BOXES"]  # declared job=True
-    assert main(["rules", "--doc"]) == 0
+    default_registry.cache_clear()  # the CLI asks the process-wide registry, found once per process
+    try:
+        assert main(["rules", "--doc"]) == 0
+    finally:
+        default_registry.cache_clear()
     assert "# min_area  (from geometry)" in capsys.readouterr().out
 
 
