@@ -72,8 +72,10 @@ FILE job holds::
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
+from operator import methodcaller
 from typing import Any
 
 #: Technical jobs that Kili adds to responses and that no rule is about.
@@ -139,11 +141,16 @@ def _category_names(raw: Any) -> tuple[str, ...]:
     return tuple(n for n in names if isinstance(n, str))
 
 
-def _mid(raw: Mapping) -> str | None:
+def mid_of(raw: Mapping) -> str | None:
+    """The ``mid`` of a raw annotation, as ``Annotation.mid`` reads it (a string, or None)."""
     mid = raw.get("mid")
     if isinstance(mid, bool) or not isinstance(mid, (str, int)):
         return None
     return str(mid)
+
+
+#: One occurrence of a job as the view indexes it: its raw answer, its frame, the mid of the annotation it hangs from.
+Occurrence = tuple[dict, "str | None", "str | None"]
 
 
 class Annotation:
@@ -163,7 +170,7 @@ class Annotation:
     @property
     def mid(self) -> str | None:
         """The annotation's id in Kili (a string; geospatial exports sometimes hold a number)."""
-        return _mid(self.raw)
+        return mid_of(self.raw)
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -310,7 +317,7 @@ class Annotation:
     def _ends(self, *keys: str) -> tuple[str, ...]:
         mids: list[str] = []
         for key in keys:
-            mids.extend(m for m in map(_mid, map(as_dict, as_list(self.raw.get(key)))) if m is not None)
+            mids.extend(m for m in map(mid_of, map(as_dict, as_list(self.raw.get(key)))) if m is not None)
         return tuple(mids)
 
     @property
@@ -402,6 +409,15 @@ class LabelView:
     Args:
         json_response: the label's ``jsonResponse`` (a dict, or the JSON string some API paths return).
         label_id, label_type, author_id: the label's fields, when known (``LabelView.from_label`` fills them).
+        jobs: the jobs the rules will read (the engine passes ``Engine.jobs``), or None for every job. A hint only:
+            the first read indexes these jobs alone, in one walk of the response; a read of any other job (or of
+            ``jobs``) indexes every job then, so what the view returns never depends on the hint.
+
+    Reading is lazy and shared by every rule: the response is walked once, on the first read, recording for each
+    indexed job its occurrences as ``(raw answer, frame, parent mid)``; a list of plain objects (boxes, without any
+    child) is looked at in C, not box by box. :class:`JobResponse` and :class:`Annotation` objects are built on
+    demand, once per job; rule types that only count objects or read their categories use :meth:`occurrences`,
+    :meth:`objects` and :meth:`object_categories`, which build none.
     """
 
     def __init__(
@@ -411,6 +427,7 @@ class LabelView:
         label_id: str | None = None,
         label_type: str | None = None,
         author_id: str | None = None,
+        jobs: Iterable[str] | None = None,
     ) -> None:
         #: what could not be read: logged by the plugin; ``unreadable`` says whether the label can be checked at all
         self.problems: list[str] = []
@@ -438,15 +455,21 @@ class LabelView:
         self.label_id = label_id
         self.label_type = label_type
         self.author_id = author_id
-        self._index: dict[str, list[JobResponse]] | None = None
+        self._video = _is_video(json_response)
+        # the jobs the next walk indexes (None: all); the occurrences it found, by job; what was built from them
+        self._wanted: frozenset[str] | None = None if jobs is None else frozenset(jobs)
+        self._occurrences: dict[str, list[Occurrence]] | None = None
+        self._responses: dict[str, list[JobResponse]] = {}
+        self._objects: dict[str, list[tuple[dict, str | None]]] = {}
+        self._object_categories: dict[str, list[tuple[str, ...]]] = {}
 
     def _unreadable(self, reason: str) -> None:
         self.problems.append(reason)
         self.unreadable = self.unreadable or reason
 
     @classmethod
-    def from_label(cls, label: Any) -> LabelView:
-        """A view of a label as Kili passes it to a plugin or ``kili.labels()`` returns it."""
+    def from_label(cls, label: Any, *, jobs: Iterable[str] | None = None) -> LabelView:
+        """A view of a label as Kili passes it to a plugin or ``kili.labels()`` returns it (``jobs``: see above)."""
         label = as_dict(label)
         author = as_dict(label.get("author")).get("id") or label.get("authorId")
         return cls(
@@ -454,17 +477,18 @@ class LabelView:
             label_id=label.get("id") if isinstance(label.get("id"), str) else None,
             label_type=label.get("labelType") if isinstance(label.get("labelType"), str) else None,
             author_id=author if isinstance(author, str) else None,
+            jobs=jobs,
         )
 
     @property
     def is_video(self) -> bool:
         """True for a frame-keyed response (``{"0": {...}, "1": {...}}``, maybe with ``"assetLevel"``)."""
-        return _is_video(self.json_response)
+        return self._video
 
     @property
     def frames(self) -> list[str | None]:
         """The frame keys in order, ``assetLevel`` first when present; ``[None]`` for a non-video label."""
-        if not self.is_video:
+        if not self._video:
             return [None]
         keys = [k for k in self.json_response if is_frame_key(k)]
         keys.sort(key=int)
@@ -478,11 +502,16 @@ class LabelView:
     @property
     def jobs(self) -> list[str]:
         """The names of the jobs answered anywhere in the label, children included."""
-        return sorted(self._job_index())
+        return sorted(self._index(None))
 
     def responses(self, job: str, *, frame: str | None = None) -> list[JobResponse]:
         """Every occurrence of ``job``: top-level or nested, in every frame (or only in ``frame``)."""
-        found = self._job_index().get(job, [])
+        found = self._responses.get(job)
+        if found is None:
+            occurrences = self.occurrences(job)
+            if not occurrences:
+                return []
+            found = self._responses[job] = [JobResponse(raw, job, f, mid) for raw, f, mid in occurrences]
         return found if frame is None else [r for r in found if r.frame == frame]
 
     def annotations(self, job: str, *, category: str | None = None, frame: str | None = None) -> list[Annotation]:
@@ -492,19 +521,55 @@ class LabelView:
 
     def categories(self, job: str) -> set[str]:
         """Every category chosen in classification ``job``, in any occurrence."""
-        return {c for r in self.responses(job) for c in r.categories}
+        return {c for raw, _, _ in self.occurrences(job) for c in _category_names(raw.get("categories"))}
 
     def texts(self, job: str) -> list[str]:
         """Every value given to transcription ``job``."""
-        return [r.text for r in self.responses(job) if r.text is not None]
+        return [text for raw, _, _ in self.occurrences(job) if isinstance(text := raw.get("text"), str)]
 
-    def _job_index(self) -> dict[str, list[JobResponse]]:
-        if self._index is None:
-            index: dict[str, list[JobResponse]] = {}
-            for frame, jobs in self.frame_responses():
-                _visit_jobs(index, jobs, frame, None, 0)
-            self._index = index
-        return self._index
+    def occurrences(self, job: str) -> list[Occurrence]:
+        """Every occurrence of ``job`` as ``(raw answer, frame, parent mid)``, in the order of :meth:`responses`
+        (which wraps these): for rule types on the hot path. Do not change what it returns."""
+        return self._index(job).get(job) or []
+
+    def objects(self, job: str) -> list[tuple[dict, str | None]]:
+        """``(raw object, frame)`` for every object of ``job``, in the order of :meth:`annotations`, without building
+        an :class:`Annotation` for each (read its mid with :func:`mid_of`)."""
+        found = self._objects.get(job)
+        if found is None:
+            found = self._objects[job] = [
+                (annotation, frame)
+                for raw, frame, _ in self.occurrences(job)
+                if isinstance(annotations := raw.get("annotations"), list)
+                for annotation in annotations
+                if isinstance(annotation, dict)
+            ]
+        return found
+
+    def object_categories(self, job: str) -> list[tuple[str, ...]]:
+        """The category names of each of :meth:`objects` (``Annotation.categories``), read once per label and
+        shared by every rule."""
+        found = self._object_categories.get(job)
+        if found is None:
+            found = self._object_categories[job] = [
+                _category_names(raw.get("categories")) for raw, _ in self.objects(job)
+            ]
+        return found
+
+    def _index(self, job: str | None) -> dict[str, list[Occurrence]]:
+        """The occurrences by job, indexing ``job`` (None: every job) if the last walk did not."""
+        if self._wanted is not None and (job is None or job not in self._wanted):
+            self._wanted, self._occurrences = None, None  # a job the hint did not name: index them all
+        index = self._occurrences
+        if index is None:
+            index = {}
+            if self._video:
+                for frame, jobs in self.frame_responses():
+                    _visit_jobs(index, self._wanted, jobs, frame, None, 0)
+            else:
+                _visit_jobs(index, self._wanted, self.json_response, None, None, 0)
+            self._occurrences = index
+        return index
 
 
 def is_frame_key(key: Any) -> bool:
@@ -526,52 +591,90 @@ def _bad_frame_keys(response: dict) -> list[str]:
     return [repr(key)[:40] for key in bad[:5]] + ([f"and {len(bad) - 5} more"] if len(bad) > 5 else [])
 
 
-def _visit_jobs(index: dict, jobs: dict, frame: str | None, parent_mid: str | None, depth: int) -> None:
-    """Index every job of ``jobs`` and, recursively, the child jobs under its categories, its job-level
-    ``children``, its annotations and their pose points.
+_GET_CHILDREN = methodcaller("get", "children")
+_GET_CATEGORIES = methodcaller("get", "categories")
+_GET_POINTS = methodcaller("get", "points")
 
-    Hot path (once per label): children are visited only where there are some.
+
+def _may_nest(annotations: list) -> bool:
+    """Whether an object of ``annotations`` may hold a child job (under itself, a category or a pose point).
+
+    The loops run in C (``map``), so a list of plain boxes costs a few dict lookups a box and no Python frame; any
+    shape but dicts and lists of dicts answers True, and the careful visit decides.
+    """
+    try:
+        return (
+            any(map(_GET_CHILDREN, annotations))
+            or any(map(_GET_POINTS, annotations))
+            or any(map(_GET_CHILDREN, chain.from_iterable(filter(None, map(_GET_CATEGORIES, annotations)))))
+        )
+    except Exception:  # a value that is not a dict (or a list of dicts) where one is expected
+        return True
+
+
+def _visit_jobs(
+    index: dict, wanted: frozenset[str] | None, jobs: dict, frame: str | None, parent_mid: str | None, depth: int
+) -> None:
+    """Index the occurrences of the ``wanted`` jobs (None: all) among ``jobs`` and, recursively, the child jobs
+    under their categories, their job-level ``children``, their annotations and their pose points.
+
+    Hot path (once per label): children are visited only where there are some; a job's occurrences are recorded
+    in the order of a depth-first walk (a job's own answer, then what nests under it).
     """
     if depth > MAX_DEPTH:
         return
     for job, raw in jobs.items():
-        if not isinstance(job, str) or job in IGNORED_JOBS or not isinstance(raw, dict):
+        if not isinstance(raw, dict) or not isinstance(job, str) or job in IGNORED_JOBS:
             continue
-        index.setdefault(job, []).append(JobResponse(raw, job, frame, parent_mid))
-        _visit_category_children(index, raw.get("categories"), frame, parent_mid, depth)
+        if wanted is None or job in wanted:
+            found = index.get(job)
+            if found is None:
+                index[job] = [(raw, frame, parent_mid)]
+            else:
+                found.append((raw, frame, parent_mid))
+        categories = raw.get("categories")
+        if categories:
+            _visit_category_children(index, wanted, categories, frame, parent_mid, depth)
         job_children = raw.get("children")  # a classification's children written at job level
         if job_children and isinstance(job_children, dict):
-            _visit_jobs(index, job_children, frame, parent_mid, depth + 1)
+            _visit_jobs(index, wanted, job_children, frame, parent_mid, depth + 1)
         annotations = raw.get("annotations")
-        if not isinstance(annotations, list):
+        if annotations and isinstance(annotations, list) and _may_nest(annotations):
+            _visit_annotations(index, wanted, annotations, frame, parent_mid, depth)
+
+
+def _visit_annotations(
+    index: dict, wanted: frozenset[str] | None, annotations: list, frame: str | None, parent_mid: str | None, depth: int
+) -> None:
+    for annotation in annotations:
+        if not isinstance(annotation, dict):
             continue
-        for annotation in annotations:
-            if not isinstance(annotation, dict):
-                continue
-            children, categories, points = (
-                annotation.get("children"),
-                annotation.get("categories"),
-                annotation.get("points"),
-            )
-            if not (children or categories or points):
-                continue
-            mid = _mid(annotation)
-            owner = mid if mid is not None else parent_mid
-            if children and isinstance(children, dict):
-                _visit_jobs(index, children, frame, owner, depth + 1)
-            _visit_category_children(index, categories, frame, owner, depth)
+        children, categories, points = (
+            annotation.get("children"),
+            annotation.get("categories"),
+            annotation.get("points"),
+        )
+        if not (children or categories or points):
+            continue
+        mid = mid_of(annotation)
+        owner = mid if mid is not None else parent_mid
+        if children and isinstance(children, dict):
+            _visit_jobs(index, wanted, children, frame, owner, depth + 1)
+        if categories:
+            _visit_category_children(index, wanted, categories, frame, owner, depth)
+        if points:
             for pose_point in as_list(points):
                 pose_children = as_dict(pose_point).get("children")
                 if pose_children and isinstance(pose_children, dict):
-                    _visit_jobs(index, pose_children, frame, owner, depth + 1)
+                    _visit_jobs(index, wanted, pose_children, frame, owner, depth + 1)
 
 
 def _visit_category_children(
-    index: dict, categories: Any, frame: str | None, parent_mid: str | None, depth: int
+    index: dict, wanted: frozenset[str] | None, categories: Any, frame: str | None, parent_mid: str | None, depth: int
 ) -> None:
     if not isinstance(categories, list):
         return
     for category in categories:
         children = category.get("children") if isinstance(category, dict) else None
         if children and isinstance(children, dict):
-            _visit_jobs(index, children, frame, parent_mid, depth + 1)
+            _visit_jobs(index, wanted, children, frame, parent_mid, depth + 1)
