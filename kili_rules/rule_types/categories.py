@@ -66,7 +66,7 @@ from kili_rules.authoring.interface import (
     lint_category,
     lint_job,
 )
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label import LabelView, category_names, mid_of
 from kili_rules.runtime.model import NOT_APPLICABLE, RuleType, Violation
 
 
@@ -106,11 +106,17 @@ def _problem(params: CategoriesParams, chosen: tuple[str, ...]) -> str | None:
 
 
 def check(params: CategoriesParams, label: LabelView) -> list[Violation] | object:
-    """Check each non-empty choice of the job."""
+    """Check each non-empty choice of the job: the answer of each occurrence, then each of its objects'.
+
+    Hot path: reads the raw answers and objects (no JobResponse or Annotation built)."""
     choices = []  # (categories, mid, frame)
-    for response in label.responses(params.job):
-        choices.append((response.categories, response.parent_mid, response.frame))
-        choices.extend((a.categories, a.mid, a.frame) for a in response.annotations)
+    for raw, frame, parent_mid in label.occurrences(params.job):
+        choices.append((category_names(raw.get("categories")), parent_mid, frame))
+        annotations = raw.get("annotations")
+        if isinstance(annotations, list):
+            choices.extend(
+                (category_names(a.get("categories")), mid_of(a), frame) for a in annotations if isinstance(a, dict)
+            )
     choices = [c for c in choices if c[0]]
     if not choices:
         return NOT_APPLICABLE

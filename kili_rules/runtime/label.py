@@ -136,9 +136,24 @@ def _confidences(raw: Any) -> dict[str, float]:
     return found
 
 
-def _category_names(raw: Any) -> tuple[str, ...]:
-    names = (as_dict(c).get("name") for c in as_list(raw))
-    return tuple(n for n in names if isinstance(n, str))
+def category_names(raw: Any) -> tuple[str, ...]:
+    """The names in a raw ``categories`` list, in order (``JobResponse.categories``, ``Annotation.categories``)."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple([name for c in raw if isinstance(c, dict) and isinstance(name := c.get("name"), str)])
+
+
+def is_answered(raw: Mapping) -> bool:
+    """Whether a raw job answer is answered (``JobResponse.is_answered``): a category, a non-blank text, at least
+    one object or a file."""
+    text = raw.get("text")
+    annotations = raw.get("annotations")
+    return bool(
+        category_names(raw.get("categories"))
+        or (isinstance(text, str) and text.strip())
+        or (isinstance(annotations, list) and any(isinstance(a, dict) for a in annotations))
+        or _text(raw.get("fileId"))
+    )
 
 
 def mid_of(raw: Mapping) -> str | None:
@@ -175,7 +190,7 @@ class Annotation:
     @property
     def categories(self) -> tuple[str, ...]:
         """The names of its categories, in the order the labeler chose them."""
-        return _category_names(self.raw.get("categories"))
+        return category_names(self.raw.get("categories"))
 
     @property
     def confidences(self) -> dict[str, float]:
@@ -353,7 +368,7 @@ class JobResponse:
     @property
     def categories(self) -> tuple[str, ...]:
         """The chosen category names of a classification job."""
-        return _category_names(self.raw.get("categories"))
+        return category_names(self.raw.get("categories"))
 
     @property
     def confidences(self) -> dict[str, float]:
@@ -400,7 +415,7 @@ class JobResponse:
     @property
     def is_answered(self) -> bool:
         """Whether the labeler gave an answer: a category, a non-blank text, at least one object or a file."""
-        return bool(self.categories or (self.text or "").strip() or self.annotations or self.file_id)
+        return is_answered(self.raw)
 
 
 class LabelView:
@@ -521,7 +536,7 @@ class LabelView:
 
     def categories(self, job: str) -> set[str]:
         """Every category chosen in classification ``job``, in any occurrence."""
-        return {c for raw, _, _ in self.occurrences(job) for c in _category_names(raw.get("categories"))}
+        return {c for raw, _, _ in self.occurrences(job) for c in category_names(raw.get("categories"))}
 
     def texts(self, job: str) -> list[str]:
         """Every value given to transcription ``job``."""
@@ -552,7 +567,7 @@ class LabelView:
         found = self._object_categories.get(job)
         if found is None:
             found = self._object_categories[job] = [
-                _category_names(raw.get("categories")) for raw, _ in self.objects(job)
+                category_names(raw.get("categories")) for raw, _ in self.objects(job)
             ]
         return found
 
