@@ -102,7 +102,7 @@ def _same_view(response, hint) -> None:
             (key(a.raw), a.frame, a.parent_mid) for a in old.annotations(job)
         ]
         assert new.categories(job) == old.categories(job) and new.texts(job) == old.texts(job)
-        assert [(key(raw), frame) for raw, frame in new.objects(job)] == [
+        assert [(key(raw), frame) for raw, frame in zip(new.objects(job), new.object_frames(job), strict=True)] == [
             (key(a.raw), a.frame) for a in old.annotations(job)
         ]
         assert new.object_categories(job) == [a.categories for a in old.annotations(job)]

@@ -107,6 +107,8 @@ passes:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import contains
 from typing import Literal
 
 from kili_rules.authoring.interface import (
@@ -225,13 +227,13 @@ def _excess(params: CountParams, items: list) -> list:
 Counted = tuple[dict, "str | None"]
 
 
-def _whole_label(params: CountParams, objects: list[Counted]) -> list[Violation]:
+def _whole_label(params: CountParams, objects: list[dict]) -> list[Violation]:
     count = len(objects)
     excess = _excess(params, objects)
     found = []
     if excess:  # every finding in excess says the same: one dict of values for all
         values, job = _values(params, count, [], False), params.job
-        found = [Violation(values=values, mid=mid_of(raw), job=job) for raw, _ in excess]
+        found = [Violation(values=values, mid=mid_of(raw), job=job) for raw in excess]
     if _too_few(params, count):
         found.append(_violation(params, count))
     return found
@@ -282,20 +284,22 @@ def check(params: CountParams, label: LabelView) -> list[Violation] | object:
     """Count the annotations (per frame, or per track, in video) and compare with the bounds; each annotation
     (or track) beyond ``max`` is a finding pinned on it, too few is one finding pinned on nothing.
 
-    Hot path: reads the raw objects and their category names, read once per label (no Annotation built)."""
+    Hot path: reads the raw objects and their category names, read once per label (no Annotation built); outside
+    video the objects of the category are picked in C."""
     if not params.min and not label.occurrences(params.job):
         return NOT_APPLICABLE
-    objects = label.objects(params.job)
-    category = params.category
-    if category is not None:
-        objects = [
-            o for o, names in zip(objects, label.object_categories(params.job), strict=True) if category in names
-        ]
+    job, category = params.job, params.category
     if not label.is_video:
+        objects = label.objects(job)
+        if category is not None:
+            objects = list(compress(objects, map(contains, label.object_categories(job), repeat(category))))
         return _whole_label(params, objects)
+    counted = list(zip(label.objects(job), label.object_frames(job), strict=True))
+    if category is not None:
+        counted = [o for o, names in zip(counted, label.object_categories(job), strict=True) if category in names]
     if params.per == "track":
-        return _per_track(params, objects)
-    return _per_frame(params, label, objects)
+        return _per_track(params, counted)
+    return _per_frame(params, label, counted)
 
 
 def lint(params: CountParams, interface: Interface) -> list[LintProblem]:

@@ -141,14 +141,10 @@ def check(params: RequiredParams, label: LabelView) -> list[Violation] | object:
         condition = f" when {params.when.category or params.when.job} is chosen" if params.when else ""
         return [Violation(values={**values, "reason": f"{params.job} is required{condition}"}, job=params.job)]
 
-    owners = label.objects(params.for_each.job)
-    category = params.for_each.category
+    owner_job, category = params.for_each.job, params.for_each.category
+    owners = list(zip(label.objects(owner_job), label.object_frames(owner_job), strict=True))
     if category is not None:
-        owners = [
-            o
-            for o, names in zip(owners, label.object_categories(params.for_each.job), strict=True)
-            if category in names
-        ]
+        owners = [o for o, names in zip(owners, label.object_categories(owner_job), strict=True) if category in names]
     if not owners:
         return NOT_APPLICABLE
     answered = {mid for raw, _, mid in label.occurrences(params.job) if is_answered(raw)}

@@ -475,7 +475,7 @@ class LabelView:
         self._wanted: frozenset[str] | None = None if jobs is None else frozenset(jobs)
         self._occurrences: dict[str, list[Occurrence]] | None = None
         self._responses: dict[str, list[JobResponse]] = {}
-        self._objects: dict[str, list[tuple[dict, str | None]]] = {}
+        self._objects: dict[str, tuple[list[dict], list[str | None]]] = {}
         self._object_categories: dict[str, list[tuple[str, ...]]] = {}
 
     def _unreadable(self, reason: str) -> None:
@@ -547,28 +547,41 @@ class LabelView:
         (which wraps these): for rule types on the hot path. Do not change what it returns."""
         return self._index(job).get(job) or []
 
-    def objects(self, job: str) -> list[tuple[dict, str | None]]:
-        """``(raw object, frame)`` for every object of ``job``, in the order of :meth:`annotations`, without building
-        an :class:`Annotation` for each (read its mid with :func:`mid_of`)."""
-        found = self._objects.get(job)
-        if found is None:
-            found = self._objects[job] = [
-                (annotation, frame)
-                for raw, frame, _ in self.occurrences(job)
-                if isinstance(annotations := raw.get("annotations"), list)
-                for annotation in annotations
-                if isinstance(annotation, dict)
-            ]
-        return found
+    def objects(self, job: str) -> list[dict]:
+        """The raw dict of every object of ``job``, in the order of :meth:`annotations`, without building an
+        :class:`Annotation` for each (read a mid with :func:`mid_of`): for rule types on the hot path. The list may
+        be the response's own ``annotations`` list: do not change it."""
+        return self._object_lists(job)[0]
+
+    def object_frames(self, job: str) -> list[str | None]:
+        """The frame of each of :meth:`objects` (None outside video)."""
+        return self._object_lists(job)[1]
 
     def object_categories(self, job: str) -> list[tuple[str, ...]]:
         """The category names of each of :meth:`objects` (``Annotation.categories``), read once per label and
         shared by every rule."""
         found = self._object_categories.get(job)
         if found is None:
-            found = self._object_categories[job] = [
-                category_names(raw.get("categories")) for raw, _ in self.objects(job)
-            ]
+            found = self._object_categories[job] = _names_of(self.objects(job))
+        return found
+
+    def _object_lists(self, job: str) -> tuple[list[dict], list[str | None]]:
+        found = self._objects.get(job)
+        if found is None:
+            occurrences = self.occurrences(job)
+            annotations = occurrences[0][0].get("annotations") if len(occurrences) == 1 else None
+            if isinstance(annotations, list) and all(map(_IS_DICT, annotations)):  # one list of dicts: as it is
+                found = (annotations, [occurrences[0][1]] * len(annotations))
+            else:
+                pairs = [
+                    (annotation, frame)
+                    for raw, frame, _ in occurrences
+                    if isinstance(annotations := raw.get("annotations"), list)
+                    for annotation in annotations
+                    if isinstance(annotation, dict)
+                ]
+                found = ([raw for raw, _ in pairs], [frame for _, frame in pairs])
+            self._objects[job] = found
         return found
 
     def _index(self, job: str | None) -> dict[str, list[Occurrence]]:
@@ -608,6 +621,24 @@ def _bad_frame_keys(response: dict) -> list[str]:
 
 _GET_CHILDREN = methodcaller("get", "children")
 _GET_CATEGORIES = methodcaller("get", "categories")
+_GET_NAME = methodcaller("get", "name")
+_IS_DICT = dict.__instancecheck__
+_IS_LIST = list.__instancecheck__
+_IS_STR = str.__instancecheck__
+
+
+def _names_of(objects: list[dict]) -> list[tuple[str, ...]]:
+    """``category_names`` of each object's ``categories``: in C (``map``, ``filter``) when every object has a list
+    of dicts there, as Kili writes them; one by one otherwise."""
+    categories = list(map(_GET_CATEGORIES, objects))
+    if all(map(_IS_LIST, categories)):
+        try:
+            return [tuple(filter(_IS_STR, map(_GET_NAME, found))) for found in categories]
+        except AttributeError:  # a category that is not a dict
+            pass
+    return [category_names(found) for found in categories]
+
+
 _GET_POINTS = methodcaller("get", "points")
 
 
