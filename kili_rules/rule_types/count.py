@@ -107,8 +107,6 @@ passes:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import compress, repeat
-from operator import contains
 from typing import Literal
 
 from kili_rules.authoring.interface import (
@@ -285,15 +283,12 @@ def check(params: CountParams, label: LabelView) -> list[Violation] | object:
     (or track) beyond ``max`` is a finding pinned on it, too few is one finding pinned on nothing.
 
     Hot path: reads the raw objects and their category names, read once per label (no Annotation built); outside
-    video the objects of the category are picked in C."""
+    video the objects of the category are picked once per label (``LabelView.objects_in``)."""
     if not params.min and not label.occurrences(params.job):
         return NOT_APPLICABLE
     job, category = params.job, params.category
     if not label.is_video:
-        objects = label.objects(job)
-        if category is not None:
-            objects = list(compress(objects, map(contains, label.object_categories(job), repeat(category))))
-        return _whole_label(params, objects)
+        return _whole_label(params, label.objects(job) if category is None else label.objects_in(job, category))
     counted = list(zip(label.objects(job), label.object_frames(job), strict=True))
     if category is not None:
         counted = [o for o, names in zip(counted, label.object_categories(job), strict=True) if category in names]

@@ -74,8 +74,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import chain
-from operator import methodcaller
+from itertools import chain, repeat
 from typing import Any
 
 #: Technical jobs that Kili adds to responses and that no rule is about.
@@ -477,6 +476,7 @@ class LabelView:
         self._responses: dict[str, list[JobResponse]] = {}
         self._objects: dict[str, tuple[list[dict], list[str | None]]] = {}
         self._object_categories: dict[str, list[tuple[str, ...]]] = {}
+        self._objects_in: dict[tuple[str, str], list[dict]] = {}
 
     def _unreadable(self, reason: str) -> None:
         self.problems.append(reason)
@@ -565,6 +565,19 @@ class LabelView:
             found = self._object_categories[job] = _names_of(self.objects(job))
         return found
 
+    def objects_in(self, job: str, category: str) -> list[dict]:
+        """The raw objects of ``job`` that have ``category`` (``annotations(job, category=...)``, unwrapped), in
+        order; cached by job and category, shared by every rule."""
+        found = self._objects_in.get((job, category))
+        if found is None:
+            found = self._objects_in[job, category] = [
+                raw
+                for raw in self.objects(job)
+                if isinstance(categories := raw.get("categories"), list)
+                and any(isinstance(c, dict) and c.get("name") == category for c in categories)
+            ]
+        return found
+
     def _object_lists(self, job: str) -> tuple[list[dict], list[str | None]]:
         found = self._objects.get(job)
         if found is None:
@@ -619,9 +632,6 @@ def _bad_frame_keys(response: dict) -> list[str]:
     return [repr(key)[:40] for key in bad[:5]] + ([f"and {len(bad) - 5} more"] if len(bad) > 5 else [])
 
 
-_GET_CHILDREN = methodcaller("get", "children")
-_GET_CATEGORIES = methodcaller("get", "categories")
-_GET_NAME = methodcaller("get", "name")
 _IS_DICT = dict.__instancecheck__
 _IS_LIST = list.__instancecheck__
 _IS_STR = str.__instancecheck__
@@ -630,36 +640,46 @@ _IS_STR = str.__instancecheck__
 def _names_of(objects: list[dict]) -> list[tuple[str, ...]]:
     """``category_names`` of each object's ``categories``: in C (``map``, ``filter``) when every object has a list
     of dicts there, as Kili writes them; one by one otherwise."""
-    categories = list(map(_GET_CATEGORIES, objects))
+    categories = list(map(dict.get, objects, repeat("categories")))
     if all(map(_IS_LIST, categories)):
         try:
-            return [tuple(filter(_IS_STR, map(_GET_NAME, found))) for found in categories]
-        except AttributeError:  # a category that is not a dict
+            return [tuple(filter(_IS_STR, map(dict.get, found, repeat("name")))) for found in categories]
+        except TypeError:  # a category that is not a dict
             pass
     return [category_names(found) for found in categories]
-
-
-_GET_POINTS = methodcaller("get", "points")
 
 
 def _may_nest(annotations: list) -> bool:
     """Whether an object of ``annotations`` may hold a child job (under itself, a category or a pose point).
 
-    The loops run in C (``map``), so a list of plain boxes costs a few dict lookups a box and no Python frame; any
-    shape but dicts and lists of dicts answers True, and the careful visit decides.
+    The loops run in C (``map`` of ``dict.get``), so a list of plain boxes costs a few dict lookups a box and no
+    Python frame; any shape but dicts and lists of dicts answers True, and the careful visit decides.
     """
     try:
         return (
-            any(map(_GET_CHILDREN, annotations))
-            or any(map(_GET_POINTS, annotations))
-            or any(map(_GET_CHILDREN, chain.from_iterable(filter(None, map(_GET_CATEGORIES, annotations)))))
+            any(map(dict.get, annotations, repeat("children")))
+            or any(map(dict.get, annotations, repeat("points")))
+            or any(
+                map(
+                    dict.get,
+                    chain.from_iterable(filter(None, map(dict.get, annotations, repeat("categories")))),
+                    repeat("children"),
+                )
+            )
         )
     except Exception:  # a value that is not a dict (or a list of dicts) where one is expected
         return True
 
 
 def _visit_jobs(
-    index: dict, wanted: frozenset[str] | None, jobs: dict, frame: str | None, parent_mid: str | None, depth: int
+    index: dict,
+    wanted: frozenset[str] | None,
+    jobs: dict,
+    frame: str | None,
+    parent_mid: str | None,
+    depth: int,
+    *,
+    record: bool = True,
 ) -> None:
     """Index the occurrences of the ``wanted`` jobs (None: all) among ``jobs`` and, recursively, the child jobs
     under their categories, their job-level ``children``, their annotations and their pose points.
@@ -672,7 +692,7 @@ def _visit_jobs(
     for job, raw in jobs.items():
         if not isinstance(raw, dict) or not isinstance(job, str) or job in IGNORED_JOBS:
             continue
-        if wanted is None or job in wanted:
+        if record and (wanted is None or job in wanted):  # record=False: the caller recorded it
             found = index.get(job)
             if found is None:
                 index[job] = [(raw, frame, parent_mid)]
@@ -692,6 +712,9 @@ def _visit_jobs(
 def _visit_annotations(
     index: dict, wanted: frozenset[str] | None, annotations: list, frame: str | None, parent_mid: str | None, depth: int
 ) -> None:
+    """The child jobs of each annotation (under itself, its categories, its pose points). Hot path for boxes with a
+    child answer: a child answer with nothing under it is recorded here, without a call to ``_visit_jobs``."""
+    inner = depth + 1 <= MAX_DEPTH
     for annotation in annotations:
         if not isinstance(annotation, dict):
             continue
@@ -704,10 +727,23 @@ def _visit_annotations(
             continue
         mid = mid_of(annotation)
         owner = mid if mid is not None else parent_mid
-        if children and isinstance(children, dict):
-            _visit_jobs(index, wanted, children, frame, owner, depth + 1)
-        if categories:
-            _visit_category_children(index, wanted, categories, frame, owner, depth)
+        if children and inner and isinstance(children, dict):  # _visit_jobs(children, depth + 1), inlined
+            for job, raw in children.items():
+                if not isinstance(raw, dict) or not isinstance(job, str) or job in IGNORED_JOBS:
+                    continue
+                if wanted is None or job in wanted:
+                    found = index.get(job)
+                    if found is None:
+                        index[job] = [(raw, frame, owner)]
+                    else:
+                        found.append((raw, frame, owner))
+                if raw.get("categories") or raw.get("children") or raw.get("annotations"):
+                    _visit_jobs(index, wanted, {job: raw}, frame, owner, depth + 1, record=False)
+        if categories and isinstance(categories, list):
+            for category in categories:
+                grandchildren = category.get("children") if isinstance(category, dict) else None
+                if grandchildren and isinstance(grandchildren, dict):
+                    _visit_jobs(index, wanted, grandchildren, frame, owner, depth + 1)
         if points:
             for pose_point in as_list(points):
                 pose_children = as_dict(pose_point).get("children")
