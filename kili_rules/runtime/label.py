@@ -570,12 +570,14 @@ class LabelView:
         order; cached by job and category, shared by every rule."""
         found = self._objects_in.get((job, category))
         if found is None:
-            found = self._objects_in[job, category] = [
-                raw
-                for raw in self.objects(job)
-                if isinstance(categories := raw.get("categories"), list)
-                and any(isinstance(c, dict) and c.get("name") == category for c in categories)
-            ]
+            found = self._objects_in[job, category] = []
+            for raw in self.objects(job):  # a plain loop: a generator a box would cost more than the test
+                categories = raw.get("categories")
+                if isinstance(categories, list):
+                    for chosen in categories:
+                        if isinstance(chosen, dict) and chosen.get("name") == category:
+                            found.append(raw)
+                            break
         return found
 
     def _object_lists(self, job: str) -> tuple[list[dict], list[str | None]]:
