@@ -51,7 +51,7 @@ from dataclasses import dataclass
 
 from kili_rules.rule_types._ml_tasks import CATEGORY_TASKS, SINGLE_CHOICE_INPUTS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label import LabelView, category_names, mid_of
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 
@@ -93,11 +93,17 @@ def _problem(params: CategoriesParams, chosen: tuple[str, ...]) -> str | None:
 
 
 def check(params: CategoriesParams, label: LabelView) -> list[Violation] | object:
-    """Check each non-empty choice of the job."""
+    """Check each non-empty choice of the job: the answer of each occurrence, then each of its objects'.
+
+    Hot path: reads the raw answers and objects (no JobResponse or Annotation built)."""
     choices = []  # (categories, mid, frame)
-    for response in label.responses(params.job):
-        choices.append((response.categories, response.parent_mid, response.frame))
-        choices.extend((a.categories, a.mid, a.frame) for a in response.annotations)
+    for raw, frame, parent_mid in label.occurrences(params.job):
+        choices.append((category_names(raw.get("categories")), parent_mid, frame))
+        annotations = raw.get("annotations")
+        if isinstance(annotations, list):
+            choices.extend(
+                (category_names(a.get("categories")), mid_of(a), frame) for a in annotations if isinstance(a, dict)
+            )
     choices = [c for c in choices if c[0]]
     if not choices:
         return NOT_APPLICABLE

@@ -99,11 +99,11 @@ passes:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from kili_rules.rule_types._ml_tasks import ANNOTATION_JOB, ANNOTATION_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
-from kili_rules.runtime.label import ASSET_LEVEL, Annotation, LabelView, is_frame_key
+from kili_rules.runtime.label import ASSET_LEVEL, LabelView, is_frame_key, mid_of
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 T = TypeVar("T")
@@ -148,6 +148,42 @@ def _frames_text(frames: list[str]) -> str:
     return ", ".join(parts + [f for f in frames if not is_frame_key(f)])
 
 
+def _fixed(params: CountParams) -> tuple[str, str]:
+    """What depends on the parameters only, computed once per rule (bind time): the objects counted, the bounds."""
+    found = _FIXED.get(id(params))
+    if found is not None and found[0] is params:
+        return found[1]
+    what = f"{params.category} annotations" if params.category else "annotations"
+    bounds = []
+    if params.min is not None:
+        bounds.append(f"at least {params.min}")
+    if params.max is not None:
+        bounds.append(f"at most {params.max}")
+    fixed = (what, " and ".join(bounds))
+    if len(_FIXED) >= 1024:
+        _FIXED.clear()
+    _FIXED[id(params)] = (params, fixed)
+    return fixed
+
+
+#: ``_fixed`` by rule: keyed by the params object's id, holding the object (so the id cannot be reused meanwhile)
+_FIXED: dict[int, tuple[CountParams, tuple[str, str]]] = {}
+
+
+def _values(params: CountParams, count: int, frames: list[str], where: bool) -> dict[str, Any]:
+    what, bounds = _fixed(params)
+    frames_text = _frames_text(frames) if frames else ""
+    place = f" (frames {frames_text})" if where and frames_text else ""
+    return {
+        "count": count,
+        "min": params.min,
+        "max": params.max,
+        "category": params.category,
+        "frames": frames_text,
+        "reason": f"{count} {what} in {params.job}{place}, expected {bounds}",
+    }
+
+
 def _violation(
     params: CountParams,
     count: int,
@@ -157,23 +193,8 @@ def _violation(
     where: bool = False,
 ) -> Violation:
     """One finding's violation: ``frames`` are the ones it is about, named in ``{reason}`` when ``where``."""
-    what = f"{params.category} annotations" if params.category else "annotations"
-    bounds = []
-    if params.min is not None:
-        bounds.append(f"at least {params.min}")
-    if params.max is not None:
-        bounds.append(f"at most {params.max}")
     frames = frames or []
-    frames_text = _frames_text(frames)
-    place = f" (frames {frames_text})" if where and frames_text else ""
-    values = {
-        "count": count,
-        "min": params.min,
-        "max": params.max,
-        "category": params.category,
-        "frames": frames_text,
-        "reason": f"{count} {what} in {params.job}{place}, expected {' and '.join(bounds)}",
-    }
+    values = _values(params, count, frames, where)
     return Violation(values=values, mid=mid, job=params.job, frame=frames[0] if frames else None)
 
 
@@ -186,26 +207,35 @@ def _excess(params: CountParams, items: list[T]) -> list[T]:
     return [] if params.max is None else items[params.max :]
 
 
-def _whole_label(params: CountParams, annotations: list[Annotation]) -> list[Violation]:
-    count = len(annotations)
-    found = [_violation(params, count, mid=a.mid) for a in _excess(params, annotations)]
+#: An object counted: its raw dict and its frame (``LabelView.objects``).
+Counted = tuple[dict[str, Any], "str | None"]
+
+
+def _whole_label(params: CountParams, objects: list[dict[str, Any]]) -> list[Violation]:
+    count = len(objects)
+    excess = _excess(params, objects)
+    found = []
+    if excess:  # every finding in excess says the same: one dict of values for all
+        values, job = _values(params, count, [], False), params.job
+        found = [Violation(values=values, mid=mid_of(raw), job=job) for raw in excess]
     if _too_few(params, count):
         found.append(_violation(params, count))
     return found
 
 
-def _per_frame(params: CountParams, label: LabelView, annotations: list[Annotation]) -> list[Violation]:
-    by_frame: dict[str, list[Annotation]] = {f: [] for f in label.frames if f is not None and f != ASSET_LEVEL}
-    for annotation in annotations:
-        by_frame.setdefault(annotation.frame or ASSET_LEVEL, []).append(annotation)
+def _per_frame(params: CountParams, label: LabelView, objects: list[Counted]) -> list[Violation]:
+    by_frame: dict[str, list[Counted]] = {f: [] for f in label.frames if f is not None and f != ASSET_LEVEL}
+    for counted in objects:
+        by_frame.setdefault(counted[1] or ASSET_LEVEL, []).append(counted)
     # the excess annotations of each frame, grouped by track (mid): the frames where it is in excess, in order,
     # and the worst count among them
     frames_of: dict[str | None, dict[str, None]] = {}
     worst: dict[str | None, int] = {}
     for frame, found in by_frame.items():
-        for annotation in _excess(params, found):
-            frames_of.setdefault(annotation.mid, {})[frame] = None
-            worst[annotation.mid] = max(worst.get(annotation.mid, 0), len(found))
+        for raw, _ in _excess(params, found):
+            mid = mid_of(raw)
+            frames_of.setdefault(mid, {})[frame] = None
+            worst[mid] = max(worst.get(mid, 0), len(found))
     violations = [
         _violation(params, worst[mid], mid=mid, frames=list(frames), where=True) for mid, frames in frames_of.items()
     ]
@@ -216,12 +246,13 @@ def _per_frame(params: CountParams, label: LabelView, annotations: list[Annotati
     return violations
 
 
-def _per_track(params: CountParams, annotations: list[Annotation]) -> list[Violation]:
-    # each track's frames (an ordered set), in order of first appearance; an annotation without a mid is a track
+def _per_track(params: CountParams, objects: list[Counted]) -> list[Violation]:
+    # each track's frames (an ordered set), in order of first appearance; an annotation without a mid is a track of
+    # its own (keyed by its position: an int, never a mid)
     tracks: dict[str | int, dict[str, None]] = {}
-    for annotation in annotations:
-        key = annotation.mid if annotation.mid is not None else id(annotation)
-        tracks.setdefault(key, {})[annotation.frame or ASSET_LEVEL] = None
+    for position, (raw, frame) in enumerate(objects):
+        mid = mid_of(raw)
+        tracks.setdefault(mid if mid is not None else position, {})[frame or ASSET_LEVEL] = None
     count = len(tracks)
     # the tracks beyond max, by mid; the excess annotations without a mid are one unpinned finding (mid None)
     excess: dict[str | None, dict[str, None]] = {}
@@ -235,18 +266,21 @@ def _per_track(params: CountParams, annotations: list[Annotation]) -> list[Viola
 
 def check(params: CountParams, label: LabelView) -> list[Violation] | object:
     """Count the annotations (per frame, or per track, in video) and compare with the bounds; each annotation
-    (or track) beyond ``max`` is a finding pinned on it, too few is one finding pinned on nothing."""
-    responses = label.responses(params.job)
-    if not responses and not params.min:
+    (or track) beyond ``max`` is a finding pinned on it, too few is one finding pinned on nothing.
+
+    Hot path: reads the raw objects and their category names, read once per label (no Annotation built); outside
+    video the objects of the category are picked once per label (``LabelView.objects_in``)."""
+    if not params.min and not label.occurrences(params.job):
         return NOT_APPLICABLE
-    annotations = [a for r in responses for a in r.annotations]
-    if params.category is not None:
-        annotations = [a for a in annotations if params.category in a.categories]
+    job, category = params.job, params.category
     if not label.is_video:
-        return _whole_label(params, annotations)
+        return _whole_label(params, label.objects(job) if category is None else label.objects_in(job, category))
+    counted = list(zip(label.objects(job), label.object_frames(job), strict=True))
+    if category is not None:
+        counted = [o for o, names in zip(counted, label.object_categories(job), strict=True) if category in names]
     if params.per == "track":
-        return _per_track(params, annotations)
-    return _per_frame(params, label, annotations)
+        return _per_track(params, counted)
+    return _per_frame(params, label, counted)
 
 
 def lint(params: CountParams, interface: InterfaceView) -> list[OptionProblem]:

@@ -74,7 +74,7 @@ from dataclasses import dataclass
 
 from kili_rules.rule_types._ml_tasks import ANNOTATION_JOB, ANNOTATION_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label import LabelView, is_answered, mid_of
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 
@@ -100,41 +100,45 @@ class RequiredParams:
 
 
 def _chosen(label: LabelView, condition: JobCategory) -> bool:
-    responses = label.responses(condition.job)
     if condition.category is None:
-        return any(r.is_answered for r in responses)
-    return any(
-        condition.category in r.categories or any(condition.category in a.categories for a in r.annotations)
-        for r in responses
+        return any(is_answered(raw) for raw, _, _ in label.occurrences(condition.job))
+    return condition.category in label.categories(condition.job) or any(
+        condition.category in names for names in label.object_categories(condition.job)
     )
 
 
 def check(params: RequiredParams, label: LabelView) -> list[Violation] | object:
-    """Find the places where the job should be answered and is not."""
+    """Find the places where the job should be answered and is not.
+
+    Hot path: reads the raw answers and objects, and the objects' category names read once per label."""
     values: dict[str, str | None] = {"category": None, "mid": None}
     if params.when is not None:
         values["category"] = params.when.category
         if not _chosen(label, params.when):
             return NOT_APPLICABLE
     if params.for_each is None:
-        if any(r.is_answered for r in label.responses(params.job)):
+        if any(is_answered(raw) for raw, _, _ in label.occurrences(params.job)):
             return []
         condition = f" when {params.when.category or params.when.job} is chosen" if params.when else ""
         return [Violation(values={**values, "reason": f"{params.job} is required{condition}"}, job=params.job)]
 
-    owners = label.annotations(params.for_each.job, category=params.for_each.category)
+    owner_job, category = params.for_each.job, params.for_each.category
+    owners = list(zip(label.objects(owner_job), label.object_frames(owner_job), strict=True))
+    if category is not None:
+        owners = [o for o, names in zip(owners, label.object_categories(owner_job), strict=True) if category in names]
     if not owners:
         return NOT_APPLICABLE
-    answered = {r.parent_mid for r in label.responses(params.job) if r.is_answered}
+    answered = {mid for raw, _, mid in label.occurrences(params.job) if is_answered(raw)}
     violations, seen = [], set()
-    for owner in owners:
-        if owner.mid in answered or owner.mid in seen:
+    what = category or params.for_each.job
+    reason = f"{params.job} is required on each {what} annotation"
+    for raw, frame in owners:
+        mid = mid_of(raw)
+        if mid in answered or mid in seen:
             continue
-        seen.add(owner.mid)
-        what = params.for_each.category or params.for_each.job
-        reason = f"{params.job} is required on each {what} annotation"
-        found = {**values, "category": params.for_each.category, "mid": owner.mid, "reason": reason}
-        violations.append(Violation(values=found, mid=owner.mid, job=params.job, frame=owner.frame))
+        seen.add(mid)
+        found = {**values, "category": category, "mid": mid, "reason": reason}
+        violations.append(Violation(values=found, mid=mid, job=params.job, frame=frame))
     return violations
 
 

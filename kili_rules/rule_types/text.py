@@ -169,15 +169,15 @@ def effective_kind(params: TextParams) -> str:
 
 def _problem(params: TextParams, value: str) -> str | None:
     """What is wrong with ``value``, in words, or None."""
-    kind = effective_kind(params)
-    prefixes, suffixes = _as_list(params.starts_with), _as_list(params.ends_with)
-    if prefixes and not value.startswith(tuple(prefixes)):
+    prepared = _prepared(params)
+    kind, prefixes, suffixes = prepared.kind, prepared.prefixes, prepared.suffixes
+    if prefixes and not value.startswith(prefixes):
         return f"does not start with {' or '.join(prefixes)}"
-    if suffixes and not value.endswith(tuple(suffixes)):
+    if suffixes and not value.endswith(suffixes):
         return f"does not end with {' or '.join(suffixes)}"
     if params.regex is not None and len(value) > params.regex_max_text:
         return f"is a text of {len(value)} characters, longer than the {params.regex_max_text} a regex may read"
-    if params.regex is not None and re.fullmatch(params.regex, value) is None:
+    if prepared.regex is not None and prepared.regex.fullmatch(value) is None:
         return f"does not match {params.regex}"
     if params.one_of is not None and value not in params.one_of:
         return f"is not one of {', '.join(params.one_of)}"
@@ -204,20 +204,64 @@ def _problem(params: TextParams, value: str) -> str | None:
     return None
 
 
+class _Prepared:
+    """What a ``text`` rule's checks need that depends on its parameters only: computed once per rule."""
+
+    __slots__ = ("kind", "plain", "prefixes", "regex", "suffixes")
+
+    def __init__(self, params: TextParams) -> None:
+        self.kind = effective_kind(params)
+        self.prefixes = tuple(_as_list(params.starts_with))
+        self.suffixes = tuple(_as_list(params.ends_with))
+        self.regex = None if params.regex is None else re.compile(params.regex)
+        #: only a prefix or a suffix to check: ``check`` tests them itself and calls ``_problem`` on failure only
+        self.plain = self.kind == "text" and not any(
+            getattr(params, key) is not None for key in ("regex", "one_of", "min_length", "max_length")
+        )
+
+
+#: ``_Prepared`` by rule: keyed by the params object's id, holding the object (so the id cannot be reused meanwhile)
+_PREPARED: dict[int, tuple[TextParams, _Prepared]] = {}
+
+
+def _prepared(params: TextParams) -> _Prepared:
+    found = _PREPARED.get(id(params))
+    if found is not None and found[0] is params:
+        return found[1]
+    prepared = _Prepared(params)
+    if len(_PREPARED) >= 1024:
+        _PREPARED.clear()
+    _PREPARED[id(params)] = (params, prepared)
+    return prepared
+
+
 def check(params: TextParams, label: LabelView) -> list[Violation] | object:
     """Check each non-empty value of the job."""
+    prepared = _prepared(params)
+    prefixes, suffixes, plain = prepared.prefixes, prepared.suffixes, prepared.plain
+    strip, remove_spaces, case, job = params.strip, params.remove_spaces, params.case, params.job
     violations, checked = [], 0
-    for response in label.responses(params.job):
-        if response.text is None:
+    for raw, frame, parent_mid in label.occurrences(job):
+        value = raw.get("text")
+        if not isinstance(value, str):
             continue
-        value = normalise(params, response.text)
+        if strip:  # normalise(), inline: once per value on the hot path
+            value = value.strip()
+        if remove_spaces:
+            value = "".join(value.split())
+        if case == "upper":
+            value = value.upper()
+        elif case == "lower":
+            value = value.lower()
         if not value:
             continue
         checked += 1
+        if plain and (not prefixes or value.startswith(prefixes)) and (not suffixes or value.endswith(suffixes)):
+            continue
         reason = _problem(params, value)
         if reason is not None:
-            values = {"value": value, "reason": f"{params.job}: '{value}' {reason}"}
-            violations.append(Violation(values=values, mid=response.parent_mid, job=params.job, frame=response.frame))
+            values = {"value": value, "reason": f"{job}: '{value}' {reason}"}
+            violations.append(Violation(values=values, mid=parent_mid, job=job, frame=frame))
     return violations if checked else NOT_APPLICABLE
 
 

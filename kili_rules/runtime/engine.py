@@ -17,6 +17,11 @@ finding ``could not check this label: <reason>`` with the rule's severity, unles
 ``on_error: skip``. A label whose ``jsonResponse`` cannot be read gets a finding of its own (rule id
 ``unreadable-label``, severity ``error``, score 0) and no rule runs on it.
 
+The compiled rule set names the jobs it reads: ``Engine.jobs`` is the union, over its rules, of the option ``job``
+and the nested ``for_each.job`` and ``when.job`` (None, every job, when a Python rule is among them: it may read
+anything). The engine gives it to the :class:`LabelView` it builds, which then indexes only those jobs; a rule that
+reads another job still sees it (the view indexes everything then), so the hint changes the time, never the result.
+
 With a ``budget`` (the plugin always gives one), the rules run in a worker thread: at the end of the budget the rule
 still running is abandoned (it fails closed) and so are those not started. CPython cannot interrupt a thread that
 holds the GIL inside C code (a catastrophic ``re`` match): the loader refuses such regexes, and the ``text`` rule
@@ -86,6 +91,8 @@ class Engine:
     ) -> None:
         self.rule_set = rule_set
         self.rules = [self._bind(rule, rule_types, resolve_python) for rule in rule_set.get("rules", [])]
+        #: the jobs the rules read (see the module docstring): what the label view indexes; None for all
+        self.jobs: frozenset[str] | None = jobs_read(rule_set)
 
     @staticmethod
     def _bind(
@@ -112,7 +119,7 @@ class Engine:
         ``budget``: seconds the rules may take together; past it, the running rule and those not started end in
         ``error`` (out of time). None runs them in this thread, unbounded (offline use).
         """
-        view = label if isinstance(label, LabelView) else LabelView.from_label(label)
+        view = label if isinstance(label, LabelView) else LabelView.from_label(label, jobs=self.jobs)
         if view.unreadable is not None:
             return Report((_unreadable_outcome(view.unreadable),))
         rules = [b for b in self.rules if b.data.get("enabled", True) and event in b.data.get("events", ())]
@@ -146,6 +153,21 @@ class Engine:
             message = COULD_NOT_CHECK + _one_line(reason)
             findings = (Finding(rule["id"], rule.get("severity", "error"), message, job=_job_of(rule)),)
         return RuleOutcome(rule["id"], "error", _weight(rule), findings, reason, trace, on_error)
+
+
+def jobs_read(rule_set: Mapping[str, Any]) -> frozenset[str] | None:
+    """The jobs the rules of ``rule_set`` read: each rule's ``job``, ``for_each.job`` and ``when.job``; None (every
+    job) when a rule is a Python rule, or has parameters that are not a mapping. Disabled rules count too (cheap)."""
+    jobs: set[str] = set()
+    for rule in rule_set.get("rules", ()):
+        params = rule.get("params") or {}
+        if rule.get("type") == PYTHON_RULE_TYPE or not isinstance(params, Mapping):
+            return None
+        for where in (params, params.get("for_each"), params.get("when")):
+            job = where.get("job") if isinstance(where, Mapping) else None
+            if isinstance(job, str):
+                jobs.add(job)
+    return frozenset(jobs)
 
 
 def _run_within(

@@ -252,7 +252,7 @@ class QaPlugin:
     def _handle(self, label: Any, asset_id: str, event: str, deadline: Deadline, result: HandleResult) -> None:
         started = time.monotonic()
         label_id = label.get("id") if isinstance(label, Mapping) else None
-        view = LabelView.from_label(label)
+        view = LabelView.from_label(label, jobs=self.engine.jobs)
         for problem in view.problems:
             self._log(logging.WARNING, "kili-rules: label %s of asset %s: %s", label_id, asset_id, problem)
         budget = min(float(self.limits["evaluation_seconds"]), deadline.remaining)

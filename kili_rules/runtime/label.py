@@ -72,8 +72,9 @@ FILE job holds::
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain, repeat
 from typing import Any
 
 #: Technical jobs that Kili adds to responses and that no rule is about.
@@ -84,12 +85,12 @@ ASSET_LEVEL = "assetLevel"
 MAX_DEPTH = 32
 
 
-def as_dict(value: Any) -> dict:
+def as_dict(value: Any) -> dict[str, Any]:
     """``value`` if it is a dict, else an empty dict."""
     return value if isinstance(value, dict) else {}
 
 
-def as_list(value: Any) -> list:
+def as_list(value: Any) -> list[Any]:
     """``value`` if it is a list, else an empty list."""
     return value if isinstance(value, list) else []
 
@@ -134,16 +135,36 @@ def _confidences(raw: Any) -> dict[str, float]:
     return found
 
 
-def _category_names(raw: Any) -> tuple[str, ...]:
-    names = (as_dict(c).get("name") for c in as_list(raw))
-    return tuple(n for n in names if isinstance(n, str))
+def category_names(raw: Any) -> tuple[str, ...]:
+    """The names in a raw ``categories`` list, in order (``JobResponse.categories``, ``Annotation.categories``)."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple([name for c in raw if isinstance(c, dict) and isinstance(name := c.get("name"), str)])
 
 
-def _mid(raw: Mapping) -> str | None:
+def is_answered(raw: Mapping[str, Any]) -> bool:
+    """Whether a raw job answer is answered (``JobResponse.is_answered``): a category, a non-blank text, at least
+    one object or a file."""
+    text = raw.get("text")
+    annotations = raw.get("annotations")
+    return bool(
+        category_names(raw.get("categories"))
+        or (isinstance(text, str) and text.strip())
+        or (isinstance(annotations, list) and any(isinstance(a, dict) for a in annotations))
+        or _text(raw.get("fileId"))
+    )
+
+
+def mid_of(raw: Mapping[str, Any]) -> str | None:
+    """The ``mid`` of a raw annotation, as ``Annotation.mid`` reads it (a string, or None)."""
     mid = raw.get("mid")
     if isinstance(mid, bool) or not isinstance(mid, (str, int)):
         return None
     return str(mid)
+
+
+#: One occurrence of a job as the view indexes it: its raw answer, its frame, the mid of the annotation it hangs from.
+Occurrence = tuple[dict[str, Any], "str | None", "str | None"]
 
 
 class Annotation:
@@ -151,7 +172,7 @@ class Annotation:
 
     __slots__ = ("frame", "job", "parent_mid", "raw")
 
-    def __init__(self, raw: dict, job: str, frame: str | None, parent_mid: str | None) -> None:
+    def __init__(self, raw: dict[str, Any], job: str, frame: str | None, parent_mid: str | None) -> None:
         self.raw = raw
         self.job = job
         self.frame = frame
@@ -163,12 +184,12 @@ class Annotation:
     @property
     def mid(self) -> str | None:
         """The annotation's id in Kili (a string; geospatial exports sometimes hold a number)."""
-        return _mid(self.raw)
+        return mid_of(self.raw)
 
     @property
     def categories(self) -> tuple[str, ...]:
         """The names of its categories, in the order the labeler chose them."""
-        return _category_names(self.raw.get("categories"))
+        return category_names(self.raw.get("categories"))
 
     @property
     def confidences(self) -> dict[str, float]:
@@ -310,7 +331,7 @@ class Annotation:
     def _ends(self, *keys: str) -> tuple[str, ...]:
         mids: list[str] = []
         for key in keys:
-            mids.extend(m for m in map(_mid, map(as_dict, as_list(self.raw.get(key)))) if m is not None)
+            mids.extend(m for m in map(mid_of, map(as_dict, as_list(self.raw.get(key)))) if m is not None)
         return tuple(mids)
 
     @property
@@ -333,7 +354,7 @@ class JobResponse:
 
     __slots__ = ("_annotations", "frame", "job", "parent_mid", "raw")
 
-    def __init__(self, raw: dict, job: str, frame: str | None, parent_mid: str | None) -> None:
+    def __init__(self, raw: dict[str, Any], job: str, frame: str | None, parent_mid: str | None) -> None:
         self.raw = raw
         self.job = job
         self.frame = frame
@@ -346,7 +367,7 @@ class JobResponse:
     @property
     def categories(self) -> tuple[str, ...]:
         """The chosen category names of a classification job."""
-        return _category_names(self.raw.get("categories"))
+        return category_names(self.raw.get("categories"))
 
     @property
     def confidences(self) -> dict[str, float]:
@@ -393,7 +414,7 @@ class JobResponse:
     @property
     def is_answered(self) -> bool:
         """Whether the labeler gave an answer: a category, a non-blank text, at least one object or a file."""
-        return bool(self.categories or (self.text or "").strip() or self.annotations or self.file_id)
+        return is_answered(self.raw)
 
 
 class LabelView:
@@ -402,6 +423,15 @@ class LabelView:
     Args:
         json_response: the label's ``jsonResponse`` (a dict, or the JSON string some API paths return).
         label_id, label_type, author_id: the label's fields, when known (``LabelView.from_label`` fills them).
+        jobs: the jobs the rules will read (the engine passes ``Engine.jobs``), or None for every job. A hint only:
+            the first read indexes these jobs alone, in one walk of the response; a read of any other job (or of
+            ``jobs``) indexes every job then, so what the view returns never depends on the hint.
+
+    Reading is lazy and shared by every rule: the response is walked once, on the first read, recording for each
+    indexed job its occurrences as ``(raw answer, frame, parent mid)``; a list of plain objects (boxes, without any
+    child) is looked at in C, not box by box. :class:`JobResponse` and :class:`Annotation` objects are built on
+    demand, once per job; rule types that only count objects or read their categories use :meth:`occurrences`,
+    :meth:`objects` and :meth:`object_categories`, which build none.
     """
 
     def __init__(
@@ -411,6 +441,7 @@ class LabelView:
         label_id: str | None = None,
         label_type: str | None = None,
         author_id: str | None = None,
+        jobs: Iterable[str] | None = None,
     ) -> None:
         #: what could not be read: logged by the plugin; ``unreadable`` says whether the label can be checked at all
         self.problems: list[str] = []
@@ -434,19 +465,26 @@ class LabelView:
         if bad_frames:
             self._unreadable(f"video frame keys that are not frame numbers: {', '.join(bad_frames)}")
             json_response = {}
-        self.json_response: dict = json_response
+        self.json_response: dict[str, Any] = json_response
         self.label_id = label_id
         self.label_type = label_type
         self.author_id = author_id
-        self._index: dict[str, list[JobResponse]] | None = None
+        self._video = _is_video(json_response)
+        # the jobs the next walk indexes (None: all); the occurrences it found, by job; what was built from them
+        self._wanted: frozenset[str] | None = None if jobs is None else frozenset(jobs)
+        self._occurrences: dict[str, list[Occurrence]] | None = None
+        self._responses: dict[str, list[JobResponse]] = {}
+        self._objects: dict[str, tuple[list[dict[str, Any]], list[str | None]]] = {}
+        self._object_categories: dict[str, list[tuple[str, ...]]] = {}
+        self._objects_in: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
     def _unreadable(self, reason: str) -> None:
         self.problems.append(reason)
         self.unreadable = self.unreadable or reason
 
     @classmethod
-    def from_label(cls, label: Any) -> LabelView:
-        """A view of a label as Kili passes it to a plugin or ``kili.labels()`` returns it."""
+    def from_label(cls, label: Any, *, jobs: Iterable[str] | None = None) -> LabelView:
+        """A view of a label as Kili passes it to a plugin or ``kili.labels()`` returns it (``jobs``: see above)."""
         label = as_dict(label)
         author = as_dict(label.get("author")).get("id") or label.get("authorId")
         return cls(
@@ -454,23 +492,23 @@ class LabelView:
             label_id=label.get("id") if isinstance(label.get("id"), str) else None,
             label_type=label.get("labelType") if isinstance(label.get("labelType"), str) else None,
             author_id=author if isinstance(author, str) else None,
+            jobs=jobs,
         )
 
     @property
     def is_video(self) -> bool:
         """True for a frame-keyed response (``{"0": {...}, "1": {...}}``, maybe with ``"assetLevel"``)."""
-        return _is_video(self.json_response)
+        return self._video
 
     @property
     def frames(self) -> list[str | None]:
         """The frame keys in order, ``assetLevel`` first when present; ``[None]`` for a non-video label."""
-        if not self.is_video:
+        if not self._video:
             return [None]
-        keys = [k for k in self.json_response if is_frame_key(k)]
-        keys.sort(key=int)
-        return ([ASSET_LEVEL] if ASSET_LEVEL in self.json_response else []) + keys
+        keys: list[str] = sorted((k for k in self.json_response if is_frame_key(k)), key=int)
+        return [*([ASSET_LEVEL] if ASSET_LEVEL in self.json_response else []), *keys]
 
-    def frame_responses(self) -> Iterator[tuple[str | None, dict]]:
+    def frame_responses(self) -> Iterator[tuple[str | None, dict[str, Any]]]:
         """``(frame key, that frame's job dict)`` for every frame (one pair, frame None, outside video)."""
         for frame in self.frames:
             yield frame, self.json_response if frame is None else as_dict(self.json_response.get(frame))
@@ -478,11 +516,16 @@ class LabelView:
     @property
     def jobs(self) -> list[str]:
         """The names of the jobs answered anywhere in the label, children included."""
-        return sorted(self._job_index())
+        return sorted(self._index(None))
 
     def responses(self, job: str, *, frame: str | None = None) -> list[JobResponse]:
         """Every occurrence of ``job``: top-level or nested, in every frame (or only in ``frame``)."""
-        found = self._job_index().get(job, [])
+        found = self._responses.get(job)
+        if found is None:
+            occurrences = self.occurrences(job)
+            if not occurrences:
+                return []
+            found = self._responses[job] = [JobResponse(raw, job, f, mid) for raw, f, mid in occurrences]
         return found if frame is None else [r for r in found if r.frame == frame]
 
     def annotations(self, job: str, *, category: str | None = None, frame: str | None = None) -> list[Annotation]:
@@ -492,19 +535,83 @@ class LabelView:
 
     def categories(self, job: str) -> set[str]:
         """Every category chosen in classification ``job``, in any occurrence."""
-        return {c for r in self.responses(job) for c in r.categories}
+        return {c for raw, _, _ in self.occurrences(job) for c in category_names(raw.get("categories"))}
 
     def texts(self, job: str) -> list[str]:
         """Every value given to transcription ``job``."""
-        return [r.text for r in self.responses(job) if r.text is not None]
+        return [text for raw, _, _ in self.occurrences(job) if isinstance(text := raw.get("text"), str)]
 
-    def _job_index(self) -> dict[str, list[JobResponse]]:
-        if self._index is None:
-            index: dict[str, list[JobResponse]] = {}
-            for frame, jobs in self.frame_responses():
-                _visit_jobs(index, jobs, frame, None, 0)
-            self._index = index
-        return self._index
+    def occurrences(self, job: str) -> list[Occurrence]:
+        """Every occurrence of ``job`` as ``(raw answer, frame, parent mid)``, in the order of :meth:`responses`
+        (which wraps these): for rule types on the hot path. Do not change what it returns."""
+        return self._index(job).get(job) or []
+
+    def objects(self, job: str) -> list[dict[str, Any]]:
+        """The raw dict of every object of ``job``, in the order of :meth:`annotations`, without building an
+        :class:`Annotation` for each (read a mid with :func:`mid_of`): for rule types on the hot path. The list may
+        be the response's own ``annotations`` list: do not change it."""
+        return self._object_lists(job)[0]
+
+    def object_frames(self, job: str) -> list[str | None]:
+        """The frame of each of :meth:`objects` (None outside video)."""
+        return self._object_lists(job)[1]
+
+    def object_categories(self, job: str) -> list[tuple[str, ...]]:
+        """The category names of each of :meth:`objects` (``Annotation.categories``), read once per label and
+        shared by every rule."""
+        found = self._object_categories.get(job)
+        if found is None:
+            found = self._object_categories[job] = _names_of(self.objects(job))
+        return found
+
+    def objects_in(self, job: str, category: str) -> list[dict[str, Any]]:
+        """The raw objects of ``job`` that have ``category`` (``annotations(job, category=...)``, unwrapped), in
+        order; cached by job and category, shared by every rule."""
+        found = self._objects_in.get((job, category))
+        if found is None:
+            found = self._objects_in[job, category] = []
+            for raw in self.objects(job):  # a plain loop: a generator a box would cost more than the test
+                categories = raw.get("categories")
+                if isinstance(categories, list):
+                    for chosen in categories:
+                        if isinstance(chosen, dict) and chosen.get("name") == category:
+                            found.append(raw)
+                            break
+        return found
+
+    def _object_lists(self, job: str) -> tuple[list[dict[str, Any]], list[str | None]]:
+        found = self._objects.get(job)
+        if found is None:
+            occurrences = self.occurrences(job)
+            annotations = occurrences[0][0].get("annotations") if len(occurrences) == 1 else None
+            if isinstance(annotations, list) and all(map(_IS_DICT, annotations)):  # one list of dicts: as it is
+                found = (annotations, [occurrences[0][1]] * len(annotations))
+            else:
+                pairs = [
+                    (annotation, frame)
+                    for raw, frame, _ in occurrences
+                    if isinstance(annotations := raw.get("annotations"), list)
+                    for annotation in annotations
+                    if isinstance(annotation, dict)
+                ]
+                found = ([raw for raw, _ in pairs], [frame for _, frame in pairs])
+            self._objects[job] = found
+        return found
+
+    def _index(self, job: str | None) -> dict[str, list[Occurrence]]:
+        """The occurrences by job, indexing ``job`` (None: every job) if the last walk did not."""
+        if self._wanted is not None and (job is None or job not in self._wanted):
+            self._wanted, self._occurrences = None, None  # a job the hint did not name: index them all
+        index = self._occurrences
+        if index is None:
+            index = {}
+            if self._video:
+                for frame, jobs in self.frame_responses():
+                    _visit_jobs(index, self._wanted, jobs, frame, None, 0)
+            else:
+                _visit_jobs(index, self._wanted, self.json_response, None, None, 0)
+            self._occurrences = index
+        return index
 
 
 def is_frame_key(key: Any) -> bool:
@@ -513,12 +620,12 @@ def is_frame_key(key: Any) -> bool:
     return isinstance(key, str) and key.isascii() and key.isdigit()
 
 
-def _is_video(response: dict) -> bool:
+def _is_video(response: dict[str, Any]) -> bool:
     """A response is a video's when it has a frame key or ``assetLevel``: jobs are never named so."""
     return any(is_frame_key(key) or key == ASSET_LEVEL for key in response)
 
 
-def _bad_frame_keys(response: dict) -> list[str]:
+def _bad_frame_keys(response: dict[str, Any]) -> list[str]:
     """The keys of a video response that are neither frame numbers nor ``assetLevel`` (shown with ``repr``)."""
     if not _is_video(response):
         return []
@@ -526,52 +633,142 @@ def _bad_frame_keys(response: dict) -> list[str]:
     return [repr(key)[:40] for key in bad[:5]] + ([f"and {len(bad) - 5} more"] if len(bad) > 5 else [])
 
 
-def _visit_jobs(index: dict, jobs: dict, frame: str | None, parent_mid: str | None, depth: int) -> None:
-    """Index every job of ``jobs`` and, recursively, the child jobs under its categories, its job-level
-    ``children``, its annotations and their pose points.
+_IS_DICT = dict.__instancecheck__
+_IS_LIST = list.__instancecheck__
+_IS_STR = str.__instancecheck__
 
-    Hot path (once per label): children are visited only where there are some.
+
+def _names_of(objects: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """``category_names`` of each object's ``categories``: in C (``map``, ``filter``) when every object has a list
+    of dicts there, as Kili writes them; one by one otherwise."""
+    categories = list(map(dict.get, objects, repeat("categories")))
+    if all(map(_IS_LIST, categories)):
+        try:
+            # C loops; the lists were checked above, a non-dict category raises TypeError
+            return [tuple(filter(_IS_STR, map(dict.get, found, repeat("name")))) for found in categories]  # type: ignore[arg-type]
+        except TypeError:  # a category that is not a dict
+            pass
+    return [category_names(found) for found in categories]
+
+
+def _may_nest(annotations: list[Any]) -> bool:
+    """Whether an object of ``annotations`` may hold a child job (under itself, a category or a pose point).
+
+    The loops run in C (``map`` of ``dict.get``), so a list of plain boxes costs a few dict lookups a box and no
+    Python frame; any shape but dicts and lists of dicts answers True, and the careful visit decides.
+    """
+    try:
+        return (
+            any(map(dict.get, annotations, repeat("children")))
+            or any(map(dict.get, annotations, repeat("points")))
+            or any(
+                map(
+                    dict.get,
+                    chain.from_iterable(filter(None, map(dict.get, annotations, repeat("categories")))),
+                    repeat("children"),
+                )
+            )
+        )
+    except Exception:  # a value that is not a dict (or a list of dicts) where one is expected
+        return True
+
+
+def _visit_jobs(
+    index: dict[str, Any],
+    wanted: frozenset[str] | None,
+    jobs: dict[str, Any],
+    frame: str | None,
+    parent_mid: str | None,
+    depth: int,
+    *,
+    record: bool = True,
+) -> None:
+    """Index the occurrences of the ``wanted`` jobs (None: all) among ``jobs`` and, recursively, the child jobs
+    under their categories, their job-level ``children``, their annotations and their pose points.
+
+    Hot path (once per label): children are visited only where there are some; a job's occurrences are recorded
+    in the order of a depth-first walk (a job's own answer, then what nests under it).
     """
     if depth > MAX_DEPTH:
         return
     for job, raw in jobs.items():
-        if not isinstance(job, str) or job in IGNORED_JOBS or not isinstance(raw, dict):
+        if not isinstance(raw, dict) or not isinstance(job, str) or job in IGNORED_JOBS:
             continue
-        index.setdefault(job, []).append(JobResponse(raw, job, frame, parent_mid))
-        _visit_category_children(index, raw.get("categories"), frame, parent_mid, depth)
+        if record and (wanted is None or job in wanted):  # record=False: the caller recorded it
+            found = index.get(job)
+            if found is None:
+                index[job] = [(raw, frame, parent_mid)]
+            else:
+                found.append((raw, frame, parent_mid))
+        categories = raw.get("categories")
+        if categories:
+            _visit_category_children(index, wanted, categories, frame, parent_mid, depth)
         job_children = raw.get("children")  # a classification's children written at job level
         if job_children and isinstance(job_children, dict):
-            _visit_jobs(index, job_children, frame, parent_mid, depth + 1)
+            _visit_jobs(index, wanted, job_children, frame, parent_mid, depth + 1)
         annotations = raw.get("annotations")
-        if not isinstance(annotations, list):
+        if annotations and isinstance(annotations, list) and _may_nest(annotations):
+            _visit_annotations(index, wanted, annotations, frame, parent_mid, depth)
+
+
+def _visit_annotations(
+    index: dict[str, Any],
+    wanted: frozenset[str] | None,
+    annotations: list[Any],
+    frame: str | None,
+    parent_mid: str | None,
+    depth: int,
+) -> None:
+    """The child jobs of each annotation (under itself, its categories, its pose points). Hot path for boxes with a
+    child answer: a child answer with nothing under it is recorded here, without a call to ``_visit_jobs``."""
+    inner = depth + 1 <= MAX_DEPTH
+    for annotation in annotations:
+        if not isinstance(annotation, dict):
             continue
-        for annotation in annotations:
-            if not isinstance(annotation, dict):
-                continue
-            children, categories, points = (
-                annotation.get("children"),
-                annotation.get("categories"),
-                annotation.get("points"),
-            )
-            if not (children or categories or points):
-                continue
-            mid = _mid(annotation)
-            owner = mid if mid is not None else parent_mid
-            if children and isinstance(children, dict):
-                _visit_jobs(index, children, frame, owner, depth + 1)
-            _visit_category_children(index, categories, frame, owner, depth)
+        children, categories, points = (
+            annotation.get("children"),
+            annotation.get("categories"),
+            annotation.get("points"),
+        )
+        if not (children or categories or points):
+            continue
+        mid = mid_of(annotation)
+        owner = mid if mid is not None else parent_mid
+        if children and inner and isinstance(children, dict):  # _visit_jobs(children, depth + 1), inlined
+            for job, raw in children.items():
+                if not isinstance(raw, dict) or not isinstance(job, str) or job in IGNORED_JOBS:
+                    continue
+                if wanted is None or job in wanted:
+                    found = index.get(job)
+                    if found is None:
+                        index[job] = [(raw, frame, owner)]
+                    else:
+                        found.append((raw, frame, owner))
+                if raw.get("categories") or raw.get("children") or raw.get("annotations"):
+                    _visit_jobs(index, wanted, {job: raw}, frame, owner, depth + 1, record=False)
+        if categories and isinstance(categories, list):
+            for category in categories:
+                grandchildren = category.get("children") if isinstance(category, dict) else None
+                if grandchildren and isinstance(grandchildren, dict):
+                    _visit_jobs(index, wanted, grandchildren, frame, owner, depth + 1)
+        if points:
             for pose_point in as_list(points):
                 pose_children = as_dict(pose_point).get("children")
                 if pose_children and isinstance(pose_children, dict):
-                    _visit_jobs(index, pose_children, frame, owner, depth + 1)
+                    _visit_jobs(index, wanted, pose_children, frame, owner, depth + 1)
 
 
 def _visit_category_children(
-    index: dict, categories: Any, frame: str | None, parent_mid: str | None, depth: int
+    index: dict[str, Any],
+    wanted: frozenset[str] | None,
+    categories: Any,
+    frame: str | None,
+    parent_mid: str | None,
+    depth: int,
 ) -> None:
     if not isinstance(categories, list):
         return
     for category in categories:
         children = category.get("children") if isinstance(category, dict) else None
         if children and isinstance(children, dict):
-            _visit_jobs(index, children, frame, parent_mid, depth + 1)
+            _visit_jobs(index, wanted, children, frame, parent_mid, depth + 1)

@@ -1,0 +1,580 @@
+"""FROZEN COPY, do not edit: the label view as it was before issue 13 (lazy indexing of the jobs the rules read),
+kept verbatim for ``tests/test_label_view_differential.py``, which requires the same reports from both views.
+
+A read-only view of a Kili label's ``jsonResponse``, the one every rule type reads.
+
+It covers every job type Kili writes: classification (radio, checkbox, dropdowns), transcription, object
+detection with every tool (rectangle, polygon, semantic with several rings, marker, polyline, vector, pose), named
+entities, relations, PDF's nested ``annotations[].annotations[]``, video's frame-keyed responses (``"0".."N"`` plus
+``"assetLevel"``) and geospatial coordinates (longitude / latitude, kept as given). A job that nests as a child,
+under an annotation, a pose point or a chosen category, or in the job-level ``children`` of a classification (the
+layout of Kili's "label taxonomy" documentation and of imported predictions), is found wherever it occurs, at any
+depth and in every video frame, and each occurrence remembers the ``mid`` of the annotation it hangs from, so a
+finding can be pinned to that box.
+
+The view never raises on any JSON, which real exports may contain malformed (missing keys, ``None``, a rectangle with
+two vertices, an empty ``annotations`` list, a number where a list was expected): what cannot be read inside the
+response is skipped. A response that cannot be read as a whole (not JSON, nested too deep, not an object, a video
+frame key that is not a frame number) is not read as an empty label: ``LabelView.unreadable`` says why, and the
+engine reports it as a finding of its own (fail closed).
+
+This module is stdlib-only: it is embedded verbatim into every built plugin.
+
+Example (plain Python, no Kili needed)::
+
+    >>> label = LabelView({"JOB_0": {"annotations": [
+    ...     {"mid": "box-1", "categories": [{"name": "IBAN"}],
+    ...      "children": {"TRANSCRIPTION_JOB": {"text": "FR76 3000"}}}]}})
+    >>> [a.mid for a in label.annotations("JOB_0", category="IBAN")]
+    ['box-1']
+    >>> [(r.text, r.parent_mid) for r in label.responses("TRANSCRIPTION_JOB")]
+    [('FR76 3000', 'box-1')]
+
+A nested classification written at job level (``children`` beside ``categories``) is read like one written under
+the chosen category; a pre-annotation's confidences and score are there too::
+
+    >>> label = LabelView({"JOB_0": {"categories": [{"name": "NEWS", "confidence": 42}],
+    ...                              "children": {"NESTED_JOB": {"categories": [{"name": "SPORTS"}]}}}})
+    >>> label.categories("NESTED_JOB"), label.responses("JOB_0")[0].confidences
+    ({'SPORTS'}, {'NEWS': 42.0})
+    >>> box = LabelView({"OD": {"annotations": [{"mid": "b", "score": 87, "categories": [{"name": "CAR"}]}]}})
+    >>> box.annotations("OD")[0].score
+    87.0
+
+A named entity written with ``beginOffset`` only (Kili's tutorials, imported predictions) ends where its
+``content`` ends; without a content its end stays open (None), and ``offsets`` is None::
+
+    >>> ner = LabelView({"NER": {"annotations": [
+    ...     {"mid": "e1", "beginOffset": 8, "content": "Kili"}, {"mid": "e2", "beginOffset": 3}]}})
+    >>> [(e.begin_offset, e.end_offset, e.offsets) for e in ner.annotations("NER")]
+    [(8, 12, (8, 12)), (3, None, None)]
+
+PDF shapes line by line (``polys``), pose point names, the key frames of a video classification and the file a
+FILE job holds::
+
+    >>> pdf = LabelView({"NER": {"annotations": [{"mid": "e", "content": "two lines", "annotations": [
+    ...     {"pageNumberArray": [2], "polys": [{"normalizedVertices": [[{"x": 0, "y": 0}, {"x": 1, "y": 0}],
+    ...                                                                 [{"x": 0, "y": 1}, {"x": 1, "y": 1}]]}]}]}]}})
+    >>> entity = pdf.annotations("NER")[0]
+    >>> entity.pages, len(entity.polys), entity.polys[1][0]
+    ((2,), 2, Point(x=0.0, y=1.0))
+    >>> pose = LabelView({"POSE": {"annotations": [{"mid": "p", "type": "pose", "points": [
+    ...     {"code": "NOSE", "name": "Nose", "point": {"x": 0.5, "y": 0.5}}]}]}})
+    >>> pose.annotations("POSE")[0].pose_point_names
+    {'NOSE': 'Nose'}
+    >>> video = LabelView({"0": {"C": {"categories": [{"name": "DAY"}], "isKeyFrame": True}},
+    ...                    "1": {"C": {"categories": [{"name": "DAY"}], "isKeyFrame": False}}})
+    >>> [(r.frame, r.is_key_frame) for r in video.responses("C")]
+    [('0', True), ('1', False)]
+    >>> file = LabelView({"REPORT": {"fileId": "f-1", "fileName": "report.pdf", "fileMimeType": "application/pdf"}})
+    >>> answer = file.responses("REPORT")[0]
+    >>> answer.file_id, answer.file_name, answer.file_mime_type, answer.is_answered
+    ('f-1', 'report.pdf', 'application/pdf', True)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: Technical jobs that Kili adds to responses and that no rule is about.
+IGNORED_JOBS = frozenset({"ROTATION_JOB", "ANNOTATION_JOB_COUNTER", "ANNOTATION_NAMES_JOB"})
+#: The key of a video response that holds the jobs answered for the whole video.
+ASSET_LEVEL = "assetLevel"
+#: Child jobs deeper than this are not visited (no real interface nests so deep; it bounds hostile input).
+MAX_DEPTH = 32
+
+
+def as_dict(value: Any) -> dict:
+    """``value`` if it is a dict, else an empty dict."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    """``value`` if it is a list, else an empty list."""
+    return value if isinstance(value, list) else []
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Point:
+    """A vertex: normalized 0..1 image coordinates, or longitude (x) / latitude (y) in geospatial projects."""
+
+    x: float
+    y: float
+
+
+def _point(raw: Any) -> Point | None:
+    raw = as_dict(raw)
+    x, y = _number(raw.get("x")), _number(raw.get("y"))
+    if x is None or y is None:
+        return None
+    return Point(x, y)
+
+
+def _points(raw: Any) -> list[Point]:
+    return [p for p in map(_point, as_list(raw)) if p is not None]
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _confidences(raw: Any) -> dict[str, float]:
+    found: dict[str, float] = {}
+    for category in as_list(raw):
+        category = as_dict(category)
+        name, confidence = category.get("name"), _number(category.get("confidence"))
+        if isinstance(name, str) and confidence is not None:
+            found[name] = confidence
+    return found
+
+
+def _category_names(raw: Any) -> tuple[str, ...]:
+    names = (as_dict(c).get("name") for c in as_list(raw))
+    return tuple(n for n in names if isinstance(n, str))
+
+
+def _mid(raw: Mapping) -> str | None:
+    mid = raw.get("mid")
+    if isinstance(mid, bool) or not isinstance(mid, (str, int)):
+        return None
+    return str(mid)
+
+
+class Annotation:
+    """One object of an object, NER, relation or pose job (one box, one entity, one relation...)."""
+
+    __slots__ = ("frame", "job", "parent_mid", "raw")
+
+    def __init__(self, raw: dict, job: str, frame: str | None, parent_mid: str | None) -> None:
+        self.raw = raw
+        self.job = job
+        self.frame = frame
+        self.parent_mid = parent_mid
+
+    def __repr__(self) -> str:
+        return f"Annotation(job={self.job!r}, mid={self.mid!r}, categories={self.categories!r})"
+
+    @property
+    def mid(self) -> str | None:
+        """The annotation's id in Kili (a string; geospatial exports sometimes hold a number)."""
+        return _mid(self.raw)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The names of its categories, in the order the labeler chose them."""
+        return _category_names(self.raw.get("categories"))
+
+    @property
+    def confidences(self) -> dict[str, float]:
+        """The ``confidence`` of each category that has one (0..100, written by pre-annotations and models)."""
+        return _confidences(self.raw.get("categories"))
+
+    @property
+    def score(self) -> float | None:
+        """The ``score`` of a pre-annotated object (the model's confidence, 0..100), None when there is none."""
+        return _number(self.raw.get("score"))
+
+    @property
+    def tool(self) -> str | None:
+        """``rectangle``, ``polygon``, ``semantic``, ``marker``, ``polyline``, ``vector``, ``pose``... or None.
+
+        PDF rectangles have no ``type``: a PDF annotation with nested page annotations reads as ``rectangle``.
+        """
+        kind = self.raw.get("type")
+        if isinstance(kind, str):
+            return kind
+        if self.raw.get("annotations") or self.raw.get("boundingPoly"):
+            return "rectangle"
+        return None
+
+    @property
+    def is_key_frame(self) -> bool:
+        """True when a video annotation was drawn on this frame, False when Kili interpolated it."""
+        return self.raw.get("isKeyFrame") is not False
+
+    @property
+    def rings(self) -> list[list[Point]]:
+        """Every polygon ring: one for a box or polygon, several for a semantic mask with holes or parts,
+        and one per page part for a PDF annotation (``normalizedVertices`` there is a list of lists)."""
+        rings: list[list[Point]] = []
+        sources = [self.raw, *(as_dict(part) for part in as_list(self.raw.get("annotations")))]
+        for source in sources:
+            for poly in as_list(source.get("boundingPoly")):
+                vertices = as_list(as_dict(poly).get("normalizedVertices"))
+                if vertices and all(isinstance(v, list) for v in vertices):
+                    rings.extend(_points(v) for v in vertices)
+                else:
+                    rings.append(_points(vertices))
+        return [ring for ring in rings if ring]
+
+    @property
+    def point(self) -> Point | None:
+        """The position of a marker."""
+        return _point(self.raw.get("point"))
+
+    @property
+    def polyline(self) -> list[Point]:
+        """The vertices of a polyline or vector."""
+        return _points(self.raw.get("polyline"))
+
+    @property
+    def vertices(self) -> list[Point]:
+        """Every vertex of the shape, whatever its tool, flattened."""
+        found = [v for ring in self.rings for v in ring] + self.polyline
+        if self.point is not None:
+            found.append(self.point)
+        for pose_point in as_list(self.raw.get("points")):
+            point = _point(as_dict(pose_point).get("point"))
+            if point is not None:
+                found.append(point)
+        return found
+
+    @property
+    def pose_points(self) -> dict[str, Point]:
+        """The points of a pose, by their ``code`` (``NOSE``, ``LEFT_EYE``...)."""
+        points: dict[str, Point] = {}
+        for raw in as_list(self.raw.get("points")):
+            raw = as_dict(raw)
+            code, point = raw.get("code"), _point(raw.get("point"))
+            if isinstance(code, str) and point is not None:
+                points[code] = point
+        return points
+
+    @property
+    def pose_point_names(self) -> dict[str, str]:
+        """The display name of each point of a pose, by its ``code`` (``{"NOSE": "Nose"}``), where Kili wrote one."""
+        names: dict[str, str] = {}
+        for raw in as_list(self.raw.get("points")):
+            raw = as_dict(raw)
+            code, name = raw.get("code"), raw.get("name")
+            if isinstance(code, str) and isinstance(name, str):
+                names[code] = name
+        return names
+
+    @property
+    def polys(self) -> list[list[Point]]:
+        """The shapes of a PDF annotation, one per line a named entity spans (``annotations[].polys``), in order;
+        empty outside PDF. ``rings`` holds the bounding boxes instead."""
+        shapes: list[list[Point]] = []
+        for part in as_list(self.raw.get("annotations")):
+            for poly in as_list(as_dict(part).get("polys")):
+                vertices = as_list(as_dict(poly).get("normalizedVertices"))
+                if vertices and all(isinstance(v, list) for v in vertices):
+                    shapes.extend(_points(v) for v in vertices)
+                else:
+                    shapes.append(_points(vertices))
+        return [shape for shape in shapes if shape]
+
+    @property
+    def pages(self) -> tuple[int, ...]:
+        """The PDF pages the annotation lies on (empty outside PDF)."""
+        pages: list[int] = []
+        for part in as_list(self.raw.get("annotations")):
+            pages.extend(p for p in as_list(as_dict(part).get("pageNumberArray")) if isinstance(p, int))
+        return tuple(pages)
+
+    @property
+    def content(self) -> str | None:
+        """The text of a named entity (or of a PDF annotation, when Kili filled it)."""
+        return _text(self.raw.get("content"))
+
+    @property
+    def begin_offset(self) -> int | None:
+        """Where a named entity starts in the text (``beginOffset``), None when it is not given."""
+        begin = self.raw.get("beginOffset")
+        return begin if isinstance(begin, int) and not isinstance(begin, bool) else None
+
+    @property
+    def end_offset(self) -> int | None:
+        """Where a named entity ends: ``endOffset`` when given; else, for an entity written with ``beginOffset``
+        only (Kili's tutorials, imported predictions), ``beginOffset + len(content)`` when the content is given;
+        else None: the end is open, and no rule should guess it."""
+        end = self.raw.get("endOffset")
+        if isinstance(end, int) and not isinstance(end, bool):
+            return end
+        begin, content = self.begin_offset, self.content
+        return begin + len(content) if begin is not None and content is not None else None
+
+    @property
+    def offsets(self) -> tuple[int, int] | None:
+        """``(begin_offset, end_offset)`` of a named entity, None when either is unknown."""
+        begin, end = self.begin_offset, self.end_offset
+        return (begin, end) if begin is not None and end is not None else None
+
+    def _ends(self, *keys: str) -> tuple[str, ...]:
+        mids: list[str] = []
+        for key in keys:
+            mids.extend(m for m in map(_mid, map(as_dict, as_list(self.raw.get(key)))) if m is not None)
+        return tuple(mids)
+
+    @property
+    def start_mids(self) -> tuple[str, ...]:
+        """The mids a relation starts from (``startEntities`` or ``startObjects``)."""
+        return self._ends("startEntities", "startObjects")
+
+    @property
+    def end_mids(self) -> tuple[str, ...]:
+        """The mids a relation points to (``endEntities`` or ``endObjects``)."""
+        return self._ends("endEntities", "endObjects")
+
+
+class JobResponse:
+    """One occurrence of a job's answer: at the top of a label or frame, or nested as a child.
+
+    ``parent_mid`` is the mid of the annotation the occurrence hangs from (directly, or through a chosen
+    category of that annotation); it is None for a top-level job or a child of a top-level classification.
+    """
+
+    __slots__ = ("_annotations", "frame", "job", "parent_mid", "raw")
+
+    def __init__(self, raw: dict, job: str, frame: str | None, parent_mid: str | None) -> None:
+        self.raw = raw
+        self.job = job
+        self.frame = frame
+        self.parent_mid = parent_mid
+        self._annotations: list[Annotation] | None = None
+
+    def __repr__(self) -> str:
+        return f"JobResponse(job={self.job!r}, frame={self.frame!r}, parent_mid={self.parent_mid!r})"
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The chosen category names of a classification job."""
+        return _category_names(self.raw.get("categories"))
+
+    @property
+    def confidences(self) -> dict[str, float]:
+        """The ``confidence`` of each chosen category that has one (0..100)."""
+        return _confidences(self.raw.get("categories"))
+
+    @property
+    def is_key_frame(self) -> bool:
+        """For a video classification: True when the answer was given on this frame, False when Kili carried it
+        over (``isKeyFrame: false``); True outside video."""
+        return self.raw.get("isKeyFrame") is not False
+
+    @property
+    def text(self) -> str | None:
+        """The value of a transcription job (None when there is none)."""
+        return _text(self.raw.get("text"))
+
+    @property
+    def file_id(self) -> str | None:
+        """The id of the file a FILE job holds (``fileId``; download it with ``kili.download_annotation_file``)."""
+        return _text(self.raw.get("fileId"))
+
+    @property
+    def file_name(self) -> str | None:
+        """The name the file of a FILE job was uploaded under (``fileName``)."""
+        return _text(self.raw.get("fileName"))
+
+    @property
+    def file_mime_type(self) -> str | None:
+        """The mime type of the file of a FILE job (``fileMimeType``)."""
+        return _text(self.raw.get("fileMimeType"))
+
+    @property
+    def annotations(self) -> list[Annotation]:
+        """The objects of an object, NER, relation or pose job (built once, shared by every rule)."""
+        if self._annotations is None:
+            self._annotations = [
+                Annotation(raw, self.job, self.frame, self.parent_mid)
+                for raw in as_list(self.raw.get("annotations"))
+                if isinstance(raw, dict)
+            ]
+        return self._annotations
+
+    @property
+    def is_answered(self) -> bool:
+        """Whether the labeler gave an answer: a category, a non-blank text, at least one object or a file."""
+        return bool(self.categories or (self.text or "").strip() or self.annotations or self.file_id)
+
+
+class LabelView:
+    """Everything a rule may read of one label. Build it once per label; it indexes the response lazily.
+
+    Args:
+        json_response: the label's ``jsonResponse`` (a dict, or the JSON string some API paths return).
+        label_id, label_type, author_id: the label's fields, when known (``LabelView.from_label`` fills them).
+    """
+
+    def __init__(
+        self,
+        json_response: Any,
+        *,
+        label_id: str | None = None,
+        label_type: str | None = None,
+        author_id: str | None = None,
+    ) -> None:
+        #: what could not be read: logged by the plugin; ``unreadable`` says whether the label can be checked at all
+        self.problems: list[str] = []
+        #: why the label cannot be checked at all (not JSON, nested too deep, not an object, a frame key that is
+        #: not a frame number); None when it can. The engine turns it into a finding of its own: never "empty".
+        self.unreadable: str | None = None
+        if isinstance(json_response, (str, bytes, bytearray)):
+            try:
+                json_response = json.loads(json_response)
+            except RecursionError:
+                self._unreadable("jsonResponse is nested too deep to be read")
+                json_response = {}
+            except ValueError:
+                self._unreadable("jsonResponse is a string that is not JSON")
+                json_response = {}
+        if not isinstance(json_response, dict):
+            kind = "missing" if json_response is None else f"a {type(json_response).__name__}, not an object"
+            self._unreadable(f"jsonResponse is {kind}")
+            json_response = {}
+        bad_frames = _bad_frame_keys(json_response)
+        if bad_frames:
+            self._unreadable(f"video frame keys that are not frame numbers: {', '.join(bad_frames)}")
+            json_response = {}
+        self.json_response: dict = json_response
+        self.label_id = label_id
+        self.label_type = label_type
+        self.author_id = author_id
+        self._index: dict[str, list[JobResponse]] | None = None
+
+    def _unreadable(self, reason: str) -> None:
+        self.problems.append(reason)
+        self.unreadable = self.unreadable or reason
+
+    @classmethod
+    def from_label(cls, label: Any) -> LabelView:
+        """A view of a label as Kili passes it to a plugin or ``kili.labels()`` returns it."""
+        label = as_dict(label)
+        author = as_dict(label.get("author")).get("id") or label.get("authorId")
+        return cls(
+            label.get("jsonResponse"),
+            label_id=label.get("id") if isinstance(label.get("id"), str) else None,
+            label_type=label.get("labelType") if isinstance(label.get("labelType"), str) else None,
+            author_id=author if isinstance(author, str) else None,
+        )
+
+    @property
+    def is_video(self) -> bool:
+        """True for a frame-keyed response (``{"0": {...}, "1": {...}}``, maybe with ``"assetLevel"``)."""
+        return _is_video(self.json_response)
+
+    @property
+    def frames(self) -> list[str | None]:
+        """The frame keys in order, ``assetLevel`` first when present; ``[None]`` for a non-video label."""
+        if not self.is_video:
+            return [None]
+        keys = [k for k in self.json_response if is_frame_key(k)]
+        keys.sort(key=int)
+        return ([ASSET_LEVEL] if ASSET_LEVEL in self.json_response else []) + keys
+
+    def frame_responses(self) -> Iterator[tuple[str | None, dict]]:
+        """``(frame key, that frame's job dict)`` for every frame (one pair, frame None, outside video)."""
+        for frame in self.frames:
+            yield frame, self.json_response if frame is None else as_dict(self.json_response.get(frame))
+
+    @property
+    def jobs(self) -> list[str]:
+        """The names of the jobs answered anywhere in the label, children included."""
+        return sorted(self._job_index())
+
+    def responses(self, job: str, *, frame: str | None = None) -> list[JobResponse]:
+        """Every occurrence of ``job``: top-level or nested, in every frame (or only in ``frame``)."""
+        found = self._job_index().get(job, [])
+        return found if frame is None else [r for r in found if r.frame == frame]
+
+    def annotations(self, job: str, *, category: str | None = None, frame: str | None = None) -> list[Annotation]:
+        """Every object of ``job`` (optionally only those of ``category``), wherever the job occurs."""
+        found = [a for r in self.responses(job, frame=frame) for a in r.annotations]
+        return found if category is None else [a for a in found if category in a.categories]
+
+    def categories(self, job: str) -> set[str]:
+        """Every category chosen in classification ``job``, in any occurrence."""
+        return {c for r in self.responses(job) for c in r.categories}
+
+    def texts(self, job: str) -> list[str]:
+        """Every value given to transcription ``job``."""
+        return [r.text for r in self.responses(job) if r.text is not None]
+
+    def _job_index(self) -> dict[str, list[JobResponse]]:
+        if self._index is None:
+            index: dict[str, list[JobResponse]] = {}
+            for frame, jobs in self.frame_responses():
+                _visit_jobs(index, jobs, frame, None, 0)
+            self._index = index
+        return self._index
+
+
+def is_frame_key(key: Any) -> bool:
+    """Whether ``key`` is a video frame number: ASCII digits only (``"²"`` passes ``str.isdigit`` but not
+    ``int``)."""
+    return isinstance(key, str) and key.isascii() and key.isdigit()
+
+
+def _is_video(response: dict) -> bool:
+    """A response is a video's when it has a frame key or ``assetLevel``: jobs are never named so."""
+    return any(is_frame_key(key) or key == ASSET_LEVEL for key in response)
+
+
+def _bad_frame_keys(response: dict) -> list[str]:
+    """The keys of a video response that are neither frame numbers nor ``assetLevel`` (shown with ``repr``)."""
+    if not _is_video(response):
+        return []
+    bad = [key for key in response if not (is_frame_key(key) or key == ASSET_LEVEL)]
+    return [repr(key)[:40] for key in bad[:5]] + ([f"and {len(bad) - 5} more"] if len(bad) > 5 else [])
+
+
+def _visit_jobs(index: dict, jobs: dict, frame: str | None, parent_mid: str | None, depth: int) -> None:
+    """Index every job of ``jobs`` and, recursively, the child jobs under its categories, its job-level
+    ``children``, its annotations and their pose points.
+
+    Hot path (once per label): children are visited only where there are some.
+    """
+    if depth > MAX_DEPTH:
+        return
+    for job, raw in jobs.items():
+        if not isinstance(job, str) or job in IGNORED_JOBS or not isinstance(raw, dict):
+            continue
+        index.setdefault(job, []).append(JobResponse(raw, job, frame, parent_mid))
+        _visit_category_children(index, raw.get("categories"), frame, parent_mid, depth)
+        job_children = raw.get("children")  # a classification's children written at job level
+        if job_children and isinstance(job_children, dict):
+            _visit_jobs(index, job_children, frame, parent_mid, depth + 1)
+        annotations = raw.get("annotations")
+        if not isinstance(annotations, list):
+            continue
+        for annotation in annotations:
+            if not isinstance(annotation, dict):
+                continue
+            children, categories, points = (
+                annotation.get("children"),
+                annotation.get("categories"),
+                annotation.get("points"),
+            )
+            if not (children or categories or points):
+                continue
+            mid = _mid(annotation)
+            owner = mid if mid is not None else parent_mid
+            if children and isinstance(children, dict):
+                _visit_jobs(index, children, frame, owner, depth + 1)
+            _visit_category_children(index, categories, frame, owner, depth)
+            for pose_point in as_list(points):
+                pose_children = as_dict(pose_point).get("children")
+                if pose_children and isinstance(pose_children, dict):
+                    _visit_jobs(index, pose_children, frame, owner, depth + 1)
+
+
+def _visit_category_children(
+    index: dict, categories: Any, frame: str | None, parent_mid: str | None, depth: int
+) -> None:
+    if not isinstance(categories, list):
+        return
+    for category in categories:
+        children = category.get("children") if isinstance(category, dict) else None
+        if children and isinstance(children, dict):
+            _visit_jobs(index, children, frame, parent_mid, depth + 1)
