@@ -72,3 +72,17 @@ def test_init_scaffolds_a_rule_set_that_lints_tests_and_builds(tmp_path):
     assert again.returncode == 2 and "already exists" in again.stderr
     renamed = run_cli("init", "qa/invoices", "--name", "bad name", cwd=tmp_path)
     assert renamed.returncode == 2 and "--name" in renamed.stderr
+
+
+def test_a_reader_that_goes_away_is_no_error(tmp_path):
+    """`kili-rules eval ... | head -1` on more output than a pipe holds: no `Broken pipe` message, no traceback, and
+    the shell's code for a command ended by SIGPIPE (141)."""
+    labels = tmp_path / "labels.jsonl"
+    line = (ROOT / "rules" / "labels" / "document_label_de_iban.json").read_text().replace("\n", " ")
+    labels.write_text((line + "\n") * 400)  # about 0.5 MiB of output
+    command = (
+        f"{sys.executable} -m kili_rules.cli eval rules/document.yaml {labels} | head -c 1 > /dev/null; "
+        "echo ${PIPESTATUS[0]}"
+    )
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, cwd=ROOT)
+    assert done.stderr == "" and done.stdout.strip() == "141"

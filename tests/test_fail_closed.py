@@ -327,7 +327,7 @@ def test_a_hung_call_is_abandoned_at_the_deadline_and_the_rest_runs(document_plu
         elapsed = time.monotonic() - started
     finally:
         state.release.set()
-    assert elapsed < 1.0 + 0.5
+    assert elapsed < 1.0 + 1.0  # the budget, and scheduling on a loaded machine (the hung call lasts 30 s)
     assert "abandoned: still waiting for Kili at the end of the 1 s budget" in records.text()
     done = {
         "sent_back": state.sent_back == ["asset-1"],

@@ -511,7 +511,8 @@ def _with_common_keys(problem: Problem) -> Problem:
     if not hint:
         return problem
     message = problem.message.replace("; known keys", f";{hint} known keys", 1)
-    return Problem(problem.path, problem.line, problem.column, message)
+    message += ", and the keys every rule has: " + ", ".join(COMMON_KEYS)
+    return replace(problem, message=message)
 
 
 def _check_unique_id(

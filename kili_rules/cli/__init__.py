@@ -10,6 +10,7 @@ May import everything else in ``kili_rules``; heavy imports happen inside each `
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -74,8 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return args.handler(args)
         except OSError as error:  # the operating system's refusals join the family: one line, exit 2
             if isinstance(error, BrokenPipeError):  # `kili-rules check ... | head`: the reader has gone
-                sys.stderr.close()
-                return 0
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error when stdout is flushed
+                return 141  # what a shell reports for a command ended by SIGPIPE: the output was not all read
             raise FileAccessError.from_os_error(error) from None
     except KiliRulesError as error:
         for line in error.lines():
