@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from kili_rules.lint import lint_rule_file
+from kili_rules.authoring.lint import lint_rule_file
 from sdk_differential import ASPECTS, compare
 
 from kili_rules.runtime import label as label_module
