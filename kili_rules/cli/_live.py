@@ -1,0 +1,124 @@
+"""What the commands that talk to a live Kili project share: ``--project``, ``--api-key``, ``--endpoint``, the
+httpx client, the ``kili`` SDK client, labels as records, the progress bar. Not a command (no ``NAME``).
+
+The key comes from ``--api-key`` or ``KILI_API_KEY`` and is never printed: errors name the variable, not the value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from kili_rules.errors import InputError, KiliRulesError
+
+LABEL_STATUSES = ("TODO", "ONGOING", "LABELED", "TO_REVIEW", "REVIEWED")
+
+
+class KiliSdkMissing(KiliRulesError):
+    """The ``kili`` SDK is needed (deploy, logs) and not installed."""
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser, *, project_required: bool = True) -> None:
+    """``--project``, ``--api-key``, ``--endpoint``."""
+    parser.add_argument(
+        "--project", required=project_required, metavar="PROJECT_ID", help="the Kili project id (from its URL)"
+    )
+    parser.add_argument(
+        "--api-key", metavar="KEY", help="Kili API key (default: $KILI_API_KEY; prefer the variable: never printed)"
+    )
+    parser.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="Kili's GraphQL endpoint or an on-premise server's base URL (default: $KILI_API_ENDPOINT, else Kili's "
+        "cloud)",
+    )
+
+
+def add_label_selection(parser: argparse.ArgumentParser) -> None:
+    """``--status`` and ``--latest``: which labels of the project."""
+    parser.add_argument(
+        "--status",
+        action="append",
+        choices=LABEL_STATUSES,
+        metavar="STATUS",
+        help=f"only the labels of assets in this status (repeatable: {', '.join(LABEL_STATUSES)})",
+    )
+    parser.add_argument("--latest", action="store_true", help="only each asset's latest label")
+
+
+def connect(args: argparse.Namespace) -> Any:
+    """The httpx client of Kili's API (``kili_rules.live.KiliClient``) for ``--api-key`` / ``--endpoint``."""
+    from kili_rules.live.client import KiliClient
+
+    return KiliClient(api_key=args.api_key, endpoint=args.endpoint)
+
+
+def sdk_client(args: argparse.Namespace) -> Any:
+    """A ``kili.client.Kili`` for ``--api-key`` / ``--endpoint``; ``args.kili`` when a caller (a test) set one.
+    KiliSdkMissing in one line when the SDK is not installed."""
+    if getattr(args, "kili", None) is not None:
+        return args.kili
+    from kili_rules.live.client import NO_KEY, KiliApiError, resolve_endpoint
+
+    try:
+        from kili.client import Kili
+    except ImportError:
+        raise KiliSdkMissing(
+            "this command needs the kili SDK, which is not installed: pip install 'kili-rules[kili]'"
+        ) from None
+    key = args.api_key or os.environ.get("KILI_API_KEY")
+    if not key:
+        raise KiliApiError(NO_KEY, "auth")
+    endpoint = resolve_endpoint(args.endpoint)
+    try:
+        return Kili(api_key=key, api_endpoint=endpoint)
+    except Exception as error:  # the SDK checks the key and the endpoint when it is created
+        raise KiliApiError(f"cannot connect to Kili at {endpoint}: {_without(str(error), key)}", "network") from None
+
+
+def _without(text: str, secret: str) -> str:
+    """``text`` with ``secret`` masked (an SDK message might quote what it was given)."""
+    return " ".join(text.replace(secret, "***").split())[:300]
+
+
+def live_records(client: Any, args: argparse.Namespace, on_progress: Any = None) -> Iterator[Any]:
+    """The project's labels as :class:`~kili_rules.authoring.label_files.LabelRecord` (source: the project,
+    asset: the label's asset), streamed."""
+    from kili_rules.authoring.label_files import LabelRecord
+
+    for label in client.iter_labels(
+        args.project, asset_status_in=args.status, latest=args.latest, on_progress=on_progress
+    ):
+        asset = label.get("labelOf") or {}
+        yield LabelRecord(label, f"project {args.project}", asset.get("id"))
+
+
+class LiveProgress:
+    """A progress bar fed by page counts (``on_progress(done, total)``): the audit's bar, in labels."""
+
+    def __init__(self, enabled: bool, counter: Any = None) -> None:
+        from kili_rules.authoring.audit import ProgressBar
+
+        self.bar = ProgressBar(1) if enabled else None
+        self.counter = counter
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar.total = max(total, 1)
+            self.bar.update(done, done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def require_labels_or_project(args: argparse.Namespace, files: list[str], command: str) -> None:
+    """Files of labels or ``--project``, not both, not neither (a usage error)."""
+    if files and args.project:
+        raise InputError(f"give files of labels or --project, not both (see kili-rules {command} --help)")
+    if not files and not args.project:
+        raise InputError(
+            f"give files of labels, or --project PROJECT_ID to read them from Kili (see kili-rules {command} --help)"
+        )
