@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
-from kili_rules.authoring.lint import lint_rule_file
 from sdk_differential import ASPECTS, compare
 
+from kili_rules.authoring.lint import lint_rule_file
 from kili_rules.runtime import label as label_module
 from kili_rules.runtime.label import LabelView
 from kili_rules.testing import evaluate, run_plugin

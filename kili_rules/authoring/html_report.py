@@ -128,7 +128,7 @@ def histogram_counts(scores: Mapping[float, int]) -> list[tuple[str, int]]:
 def histogram_svg(scores: Mapping[float, int], title: str, color: str = "#1565c0") -> str:
     """An inline SVG bar chart of the score distribution."""
     bins = histogram_counts(scores)
-    width, height, left, bottom, top = 560, 220, 44, 36, 16
+    width, height, left, bottom, top = 520, 220, 44, 36, 16
     plot_w, plot_h = width - left - 8, height - bottom - top
     most = max([c for _, c in bins] + [1])
     step = plot_w / len(bins)
