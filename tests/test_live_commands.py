@@ -435,3 +435,20 @@ def test_no_output_log_or_file_contains_the_api_key(kili, tmp_path, capsys, capl
     written = "".join(p.read_text() for p in tmp_path.iterdir() if p.is_file())
     for text in [*outputs, caplog.text, written]:
         assert key not in text
+
+
+def test_the_rate_limit_spaces_calls_across_threads():
+    import threading
+    import time
+
+    from kili_rules.live.apply import RateLimit
+
+    limit = RateLimit(200)
+    started = time.monotonic()
+    threads = [threading.Thread(target=lambda: [limit() for _ in range(5)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert time.monotonic() - started >= 19 / 200
+    assert RateLimit(None).interval == 0
