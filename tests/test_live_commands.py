@@ -452,3 +452,24 @@ def test_the_rate_limit_spaces_calls_across_threads():
         thread.join()
     assert time.monotonic() - started >= 19 / 200
     assert RateLimit(None).interval == 0
+
+
+@pytest.mark.parametrize("checks", ["skip-checks", "introspected"])
+def test_logs_through_the_real_sdk_pointed_at_the_stand_in(kili, tmp_path, monkeypatch, capsys, checks):
+    """The SDK client the commands create (key and endpoint from the environment) reaches the stand-in, which does
+    not serve plugin logs: the SDK's refusal becomes one line naming the step, without the key."""
+    pytest.importorskip("kili.client")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    if checks == "skip-checks":
+        monkeypatch.setenv("KILI_SDK_SKIP_CHECKS", "1")
+    else:
+        monkeypatch.delenv("KILI_SDK_SKIP_CHECKS", raising=False)
+    code, out, err = run(capsys, "logs", "--project", PROJECT, "--plugin", "image")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("error: get_plugin_logs failed: ") and kili.api_key not in err
+    # without checks the SDK sends the query (and trips on the refusal); with them it validates it locally first
+    assert bool(kili.calls("getPluginLogs")) == (checks == "skip-checks")
+    if checks == "introspected":
+        code, _, err = run(capsys, "logs", "--project", PROJECT, "--plugin", "image", "--api-key", "wrong-key-123")
+        assert code == 2 and err.startswith(f"error: cannot connect to Kili at {kili.endpoint}: ")
+        assert "wrong-key-123" not in err and kili.api_key not in err

@@ -73,7 +73,7 @@ def sdk_client(args: argparse.Namespace) -> Any:
         raise KiliApiError(NO_KEY, "auth")
     endpoint = resolve_endpoint(args.endpoint)
     try:
-        return Kili(api_key=key, api_endpoint=endpoint)
+        return Kili(api_key=key, api_endpoint=endpoint, disable_tqdm=True)
     except Exception as error:  # the SDK checks the key and the endpoint when it is created
         raise KiliApiError(f"cannot connect to Kili at {endpoint}: {_without(str(error), key)}", "network") from None
 
@@ -98,11 +98,10 @@ def live_records(client: Any, args: argparse.Namespace, on_progress: Any = None)
 class LiveProgress:
     """A progress bar fed by page counts (``on_progress(done, total)``): the audit's bar, in labels."""
 
-    def __init__(self, enabled: bool, counter: Any = None) -> None:
+    def __init__(self, enabled: bool) -> None:
         from kili_rules.authoring.audit import ProgressBar
 
         self.bar = ProgressBar(1) if enabled else None
-        self.counter = counter
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is not None:
