@@ -7,17 +7,12 @@ The key comes from ``--api-key`` or ``KILI_API_KEY`` and is never printed: error
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Iterator
 from typing import Any
 
-from kili_rules.errors import InputError, KiliRulesError
+from kili_rules.errors import InputError
 
 LABEL_STATUSES = ("TODO", "ONGOING", "LABELED", "TO_REVIEW", "REVIEWED")
-
-
-class KiliSdkMissing(KiliRulesError):
-    """The ``kili`` SDK is needed (deploy, logs) and not installed."""
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser, *, project_required: bool = True) -> None:
@@ -56,31 +51,12 @@ def connect(args: argparse.Namespace) -> Any:
 
 
 def sdk_client(args: argparse.Namespace) -> Any:
-    """A ``kili.client.Kili`` for ``--api-key`` / ``--endpoint``; ``args.kili`` when a caller (a test) set one.
-    KiliSdkMissing in one line when the SDK is not installed."""
+    """A ``kili.client.Kili`` for ``--api-key`` / ``--endpoint``; ``args.kili`` when a caller (a test) set one."""
     if getattr(args, "kili", None) is not None:
         return args.kili
-    from kili_rules.live.client import NO_KEY, KiliApiError, resolve_endpoint
+    from kili_rules.live.deploy import sdk_client as create
 
-    try:
-        from kili.client import Kili
-    except ImportError:
-        raise KiliSdkMissing(
-            "this command needs the kili SDK, which is not installed: pip install 'kili-rules[kili]'"
-        ) from None
-    key = args.api_key or os.environ.get("KILI_API_KEY")
-    if not key:
-        raise KiliApiError(NO_KEY, "auth")
-    endpoint = resolve_endpoint(args.endpoint)
-    try:
-        return Kili(api_key=key, api_endpoint=endpoint, disable_tqdm=True)
-    except Exception as error:  # the SDK checks the key and the endpoint when it is created
-        raise KiliApiError(f"cannot connect to Kili at {endpoint}: {_without(str(error), key)}", "network") from None
-
-
-def _without(text: str, secret: str) -> str:
-    """``text`` with ``secret`` masked (an SDK message might quote what it was given)."""
-    return " ".join(text.replace(secret, "***").split())[:300]
+    return create(args.api_key, args.endpoint)
 
 
 def live_records(client: Any, args: argparse.Namespace, on_progress: Any = None) -> Iterator[Any]:

@@ -11,6 +11,7 @@ properties with ``update_properties_in_project(metadata_properties=...)``, merge
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -22,6 +23,33 @@ from kili_rules.errors import KiliRulesError
 
 class DeployError(KiliRulesError):
     """A step of the deployment failed; the message names the step and what Kili said."""
+
+
+class KiliSdkMissing(KiliRulesError):
+    """The ``kili`` SDK is needed (deploy, logs) and not installed."""
+
+
+def sdk_client(api_key: str | None = None, endpoint: str | None = None) -> Any:
+    """A ``kili.client.Kili`` for the key (or ``KILI_API_KEY``) and endpoint (or ``KILI_API_ENDPOINT``, or Kili's
+    cloud). KiliSdkMissing in one line when the SDK is not installed; KiliApiError when it cannot connect (the
+    SDK checks the key when it is created), never quoting the key."""
+    from kili_rules.live.client import NO_KEY, KiliApiError, resolve_endpoint
+
+    try:
+        from kili.client import Kili
+    except ImportError:
+        raise KiliSdkMissing(
+            "this command needs the kili SDK, which is not installed: pip install 'kili-rules[kili]'"
+        ) from None
+    key = api_key or os.environ.get("KILI_API_KEY")
+    if not key:
+        raise KiliApiError(NO_KEY, "auth")
+    url = resolve_endpoint(endpoint)
+    try:
+        return Kili(api_key=key, api_endpoint=url, disable_tqdm=True)
+    except Exception as error:
+        text = " ".join(str(error).replace(key, "***").split())[:300]
+        raise KiliApiError(f"cannot connect to Kili at {url}: {text}", "network") from None
 
 
 @dataclass
@@ -142,4 +170,13 @@ def deploy(
     return result
 
 
-__all__ = ["DeployError", "DeployResult", "deploy", "log_line", "read_logs", "score_properties"]
+__all__ = [
+    "DeployError",
+    "DeployResult",
+    "KiliSdkMissing",
+    "deploy",
+    "log_line",
+    "read_logs",
+    "score_properties",
+    "sdk_client",
+]
