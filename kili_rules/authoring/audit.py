@@ -56,6 +56,8 @@ class AuditSummary:
     scores: Counter[float] = field(default_factory=Counter)
     labels_with_findings: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    #: the Kili project the labels were read from (``check --project``), instead of files
+    project: str | None = None
 
     def add(self, record: LabelRecord, report: Report) -> None:
         """Count one label's report."""
@@ -105,9 +107,11 @@ class AuditSummary:
 
     def as_json(self) -> dict[str, Any]:
         """The summary as plain data (``--format json``)."""
+        origin = {"project": self.project} if self.project is not None else {}
         return {
             "rule_set": self.rule_set,
             "event": self.event,
+            **origin,
             "files": self.files,
             "labels": self.labels,
             "seconds": round(self.seconds, 3),
@@ -131,8 +135,9 @@ class AuditSummary:
         """The summary for people: a table per rule, examples, errors, the score distribution."""
         width = max([len("rule"), *(len(r) for r in self.rules)])
         rate = f" ({self.labels / self.seconds:,.0f} labels/s)" if self.seconds else ""
+        origin = f"project {self.project}" if self.project is not None else f"{len(self.files)} file(s)"
         lines = [
-            f"checked {self.labels:,} labels from {len(self.files)} file(s) in {self.seconds:.1f} s{rate}: "
+            f"checked {self.labels:,} labels from {origin} in {self.seconds:.1f} s{rate}: "
             f"rule set {self.rule_set!r}, {len(self.rules)} rules, event {self.event}",
             "",
             f"{'rule':<{width}}  severity  {'fail':>7}  {'pass':>7}  {'n/a':>7}  {'error':>7}  {'findings':>8}",
@@ -217,6 +222,37 @@ class ProgressBar:
             self.stream.flush()
 
 
+def new_summary(
+    rule_set: RuleSet, event: str = "submit", files: Iterable[str] = (), project: str | None = None
+) -> AuditSummary:
+    """An empty summary of ``rule_set``, to fill with :func:`audit_records`."""
+    rules = {r["id"]: RuleTally(r["id"], r["severity"]) for r in rule_set.data["rules"]}
+    return AuditSummary(rule_set.name, event, [str(f) for f in files], rules, project=project)
+
+
+def audit_records(
+    rule_set: RuleSet,
+    records: Iterable[LabelRecord],
+    event: str = "submit",
+    *,
+    summary: AuditSummary | None = None,
+    on_report: Callable[[LabelRecord, Report], None] | None = None,
+) -> AuditSummary:
+    """Run ``rule_set`` over labels from anywhere (files, a live project): one record at a time, keeping only
+    counters, so memory stays flat whatever the number of records. ``summary`` is filled (default: a new one);
+    ``on_report`` sees each label's report as it comes."""
+    summary = summary if summary is not None else new_summary(rule_set, event)
+    engine = rule_set.engine
+    started = time.perf_counter()
+    for record in records:
+        report = engine.evaluate(record.label, event)
+        summary.add(record, report)
+        if on_report is not None:
+            on_report(record, report)
+    summary.seconds += time.perf_counter() - started
+    return summary
+
+
 def audit(
     rule_set: RuleSet,
     files: Iterable[str | Path],
@@ -226,23 +262,19 @@ def audit(
 ) -> AuditSummary:
     """Run ``rule_set`` over every label of ``files``; ``on_report`` sees each label's report as it comes."""
     files = [Path(f) for f in files]
-    rules = {r["id"]: RuleTally(r["id"], r["severity"]) for r in rule_set.data["rules"]}
-    summary = AuditSummary(rule_set.name, event, [str(f) for f in files], rules)
-    engine = rule_set.engine
-    started = time.perf_counter()
-    for path in files:
-        callback = (lambda read: progress.update(summary.labels, read)) if progress else None
-        for record in read_labels(path, callback):
-            report = engine.evaluate(record.label, event)
-            summary.add(record, report)
-            if on_report is not None:
-                on_report(record, report)
-        if progress:
-            progress.next_file(path.stat().st_size)
-    summary.seconds = time.perf_counter() - started
+    summary = new_summary(rule_set, event, files)
+
+    def records() -> Iterable[LabelRecord]:
+        for path in files:
+            callback = (lambda read: progress.update(summary.labels, read)) if progress else None
+            yield from read_labels(path, callback)
+            if progress:
+                progress.next_file(path.stat().st_size)
+
+    audit_records(rule_set, records(), event, summary=summary, on_report=on_report)
     if progress:
         progress.close()
     return summary
 
 
-__all__ = ["AuditSummary", "ProgressBar", "RuleTally", "audit"]
+__all__ = ["AuditSummary", "ProgressBar", "RuleTally", "audit", "audit_records", "new_summary"]

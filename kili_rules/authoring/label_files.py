@@ -29,7 +29,9 @@ def labels_in(item: Any, source: str) -> Iterator[LabelRecord]:
         )
     asset_id = item.get("id") if isinstance(item.get("id"), str) else None
     if "jsonResponse" in item:
-        yield LabelRecord(item, source)
+        asset = item.get("labelOf")  # a label as kili.labels(fields=[..., "labelOf.id"]) gives it
+        of = asset.get("id") if isinstance(asset, dict) and isinstance(asset.get("id"), str) else None
+        yield LabelRecord(item, source, of)
     elif isinstance(item.get("latestLabel"), dict):
         yield LabelRecord(item["latestLabel"], source, asset_id)
     elif isinstance(item.get("labels"), list):

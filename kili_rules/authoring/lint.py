@@ -24,9 +24,16 @@ from kili_rules.runtime.contract import OptionProblem
 
 
 def lint_rule_file(
-    path: str | Path, registry: Registry | None = None, *, interface_path: str | Path | None = None
+    path: str | Path,
+    registry: Registry | None = None,
+    *,
+    interface_path: str | Path | None = None,
+    live_interface: tuple[str, dict[str, Any]] | None = None,
 ) -> list[Problem]:
     """Every problem of the rule file at ``path``, in file order (an empty list: clean).
+
+    ``live_interface`` is ``(project id, jsonInterface)`` as Kili has it now: a warning says how the local
+    interface differs from it (the rules are still checked against the local one).
 
     Raises :class:`RuleFileError` when there is nothing to lint: the rule file or its interface cannot be read,
     or no interface is named (neither ``interface:`` in the file nor ``interface_path``).
@@ -50,7 +57,66 @@ def lint_rule_file(
     problems = list(compilation.problems)
     for rule in compilation.rules:
         problems += lint_rule(rule, interface, compilation.source)
+    if live_interface is not None:
+        project_id, live = live_interface
+        drift = interface_drift(compilation.interface, live)
+        if drift:
+            at = ("interface",) if interface_path is None else ()
+            message = (
+                f"the interface differs from project {project_id}'s live jsonInterface: {'; '.join(drift)}; "
+                f"update it with `kili-rules pull --project {project_id} {path}`"
+            )
+            problems.append(compilation.source.problem(at, message, severity="warning"))
     return sorted(dict.fromkeys(problems), key=_position)
+
+
+def interface_drift(local: dict[str, Any], live: dict[str, Any], most: int = 6) -> list[str]:
+    """How the live jsonInterface differs from the local one, in a few phrases (empty: the same jobs, with the same
+    mlTask, categories, children, required and tools; titles, colors and instructions are ignored)."""
+
+    def jobs(interface: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        found = interface.get("jobs") if isinstance(interface, dict) else None
+        return {k: v for k, v in found.items() if isinstance(v, dict)} if isinstance(found, dict) else {}
+
+    def shape(job: dict[str, Any]) -> dict[str, Any]:
+        content = job.get("content") if isinstance(job.get("content"), dict) else {}
+        categories = content.get("categories") if isinstance(content.get("categories"), dict) else {}
+        return {
+            "mlTask": job.get("mlTask"),
+            "required": bool(job.get("required")),
+            "tools": sorted(map(str, job.get("tools") or [])),
+            "input": content.get("input"),
+            "categories": {
+                key: sorted(map(str, (c.get("children") if isinstance(c, dict) else None) or []))
+                for key, c in categories.items()
+            },
+        }
+
+    mine, theirs = jobs(local), jobs(live)
+    drift = []
+    only_live = [j for j in theirs if j not in mine]
+    only_local = [j for j in mine if j not in theirs]
+    if only_live:
+        drift.append(f"jobs only in Kili: {', '.join(only_live)}")
+    if only_local:
+        drift.append(f"jobs only in the local file: {', '.join(only_local)}")
+    for name in mine:
+        if name not in theirs:
+            continue
+        a, b = shape(mine[name]), shape(theirs[name])
+        for key in ("mlTask", "required", "tools", "input"):
+            if a[key] != b[key]:
+                drift.append(f"{name}.{key} is {b[key]!r} in Kili, {a[key]!r} here")
+        added = [c for c in b["categories"] if c not in a["categories"]]
+        removed = [c for c in a["categories"] if c not in b["categories"]]
+        if added:
+            drift.append(f"categories of {name} only in Kili: {', '.join(added)}")
+        if removed:
+            drift.append(f"categories of {name} only here: {', '.join(removed)}")
+        children = [c for c in a["categories"] if c in b["categories"] and a["categories"][c] != b["categories"][c]]
+        if children:
+            drift.append(f"children of {name} categories differ: {', '.join(children)}")
+    return drift[:most] + ([f"and {len(drift) - most} more differences"] if len(drift) > most else [])
 
 
 def lint_rule(rule: CompiledRule, interface: Interface, source: SourceMap) -> list[Problem]:
@@ -86,4 +152,4 @@ def _position(problem: Problem) -> tuple[int, int]:
     return problem.line, problem.column
 
 
-__all__ = ["lint_rule", "lint_rule_file"]
+__all__ = ["interface_drift", "lint_rule", "lint_rule_file"]

@@ -16,11 +16,43 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import NoReturn
 
-from kili_rules.cli import build, check, evaluate, init, lint, new_case, rules, schema, test, validate
+from kili_rules.cli import (
+    apply,
+    build,
+    check,
+    deploy,
+    diff,
+    evaluate,
+    init,
+    lint,
+    logs,
+    new_case,
+    pull,
+    rules,
+    schema,
+    test,
+    validate,
+)
 from kili_rules.errors import FileAccessError, KiliRulesError
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS: tuple[ModuleType, ...] = (init, validate, evaluate, lint, schema, test, new_case, check, rules, build)
+COMMANDS: tuple[ModuleType, ...] = (
+    init,
+    validate,
+    evaluate,
+    lint,
+    schema,
+    test,
+    new_case,
+    check,
+    rules,
+    build,
+    pull,
+    diff,
+    apply,
+    deploy,
+    logs,
+)
 
 EXAMPLES = """\
 examples:
@@ -33,6 +65,14 @@ examples:
   kili-rules eval rules/image.yaml label.json          # each rule's outcome on a few labels
   kili-rules rules --doc                               # the installed rule types and their documentation
   kili-rules build rules/document.yaml                 # dist/document/main.py, for kili.upload_plugin
+
+live project (API key in KILI_API_KEY, on-premise server in KILI_API_ENDPOINT):
+  kili-rules pull --project ID rules/document.yaml     # the project's jsonInterface into the rule set's interface
+  kili-rules check rules/document.yaml --project ID --latest --format html --out audit.html
+  kili-rules diff old.yaml rules/document.yaml --project ID   # what a change does to existing labels
+  kili-rules apply rules/document.yaml --project ID    # the plugin over existing labels: dry run, then --yes
+  kili-rules deploy rules/document.yaml --project ID   # build, upload, activate, filterable score, logs
+  kili-rules logs --project ID --plugin document
 
 exit codes: 0 fine, 1 problems found (lint, test, check), 2 bad usage or a file that cannot be read
 """

@@ -1,5 +1,5 @@
-"""``kili-rules check``: audit existing labels: per-rule summary and score distribution; exit 1 at --fail-on
-severity.
+"""``kili-rules check``: audit existing labels, from files or a live Kili project: per-rule summary and score
+distribution (text, JSON or a self-contained HTML report); exit 1 at --fail-on severity.
 """
 
 from __future__ import annotations
@@ -9,25 +9,30 @@ import json
 from pathlib import Path
 
 from kili_rules.authoring.loader import load_rule_set
+from kili_rules.cli import _live
 from kili_rules.errors import InputError
 
 NAME = "check"
 HELP = (
-    "audit existing labels offline: what the rules say about a Kili export, kili.labels() / kili.assets()"
-    " dumps or JSON Lines, per rule and as a score distribution (read as a stream: any size)"
+    "audit existing labels: what the rules say about a Kili export, kili.labels() / kili.assets() dumps, JSON Lines"
+    " or a live project (--project), per rule and as a score distribution (read as a stream: any size)"
 )
 EXAMPLES = (
     "kili-rules check rules/document.yaml export.json\n"
-    "  kili-rules check rules/document.yaml labels.jsonl --format json --fail-on warning"
+    "  kili-rules check rules/document.yaml labels.jsonl --format json --fail-on warning\n"
+    "  kili-rules check rules/document.yaml --project ckxyz --status LABELED --latest --format html --out audit.html"
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``kili-rules check``."""
     parser.add_argument("rule_file", metavar="RULE_FILE")
-    parser.add_argument("label_files", nargs="+", metavar="LABEL_FILE")
+    parser.add_argument("label_files", nargs="*", metavar="LABEL_FILE", help="files of labels (or --project)")
+    _live.add_connection_arguments(parser, project_required=False)
+    _live.add_label_selection(parser)
     parser.add_argument("--event", choices=("submit", "review"), default="submit")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--format", choices=("text", "json", "html"), default="text")
+    parser.add_argument("--out", metavar="FILE", help="write the report there (default: stdout; html: check.html)")
     parser.add_argument(
         "--fail-on",
         choices=("error", "warning", "info", "never"),
@@ -39,18 +44,47 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Audit existing labels: per-rule summary and score distribution; exit 1 at --fail-on severity."""
-    from kili_rules.authoring.audit import ProgressBar, audit
+    from kili_rules.authoring.audit import ProgressBar, audit, audit_records, new_summary
+    from kili_rules.authoring.html_report import FailingLabels, audit_html
 
     rule_set = load_rule_set(args.rule_file)
-    missing = [f for f in args.label_files if not Path(f).is_file()]
-    if missing:
-        raise InputError(f"{missing[0]}: no such file")
-    progress = None
-    if not args.no_progress:
-        progress = ProgressBar(sum(Path(f).stat().st_size for f in args.label_files))
-    summary = audit(rule_set, args.label_files, args.event, progress)
-    if args.format == "json":
-        print(json.dumps(summary.as_json(), ensure_ascii=False, indent=2))
+    _live.require_labels_or_project(args, args.label_files, "check")
+    failing = FailingLabels() if args.format == "html" else None
+    on_report = failing.add if failing is not None else None
+    endpoint = None
+    if args.project:
+        with _live.connect(args) as client:
+            endpoint = client.endpoint
+            progress = _live.LiveProgress(not args.no_progress)
+            summary = new_summary(rule_set, args.event, project=args.project)
+            audit_records(
+                rule_set, _live.live_records(client, args, progress), args.event, summary=summary, on_report=on_report
+            )
+            progress.close()
     else:
-        print(summary.as_text())
+        if args.status or args.latest:
+            raise InputError("--status and --latest select labels of a live project: use them with --project")
+        missing = [f for f in args.label_files if not Path(f).is_file()]
+        if missing:
+            raise InputError(f"{missing[0]}: no such file")
+        progress = None
+        if not args.no_progress:
+            progress = ProgressBar(sum(Path(f).stat().st_size for f in args.label_files))
+        summary = audit(rule_set, args.label_files, args.event, progress, on_report)
+        if args.format == "html":
+            from kili_rules.live.client import resolve_endpoint
+
+            endpoint = resolve_endpoint(args.endpoint)
+    if args.format == "html":
+        out = Path(args.out or "check.html")
+        out.write_text(audit_html(summary, failing, endpoint=endpoint, project=args.project), encoding="utf-8")
+        print(f"wrote {out}: {summary.labels:,} labels, {len(summary.rules)} rules")
+    else:
+        text = (
+            json.dumps(summary.as_json(), ensure_ascii=False, indent=2) if args.format == "json" else summary.as_text()
+        )
+        if args.out:
+            Path(args.out).write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text)
     return 1 if summary.reaches(args.fail_on) else 0

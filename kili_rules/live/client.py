@@ -42,6 +42,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from kili_rules.errors import KiliRulesError
 from kili_rules.live import operations as ops
 
 logger = logging.getLogger("kili_rules.live")
@@ -76,11 +77,12 @@ LATEST_LABEL_FIELDS = tuple(f"latestLabel.{f}" for f in LABEL_FIELDS if not f.st
 ISSUE_FIELDS = ("id", "status", "type", "objectMid", "assetId", "createdAt", "comments.text")
 
 
-class KiliApiError(Exception):
+class KiliApiError(KiliRulesError):
     """A call to Kili failed. ``str()`` is one line saying what and what to do; ``kind`` tells the cases apart:
     ``auth`` (key refused or missing), ``not_found``, ``network`` (unreachable, timed out), ``graphql`` (Kili refused
     the operation), ``http`` (an HTTP error with no GraphQL answer), ``unknown_outcome`` (a mutation that may or may
-    not have been applied, not resent), ``malformed`` (an answer of the wrong shape)."""
+    not have been applied, not resent), ``malformed`` (an answer of the wrong shape). A :class:`KiliRulesError`:
+    the command line prints it as one line and exits 2."""
 
     def __init__(self, message: str, kind: str = "graphql", status: int | None = None) -> None:
         super().__init__(" ".join(message.split()))

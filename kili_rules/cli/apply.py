@@ -1,0 +1,98 @@
+"""``kili-rules apply``: run the plugin's code path over a live project's existing labels (dry run by default)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+from pathlib import Path
+
+from kili_rules.authoring.loader import load_rule_set
+from kili_rules.cli import _live
+
+NAME = "apply"
+HELP = (
+    "run a rule set's plugin code over the existing labels of a live project: issues, send back, score"
+    " (a dry run listing what would be done unless --yes; resumable, rate-limited)"
+)
+EXAMPLES = (
+    "kili-rules apply rules/document.yaml --project ckxyz                # what would be created, solved, written\n"
+    "  kili-rules apply rules/document.yaml --project ckxyz --yes --status LABELED --rate 5"
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``kili-rules apply``."""
+    parser.add_argument("rule_file", metavar="RULE_FILE")
+    _live.add_connection_arguments(parser)
+    parser.add_argument("--yes", action="store_true", help="act on Kili (default: a dry run, nothing is written)")
+    parser.add_argument(
+        "--status",
+        action="append",
+        choices=_live.LABEL_STATUSES,
+        metavar="STATUS",
+        help="only the assets in this status (repeatable)",
+    )
+    parser.add_argument("--event", choices=("submit", "review"), default="submit", help="the event to play")
+    parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="the assets already done, to continue an interrupted run "
+        "(default: .kili-rules/apply/<project>-<rule set>.jsonl)",
+    )
+    parser.add_argument("--restart", action="store_true", help="ignore the state file: go over every asset again")
+    parser.add_argument("--rate", type=float, default=10.0, help="at most this many Kili calls a second (default 10)")
+    parser.add_argument("--verbose", action="store_true", help="the plugin's own log lines on stderr")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar (it only shows on a terminal)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Apply; exit 1 when an asset failed (it is tried again on the next run)."""
+    from kili_rules.generator.generate import content_hash, embedded_modules
+    from kili_rules.live.apply import StateFile, apply_rules
+
+    rule_set = load_rule_set(args.rule_file)
+    logger = logging.getLogger("kili_rules.apply")
+    logger.handlers[:] = []
+    logger.propagate = False
+    if args.verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    else:
+        logger.addHandler(logging.NullHandler())
+    state = None
+    if args.yes:
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{args.project}-{rule_set.name}")
+        path = Path(args.state) if args.state else Path(".kili-rules") / "apply" / f"{safe}.jsonl"
+        digest = content_hash(rule_set, embedded_modules(rule_set))
+        state = StateFile(path, args.project, rule_set.name, digest)
+        if not args.restart:
+            state.load()
+            if state.started_over:
+                print(f"{path}: made for another version of the rule set: starting over", file=sys.stderr)
+            elif state.done:
+                print(f"{path}: {len(state.done):,} assets done by an earlier run: skipped", file=sys.stderr)
+    progress = _live.LiveProgress(not args.no_progress)
+    try:
+        with _live.connect(args) as client:
+            summary = apply_rules(
+                rule_set,
+                client,
+                args.project,
+                dry_run=not args.yes,
+                event=args.event,
+                asset_status_in=args.status,
+                state=state,
+                rate=args.rate,
+                logger=logger,
+                on_progress=progress,
+            )
+    finally:
+        progress.close()
+        if state is not None:
+            state.close()
+    print(summary.as_text())
+    return 1 if summary.failed else 0
