@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kili_rules.rule_types._geometry import Coord, cleaned
+from kili_rules.rule_types._geometry import Coord
 from kili_rules.runtime.label import Annotation, is_frame_key
 from kili_rules.runtime.model import Violation
 
@@ -40,7 +40,7 @@ def region(annotation: Annotation) -> list[list[Coord]]:
     rings = annotation.ring_coords
     if not rings:
         return []
-    if annotation.tool == "rectangle" and all(len(set(cleaned(ring))) < 3 for ring in rings):
+    if annotation.tool == "rectangle" and all(len(set(ring)) < 3 for ring in rings):
         box = annotation.bbox
         if box is None:
             return []

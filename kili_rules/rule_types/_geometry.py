@@ -75,19 +75,17 @@ def box_ring(box: Box) -> list[Coord]:
 
 
 def axis_aligned_box(ring: Ring) -> Box | None:
-    """The box a ring draws when it is an axis-aligned rectangle (4 corners, 2 xs and 2 ys), else None."""
-    ring = cleaned(ring)
+    """The box a ring draws when it is an axis-aligned rectangle (4 corners going around it), else None."""
     if len(ring) != 4:
         return None
-    xs = {x for x, _ in ring}
-    ys = {y for _, y in ring}
-    if len(xs) != 2 or len(ys) != 2 or len(set(ring)) != 4:
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = ring
+    if x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0 and x0 != x2 and y0 != y1:
+        pass
+    elif y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0 and x0 != x1 and y1 != y2:
+        pass
+    else:
         return None
-    # the corners must go around the box, not across it (an hourglass has the same 4 corners)
-    for (ax, ay), (bx, by) in itertools.pairwise([*ring, ring[0]]):
-        if ax != bx and ay != by:
-            return None
-    return min(xs), min(ys), max(xs), max(ys)
+    return min(x0, x2), min(y0, y2), max(x0, x2), max(y0, y2)
 
 
 def box_area(box: Box) -> float:
