@@ -3,8 +3,10 @@
     python bench/bench_overlap.py              # 1,000 and 10,000 boxes; prints a Markdown table
     python bench/bench_overlap.py 1000 30000   # other sizes
 
-Each label holds N rectangles of one category spread over the image (sides 0.2-2 % of the image, as in a crowd or
-a cell count), 2 % of them drawn again with a slight shift (the duplicates to find). `overlap` is timed through the
+Each label holds N rectangles of one category spread over the image at the density of a crowd or a cell count (at
+10,000 boxes, sides of 0.2-2 % of the image; with fewer boxes, larger ones, sides scaled by √(10,000 / N), so each
+box overlaps as many others whatever N: the pairs to report grow like N, as in real dense labels, not like N²),
+2 % of them drawn again with a slight shift (the duplicates to find). `overlap` is timed through the
 engine (the rule set loaded from YAML, a fresh `LabelView` each run: reading the boxes from the jsonResponse is
 part of the time); the naive pass is what a Python rule written by hand does: read every box from the
 jsonResponse, then compare every pair. Both must report the same duplicates, or the benchmark stops.
@@ -13,6 +15,7 @@ Best of 3 runs for `overlap`; the naive pass runs once (it takes tens of seconds
 
 from __future__ import annotations
 
+import math
 import random
 import sys
 import tempfile
@@ -31,13 +34,14 @@ def generate(count: int, rng: random.Random) -> dict:
     """A jsonResponse with ``count`` boxes, 2 % of them duplicates of an earlier box."""
     annotations = []
     boxes: list[tuple[float, float, float, float]] = []
+    scale = math.sqrt(10_000 / count)
     for index in range(count):
         if boxes and rng.random() < 0.02:
             x0, y0, x1, y1 = rng.choice(boxes)
             shift = (x1 - x0) * 0.05
             x0, y0, x1, y1 = x0 + shift, y0 + shift, x1 + shift, y1 + shift
         else:
-            width, height = rng.uniform(0.002, 0.02), rng.uniform(0.002, 0.02)
+            width, height = rng.uniform(0.002, 0.02) * scale, rng.uniform(0.002, 0.02) * scale
             x0, y0 = rng.uniform(0, 1 - width), rng.uniform(0, 1 - height)
             x1, y1 = x0 + width, y0 + height
         boxes.append((x0, y0, x1, y1))

@@ -107,6 +107,7 @@ passes:  # the same two boxes on different frames do not overlap
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -190,16 +191,18 @@ class Shape:
         self.annotation = annotation
         self.index = index
         self.categories = annotation.categories
-        rings = region(annotation)
-        self.rings = rings
         #: the box when the shape is an axis-aligned rectangle (the fast path of every comparison)
         self.aligned: geo.Box | None = None
+        rings = annotation.ring_coords
         if len(rings) == 1 and len(rings[0]) == 4:
             self.aligned = geo.axis_aligned_box(rings[0])
         if self.aligned is not None:
+            self.rings = rings
             self.box: geo.Box | None = self.aligned
             self.area = geo.box_area(self.aligned)
-        elif rings:
+            return
+        self.rings = rings = region(annotation)
+        if rings:
             self.box = geo.region_box(rings)
             self.area = geo.area(rings)
         else:
@@ -395,20 +398,26 @@ def check(params: OverlapParams, label: LabelView) -> list[Violation] | object:
     by_frame: dict[str | None, list[Shape]] = {}
     index = 0
     relevant = False
-    for response in label.responses(params.job):
-        for annotation in response.annotations:
-            shape = Shape(annotation, index)
-            index += 1
-            by_frame.setdefault(annotation.frame, []).append(shape)
-            relevant = relevant or about is None or any(c in about for c in shape.categories)
-    if not relevant:
-        return NOT_APPLICABLE
-    found = Grouped(params.job)
-    for shapes in by_frame.values():
-        _frame_pairs(params, shapes, found)
-        for containment in _containments(params):
-            _frame_inside(containment, shapes, found)
-    return found.violations()
+    collecting = gc.isenabled()
+    gc.disable()  # tens of thousands of small objects, none cyclic: the collector would rescan them all, often
+    try:
+        for response in label.responses(params.job):
+            for annotation in response.annotations:
+                shape = Shape(annotation, index)
+                index += 1
+                by_frame.setdefault(annotation.frame, []).append(shape)
+                relevant = relevant or about is None or any(c in about for c in shape.categories)
+        if not relevant:
+            return NOT_APPLICABLE
+        found = Grouped(params.job)
+        for shapes in by_frame.values():
+            _frame_pairs(params, shapes, found)
+            for containment in _containments(params):
+                _frame_inside(containment, shapes, found)
+        return found.violations()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _check_categories(interface: InterfaceView, job: JobView, key: str, value: str | list[str]) -> list[OptionProblem]:
