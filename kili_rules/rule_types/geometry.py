@@ -365,10 +365,12 @@ def _problems(params: GeometryParams, annotation: Annotation, values: dict[str, 
             problems.append(f"invalid: {problem}")
     if params.inside is not None:
         area_of_interest = [[(float(x), float(y)) for x, y in params.inside]]
-        if rings:
+        if geo.oriented(rings):
             within = geo.contains(area_of_interest, rings)
-        else:
-            within = bool(line) and geo.path_inside(line, False, area_of_interest)
+        else:  # a point, a line, or a degenerate polygon (which `valid` reports): its vertices
+            points = line + [p for ring in rings for p in ring]
+            within = not points or all(geo.path_inside([p], False, area_of_interest) for p in points)
+            within = within and (len(line) < 2 or geo.path_inside(line, False, area_of_interest))
         if not within:
             problems.append("outside the area of interest")
     if params.required_points is not None and annotation.tool == "pose":
