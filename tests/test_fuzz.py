@@ -91,7 +91,7 @@ WHEN_JOB, FOR_EACH_JOB = "CLASSIFICATION_JOB", "JOB_0"
 
 
 def _rules_of(index: int, job: str) -> list[dict]:
-    """The rules on ``job``: every built-in rule type with every option (9 rules)."""
+    """The rules on ``job``: every built-in rule type with every option (12 rules)."""
     category = CATEGORIES[index % len(CATEGORIES)]
     other = CATEGORIES[(index + 1) % len(CATEGORIES)]
     params_by_type = {
@@ -123,6 +123,45 @@ def _rules_of(index: int, job: str) -> list[dict]:
                 "max_choices": 1,
             }
         ],
+        "geometry": [
+            {
+                "job": job,
+                "category": [category, other],
+                "max_area": 2000,
+                "max_width": 90,
+                "min_aspect_ratio": 0,
+                "max_aspect_ratio": 1000,
+                "inside_image": True,
+                "tolerance": 0.01,
+                "max_vertices": 50,
+                "units": "pixels",
+                "resolution": {"width": 100, "height": 50},
+                "inside": [[0, 0], [2, 0], [2, 2], [0, 2]],
+                "required_points": ["NOSE"],
+            }
+        ],
+        "overlap": [
+            {
+                "job": job,
+                "max_iou": 0.5,
+                "category": [category, other],
+                "across_categories": True,
+                "forbid": [[category, other]],
+                "min_overlap": 0.1,
+                "inside": [{"category": category, "within": other, "min_fraction": 0.5}],
+            }
+        ],
+        "track": [
+            {
+                "job": job,
+                "category": category,
+                "min_frames": 2,
+                "max_gap": 1,
+                "constant_category": True,
+                "min_key_frames": 1,
+                "max_interpolated": 3,
+            }
+        ],
     }
     return [
         {
@@ -141,13 +180,13 @@ def _rules_of(index: int, job: str) -> list[dict]:
 
 
 RULE_TYPES = default_registry().rule_types
-VARIANTS = 9
-#: All 225 rules at once (the hypothesis properties).
+VARIANTS = 12
+#: All 300 rules at once (the hypothesis properties).
 ENGINE = Engine({"rules": [r for i, job in enumerate(JOBS) for r in _rules_of(i, job)]}, RULE_TYPES)
-#: The 100,000-label loop runs 3 rules a label: the variants (indexes in ``_rules_of``) in 3 groups, each with
-#: 3 rule types: (count max, text prefix, required), (count min per track, text number, required when),
-#: (categories, text date, required for_each).
-GROUPS = ((0, 2, 5), (1, 3, 6), (8, 4, 7))
+#: The 100,000-label loop runs 4 rules a label: the variants (indexes in ``_rules_of``) in 3 groups, each with
+#: 4 rule types: (count max, text prefix, required, geometry), (count min per track, text number, required when,
+#: overlap), (categories, text date, required for_each, track).
+GROUPS = ((0, 2, 5, 9), (1, 3, 6, 10), (8, 4, 7, 11))
 ENGINES = [
     [Engine({"rules": [_rules_of(i, job)[v] for v in group]}, RULE_TYPES) for group in GROUPS]
     for i, job in enumerate(JOBS)
@@ -170,7 +209,7 @@ def _assert_no_rule_error(response):
 
 def test_the_fuzz_rules_cover_every_builtin_rule_type():
     assert {r["type"] for r in ENGINE.rule_set["rules"]} == set(RULE_TYPES)
-    assert len(ENGINE.rules) == VARIANTS * len(JOBS) == 225
+    assert len(ENGINE.rules) == VARIANTS * len(JOBS) == 300
     assert len(RESPONSES) >= 25
 
 

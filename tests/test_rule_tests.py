@@ -86,7 +86,7 @@ def test_an_expected_error_is_not_a_difference_and_matching_findings_are_none():
 
 def test_the_example_test_files_all_pass():
     files = discover([RULES])
-    assert [p.name for p in files] == ["document.yaml", "image.yaml"]
+    assert [p.name for p in files] == ["document.yaml", "image.yaml", "video.yaml"]
     for path in files:
         suite = load_test_file(path)
         assert suite.cases and all(run_case(case, suite.rule_set).passed for case in suite.cases)

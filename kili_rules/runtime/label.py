@@ -121,6 +121,38 @@ def _points(raw: Any) -> list[Point]:
     return [p for p in map(_point, as_list(raw)) if p is not None]
 
 
+def _coords(raw: Any) -> list[tuple[float, float]]:
+    """The ``(x, y)`` of each vertex dict of ``raw`` that has two numbers (booleans are not numbers)."""
+    found: list[tuple[float, float]] = []
+    for vertex in as_list(raw):
+        if isinstance(vertex, dict):
+            x: Any = vertex.get("x")
+            y: Any = vertex.get("y")
+            if type(x) in (int, float) and type(y) in (int, float):
+                found.append((float(x), float(y)))
+    return found
+
+
+def _shoelace(ring: list[tuple[float, float]]) -> float:
+    total = 0.0
+    x0, y0 = ring[-1]
+    for x1, y1 in ring:
+        total += x0 * y1 - x1 * y0
+        x0, y0 = x1, y1
+    return total / 2.0
+
+
+def _encloses(ring: list[tuple[float, float]], x: float, y: float) -> bool:
+    """Even-odd ray casting: whether ``(x, y)`` is inside ``ring``."""
+    inside = False
+    x0, y0 = ring[-1]
+    for x1, y1 in ring:
+        if (y1 > y) != (y0 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+            inside = not inside
+        x0, y0 = x1, y1
+    return inside
+
+
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
@@ -233,6 +265,50 @@ class Annotation:
                 else:
                     rings.append(_points(vertices))
         return [ring for ring in rings if ring]
+
+    @property
+    def ring_coords(self) -> list[list[tuple[float, float]]]:
+        """``rings`` as plain ``(x, y)`` tuples, read straight from the raw dicts (no ``Point`` objects): the
+        vertex access of the geometry rule types."""
+        rings: list[list[tuple[float, float]]] = []
+        sources = [self.raw, *(as_dict(part) for part in as_list(self.raw.get("annotations")))]
+        for source in sources:
+            for poly in as_list(source.get("boundingPoly")):
+                vertices = as_list(as_dict(poly).get("normalizedVertices"))
+                if vertices and all(isinstance(v, list) for v in vertices):
+                    rings.extend(_coords(v) for v in vertices)
+                else:
+                    rings.append(_coords(vertices))
+        return [ring for ring in rings if ring]
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float] | None:
+        """``(x0, y0, x1, y1)``: the bounding box of every vertex of the shape (rings, polyline, marker, pose
+        points), None when it has none. Read from the raw dicts without building points: cheap on dense labels."""
+        coords = [c for ring in self.ring_coords for c in ring]
+        coords += _coords(self.raw.get("polyline"))
+        coords += _coords([self.raw.get("point")])
+        coords += _coords([as_dict(p).get("point") for p in as_list(self.raw.get("points"))])
+        if not coords:
+            return None
+        xs = [x for x, _ in coords]
+        ys = [y for _, y in coords]
+        return min(xs), min(ys), max(xs), max(ys)
+
+    @property
+    def area(self) -> float:
+        """The area of the shape's rings (shoelace; several rings read even-odd: a ring inside another is a
+        hole), in the units of its coordinates (a fraction of the image when normalized); 0 without rings."""
+        rings = self.ring_coords
+        signed = [_shoelace(ring) for ring in rings]
+        if len(rings) == 1:
+            return abs(signed[0])
+        total = 0.0
+        for index, ring in enumerate(rings):
+            x, y = ring[0]
+            depth = sum(1 for i, other in enumerate(rings) if i != index and _encloses(other, x, y))
+            total += abs(signed[index]) * (-1 if depth % 2 else 1)
+        return total
 
     @property
     def point(self) -> Point | None:

@@ -1,0 +1,117 @@
+"""Benchmark: the `overlap` rule (duplicates by IoU) on dense labels, against the naive O(n²) pass, in one run.
+
+    python bench/bench_overlap.py              # 1,000 and 10,000 boxes; prints a Markdown table
+    python bench/bench_overlap.py 1000 30000   # other sizes
+
+Each label holds N rectangles of one category spread over the image at the density of a crowd or a cell count (at
+10,000 boxes, sides of 0.2-2 % of the image; with fewer boxes, larger ones, sides scaled by √(10,000 / N), so each
+box overlaps as many others whatever N: the pairs to report grow like N, as in real dense labels, not like N²),
+2 % of them drawn again with a slight shift (the duplicates to find). `overlap` is timed through the
+engine (the rule set loaded from YAML, a fresh `LabelView` each run: reading the boxes from the jsonResponse is
+part of the time); the naive pass is what a Python rule written by hand does: read every box from the
+jsonResponse, then compare every pair. Both must report the same duplicates, or the benchmark stops.
+Best of 3 runs for `overlap`; the naive pass runs once (it takes tens of seconds at 10,000 boxes). Wall time, and
+CPU time of the process in parentheses (on a shared machine the wall time includes waiting for a core).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from kili_rules.authoring.loader import load_rule_set
+from kili_rules.runtime.label import LabelView
+
+RULES = "rules:\n  - {id: dup, type: overlap, job: JOB_0, max_iou: 0.5}\n"
+MAX_IOU = 0.5
+REPEATS = 3
+
+
+def generate(count: int, rng: random.Random) -> dict:
+    """A jsonResponse with ``count`` boxes, 2 % of them duplicates of an earlier box."""
+    annotations = []
+    boxes: list[tuple[float, float, float, float]] = []
+    scale = math.sqrt(10_000 / count)
+    for index in range(count):
+        if boxes and rng.random() < 0.02:
+            x0, y0, x1, y1 = rng.choice(boxes)
+            shift = (x1 - x0) * 0.05
+            x0, y0, x1, y1 = x0 + shift, y0 + shift, x1 + shift, y1 + shift
+        else:
+            width, height = rng.uniform(0.002, 0.02) * scale, rng.uniform(0.002, 0.02) * scale
+            x0, y0 = rng.uniform(0, 1 - width), rng.uniform(0, 1 - height)
+            x1, y1 = x0 + width, y0 + height
+        boxes.append((x0, y0, x1, y1))
+        vertices = [{"x": x0, "y": y1}, {"x": x0, "y": y0}, {"x": x1, "y": y0}, {"x": x1, "y": y1}]
+        annotations.append(
+            {
+                "mid": f"m{index}",
+                "type": "rectangle",
+                "categories": [{"name": "CELL"}],
+                "boundingPoly": [{"normalizedVertices": vertices}],
+            }
+        )
+    return {"JOB_0": {"annotations": annotations}}
+
+
+def naive(json_response: dict) -> set[str]:
+    """The hand-written pass: every box read from the dicts, every pair compared; the later box of a pair is the
+    duplicate."""
+    boxes = []
+    for annotation in json_response["JOB_0"]["annotations"]:
+        vertices = annotation["boundingPoly"][0]["normalizedVertices"]
+        xs, ys = [v["x"] for v in vertices], [v["y"] for v in vertices]
+        boxes.append((min(xs), min(ys), max(xs), max(ys), annotation["mid"]))
+    found = set()
+    for i, (ax0, ay0, ax1, ay1, _) in enumerate(boxes):
+        area_a = (ax1 - ax0) * (ay1 - ay0)
+        for bx0, by0, bx1, by1, mid in boxes[i + 1 :]:
+            width, height = min(ax1, bx1) - max(ax0, bx0), min(ay1, by1) - max(ay0, by0)
+            if width <= 0 or height <= 0:
+                continue
+            inter = width * height
+            if inter / (area_a + (bx1 - bx0) * (by1 - by0) - inter) > MAX_IOU:
+                found.add(mid)
+    return found
+
+
+def main(sizes: list[int]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "dense.yaml"
+        path.write_text(RULES, encoding="utf-8")
+        rule_set = load_rule_set(path)
+    rows = []
+    times = {}
+    for count in sizes:
+        json_response = generate(count, random.Random(count))
+        best = best_cpu = float("inf")
+        for _ in range(REPEATS):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            report = rule_set.evaluate(LabelView(json_response))
+            best = min(best, time.perf_counter() - start)
+            best_cpu = min(best_cpu, time.process_time() - start_cpu)
+        mine = {f.mid for f in report.findings}
+        start, start_cpu = time.perf_counter(), time.process_time()
+        theirs = naive(json_response)
+        naive_time, naive_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        if mine != theirs:
+            sys.exit(f"{count} boxes: overlap found {len(mine)} duplicates, the naive pass {len(theirs)}")
+        times[count] = best
+        rows.append(
+            f"| {count:,} | {len(mine)} | {best:.3f} ({best_cpu:.3f}) | {naive_time:.2f} ({naive_cpu:.2f}) "
+            f"| {naive_time / best:.0f}× |"
+        )
+    print("| boxes | duplicates found | overlap rule: wall (CPU) s | naive O(n²) pass: wall (CPU) s | speed-up |")
+    print("|---:|---:|---:|---:|---:|")
+    print("\n".join(rows))
+    if len(sizes) >= 2:
+        small, large = sizes[0], sizes[-1]
+        print(f"\nt({large:,}) / t({small:,}) = {times[large] / times[small]:.1f} (sizes ×{large / small:g})")
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [1000, 10000])
