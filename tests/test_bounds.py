@@ -43,7 +43,7 @@ def test_a_billion_laughs_document_is_refused_at_its_alias_quickly_and_in_little
     )
     done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=30)
     seconds, peak, message = json.loads(done.stdout)
-    assert seconds < 0.5 and peak < 20 << 20
+    assert seconds < 2.0 and peak < 20 << 20  # 0.4 s measured idle; unrefused, it takes 16 s and 1.6 GB
     assert message.startswith(f"{path}:5:8: error: the aliases of this document expand to more than 10000 values")
     assert_one_line(run_cli("validate", path, timeout=30), "error: the aliases of this document expand")
 

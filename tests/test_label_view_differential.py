@@ -46,8 +46,10 @@ class _Legacy:
 
     def __init__(self) -> None:
         self.view: legacy_label.LabelView | None = None
-        self.rule_types = {
+        self.rule_types = {  # rule types newer than the frozen view run their own check on both sides
             name: dataclasses.replace(rule_type, check=self._frozen(LEGACY_CHECKS[name]))
+            if name in LEGACY_CHECKS
+            else rule_type
             for name, rule_type in RULE_TYPES.items()
         }
 
