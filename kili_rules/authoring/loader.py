@@ -38,6 +38,8 @@ from kili_rules.authoring.yaml_source import (
 )
 from kili_rules.errors import Problem, RuleFileError, did_you_mean
 from kili_rules.plugins.registry import Registry, default_registry
+from kili_rules.runtime.condition import ConditionError
+from kili_rules.runtime.condition import parse as parse_condition
 from kili_rules.runtime.contract import OptionProblem, RuleType, build_params
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.label import LabelView
@@ -169,6 +171,11 @@ class CommonRuleKeys(BaseModel):
         None,
         description="fail: a rule that cannot check counts as failed, with an issue; skip: left out of the "
         "score (default: the rule set's on_error).",
+    )
+    when: str | None = Field(
+        None,
+        description="A condition in the grammar of Kili's category search: `JOB.CATEGORY.count > 0`, joined "
+        "with AND / OR, grouped with parentheses; when it is false the rule does not apply (default: always).",
     )
 
 
@@ -409,36 +416,47 @@ def _compile_rule(
         problems.append(source.problem(at, "a rule is a mapping with at least `id` and `type`"))
         return None
     label = f"rule {raw_rule.get('id')!r}" if isinstance(raw_rule.get("id"), str) else f"rule #{at[-1] + 1}"
-    common_raw = {k: v for k, v in raw_rule.items() if k in COMMON_KEYS}
-    options = {k: v for k, v in raw_rule.items() if k not in COMMON_KEYS}
+    # `when` as a string is the rule's condition; as a mapping it is an option of the rule type (`required`'s
+    # `when: {job, category}`)
+    condition_key = isinstance(raw_rule.get("when"), str) or "when" not in raw_rule
+    common_keys = COMMON_KEYS if condition_key else tuple(k for k in COMMON_KEYS if k != "when")
+    common_raw = {k: v for k, v in raw_rule.items() if k in common_keys}
+    options = {k: v for k, v in raw_rule.items() if k not in common_keys}
+    # every problem of the rule is reported at once: its common keys, its type, its options
+    common = None
     try:
         common = validate_model(CommonRuleKeys, common_raw, source, at, label)
     except RuleFileError as error:
         problems.extend(error.problems)
-        return None
-    if _id_problem(common.id, (*at, "id"), source, problems):
-        return None
-    rule_type = registry.get(common.type)
-    if rule_type is None:
+    if common is not None and _id_problem(common.id, (*at, "id"), source, problems):
+        common = None
+    type_name = common.type if common is not None else raw_rule.get("type")
+    rule_type = registry.get(type_name) if isinstance(type_name, str) else None
+    if rule_type is None and isinstance(type_name, str):
         known = ", ".join(registry.rule_types)
-        hint = did_you_mean(common.type, registry.rule_types)
-        problems.append(source.problem((*at, "type"), f"unknown rule type {common.type!r};{hint} installed: {known}"))
+        hint = did_you_mean(type_name, registry.rule_types)
+        problems.append(source.problem((*at, "type"), f"unknown rule type {type_name!r};{hint} installed: {known}"))
+    if rule_type is None:
         return None
-    label = f"rule {common.id!r} ({rule_type.name})"
+    if common is not None:
+        label = f"rule {common.id!r} ({rule_type.name})"
     try:
         validated_options = validate_model(options_model(rule_type.params), options, source, at, label)
     except RuleFileError as error:
         for problem in error.problems:  # an unknown key may be a common key misspelt: offer those too
-            problems.append(_with_common_keys(problem))
+            problems.append(_with_common_keys(_with_condition_hint(problem, raw_rule)))
         return None
     params = build_params(rule_type.params, validated_options.model_dump())
     if interface is not None and rule_type.prepare is not None:
         params = rule_type.prepare(params, Interface(interface))
     found = list(rule_type.validate(params)) if rule_type.validate else []
     found += _regex_problems(params, {problem.path for problem in found})
+    raw_id = raw_rule.get("id") if isinstance(raw_rule.get("id"), str) else None
     for problem in found:
         location = (*at, *(int(p) if p.isdigit() else p for p in problem.path.split(".")))
-        problems.append(source.problem(location, problem.message, rule_id=common.id))
+        problems.append(source.problem(location, problem.message, rule_id=raw_id))
+    if common is None:
+        return None
     message = common.message if common.message is not None else rule_type.default_message
     allowed = (*COMMON_PLACEHOLDERS, *rule_type.placeholders)
     unknown = [p for p in placeholders(message) if p not in allowed]
@@ -461,7 +479,34 @@ def _compile_rule(
         "on_error": common.on_error or on_error,
         "params": dataclasses.asdict(params),
     }
+    if common.when is not None:
+        tree = _condition(common.when, (*at, "when"), source, problems, common.id)
+        if tree is not None:
+            rule["when"] = tree
     return rule, rule_type, params
+
+
+def _condition(
+    text: str, at: tuple, source: SourceMap, problems: list[Problem], rule_id: str | None
+) -> dict[str, Any] | None:
+    """The parsed tree of a rule's ``when`` condition, or None (and a problem placed in the file)."""
+    try:
+        return parse_condition(text)
+    except ConditionError as error:
+        shown = text if len(text) <= 80 else text[:77] + "..."
+        message = f"`when`: {error.reason}, at column {error.column} of {shown!r}"
+        problems.append(source.problem(at, message, rule_id=rule_id))
+        return None
+
+
+def _with_condition_hint(problem: Problem, raw_rule: Mapping[str, Any]) -> Problem:
+    """An unknown ``when`` option (a mapping given to a rule type without one) says how to write a condition."""
+    when = raw_rule.get("when")
+    if "unknown key 'when'" not in problem.message or not isinstance(when, dict):
+        return problem
+    job, category = when.get("job", "JOB"), when.get("category", "CATEGORY")
+    message = f'`when` is a condition string here: write `when: "{job}.{category}.count > 0"`'
+    return replace(problem, message=message)
 
 
 def _regex_problems(params: Any, skipped: set[str]) -> list[OptionProblem]:
@@ -662,7 +707,7 @@ def _python_rule_data(
         return None
     if _id_problem(common.id, at, source, problems):
         return None
-    return {
+    data = {
         "id": common.id,
         "type": PYTHON_RULE_TYPE,
         "severity": common.severity,
@@ -673,6 +718,12 @@ def _python_rule_data(
         "on_error": common.on_error or on_error,
         "params": {"module": module_name, "function": function_name},
     }
+    if common.when is not None:
+        tree = _condition(common.when, at, source, problems, common.id)
+        if tree is None:
+            return None
+        data["when"] = tree
+    return data
 
 
 __all__ = ["Compilation", "CompiledRule", "RuleSet", "compile_rule_file", "load_rule_set"]
