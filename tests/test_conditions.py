@@ -302,3 +302,22 @@ def test_holds_with_and_or():
         LabelView({"C": {"categories": [{"name": "YES"}]}, "OD": {"annotations": [{"categories": [{"name": "B"}]}]}}),
     )
     assert not holds(tree, LabelView({"C": {"categories": [{"name": "YES"}]}}))
+
+
+def test_the_editor_schema_offers_when_on_every_rule_and_both_forms_on_required():
+    import jsonschema
+
+    from kili_rules.authoring.schema import rule_file_schema
+
+    schema = rule_file_schema()
+    validator = jsonschema.Draft7Validator(schema)
+    good = {
+        "rules": [
+            {"id": "a", "type": "count", "job": "J", "max": 1, "when": "C.YES.count > 0"},
+            {"id": "b", "type": "required", "job": "J", "when": "C.YES.count > 0"},
+            {"id": "c", "type": "required", "job": "J", "when": {"job": "C", "category": "YES"}},
+        ]
+    }
+    assert list(validator.iter_errors(good)) == []
+    bad = {"rules": [{"id": "a", "type": "count", "job": "J", "max": 1, "when": {"job": "C"}}]}
+    assert list(validator.iter_errors(bad))
