@@ -39,19 +39,21 @@ from kili_rules.authoring.yaml_source import (
 from kili_rules.errors import Problem, RuleFileError, did_you_mean
 from kili_rules.plugins.registry import Registry, default_registry
 from kili_rules.runtime.condition import ConditionError
+from kili_rules.runtime.condition import names as condition_names
 from kili_rules.runtime.condition import parse as parse_condition
-from kili_rules.runtime.contract import OptionProblem, RuleType, build_params
+from kili_rules.runtime.contract import OptionProblem, RuleType, build_params, jobs_read
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.label import LabelView
-from kili_rules.runtime.message import placeholders
+from kili_rules.runtime.message import bad_specs, placeholders
 from kili_rules.runtime.model import EVENTS, UNREADABLE_LABEL, Report
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, PythonRule
 
 #: Python rule modules are imported under a package named this plus a hash (:func:`user_package`), in a built
 #: plugin as offline.
 USER_PACKAGE = "kili_rules_user"
-#: Placeholders every rule's message may use.
-COMMON_PLACEHOLDERS = ("id", "job", "frame")
+#: Placeholders every rule's message may use: ``job_name`` and ``category_name`` are the names the interface shows
+#: (a job's ``instruction``, a category's ``name``), or the ids when the rule file names no interface.
+COMMON_PLACEHOLDERS = ("id", "job", "frame", "job_name", "category_name")
 #: What a rule id may be: it tags Kili issues (``[id] ...``) and lists failed rules in ``json_metadata``.
 RULE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 #: Rule ids the runtime gives its own findings: ``unreadable-label`` tags labels whose jsonResponse cannot be read.
@@ -468,6 +470,16 @@ def _compile_rule(
                 f"available: {', '.join('{' + p + '}' for p in allowed)}",
             )
         )
+    for bad in bad_specs(message):
+        problems.append(
+            source.problem(
+                (*at, "message"),
+                f"{bad} in the message of {label} is not a placeholder with a format spec: write `{{name}}` or "
+                "`{name:spec}` with a spec of Python's format mini-language (`{area:.3f}`, `{count:>3}`); `{{` "
+                "and `}}` give literal braces",
+                rule_id=raw_id,
+            )
+        )
     rule = {
         "id": common.id,
         "type": rule_type.name,
@@ -483,7 +495,28 @@ def _compile_rule(
         tree = _condition(common.when, (*at, "when"), source, problems, common.id)
         if tree is not None:
             rule["when"] = tree
+    if interface is not None:
+        rule["names"] = display_names(interface, jobs_read(params) | {j for j, _ in condition_names(rule.get("when"))})
     return rule, rule_type, params
+
+
+def display_names(interface: Mapping[str, Any], jobs: set[str]) -> dict[str, dict[str, str]]:
+    """What ``{job_name}`` and ``{category_name}`` show for ``jobs``: ``{"jobs": {job: instruction},
+    "categories": {category key: name}}`` from the jsonInterface (a name it does not give is left out)."""
+    raw_jobs = interface.get("jobs") if isinstance(interface.get("jobs"), Mapping) else {}
+    found: dict[str, dict[str, str]] = {"jobs": {}, "categories": {}}
+    for job in sorted(jobs):
+        raw = raw_jobs.get(job)
+        if not isinstance(raw, Mapping):
+            continue
+        if isinstance(raw.get("instruction"), str) and raw["instruction"].strip():
+            found["jobs"][job] = raw["instruction"].strip()
+        content = raw.get("content") if isinstance(raw.get("content"), Mapping) else {}
+        categories = content.get("categories") if isinstance(content.get("categories"), Mapping) else {}
+        for key, category in categories.items():
+            if isinstance(category, Mapping) and isinstance(category.get("name"), str):
+                found["categories"].setdefault(str(key), category["name"])
+    return found
 
 
 def _condition(
@@ -594,6 +627,27 @@ def _read_interface(interface_path: Path, source: SourceMap, at: tuple, problems
     except RecursionError:
         problems.append(source.problem(at, f"the interface {interface_path} nests too deeply to be a jsonInterface"))
         return None
+    if (
+        isinstance(interface, list)
+        and interface
+        and all(isinstance(p, dict) and "jsonInterface" in p for p in interface)
+    ):
+        if len(interface) > 1:  # kili.projects() returns a list: one project is meant
+            ids = ", ".join(str(p.get("id", "?")) for p in interface[:5])
+            problems.append(
+                source.problem(
+                    at,
+                    f"{interface_path} holds {len(interface)} projects ({ids}): save the one to lint against, e.g. "
+                    "kili.projects(project_id=..., fields=['jsonInterface'])",
+                )
+            )
+            return None
+        interface = interface[0]  # the list kili.projects(project_id=...) returns
+    if isinstance(interface, dict) and isinstance(interface.get("jsonInterface"), str):
+        try:  # the raw GraphQL answer holds the jsonInterface as a JSON string
+            interface = {**interface, "jsonInterface": json.loads(interface["jsonInterface"])}
+        except ValueError:
+            pass
     if isinstance(interface, dict) and isinstance(interface.get("jsonInterface"), dict):
         interface = interface["jsonInterface"]  # a project as kili.projects() returns it, or a label case
     if not isinstance(interface, dict) or not isinstance(interface.get("jobs"), dict):

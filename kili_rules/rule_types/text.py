@@ -242,6 +242,8 @@ def validate(params: TextParams) -> list[OptionProblem]:
             problems.append(OptionProblem(low, f"`{low}` ({a}) is above `{high}` ({b}): the rule can never pass"))
     if params.kind == "text" and any(getattr(params, k) is not None for k in ("min", "max", "after", "before")):
         problems.append(OptionProblem("kind", "`min`/`max`/`after`/`before` need `kind: number` or `kind: date`"))
+    elif params.kind != "text":
+        problems += _ignored_bounds(params)
     return problems
 
 
@@ -273,6 +275,20 @@ def lint(params: TextParams, interface: InterfaceView) -> list[OptionProblem]:
     if kind in ("number", "date") and job.input_type in ("number", "date") and kind != job.input_type:
         message = f"`kind: {kind}` but {job.name} takes a {job.input_type}: most answers will fail; remove `kind`"
         problems.append(OptionProblem("kind", message))
+    return problems
+
+
+def _ignored_bounds(params: TextParams) -> list[OptionProblem]:
+    """Bounds of the other kind, which the check never reads: ``min`` on a date, ``after`` on a number (with an
+    interface, ``kind: auto`` has become the job's input type by then)."""
+    kind = effective_kind(params)
+    read_as = {"number": "a number", "date": "a date"}.get(kind, kind)
+    problems = []
+    for key, wanted in (("min", "number"), ("max", "number"), ("after", "date"), ("before", "date")):
+        if getattr(params, key) is not None and kind != wanted:
+            advice = "use `after` / `before`" if wanted == "number" else "use `min` / `max`"
+            message = f"`{key}` bounds a {wanted}, but the value is read as {read_as}: it is ignored; {advice}"
+            problems.append(OptionProblem(key, message))
     return problems
 
 

@@ -244,9 +244,11 @@ def to_text(tree: Mapping[str, Any], _inside: str | None = None) -> str:
     return f"{tree['job']}.{tree['category']}.count {tree['op']} {value!r}"
 
 
-def names(tree: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The ``(job, category)`` of every comparison, in order of appearance, without repeats."""
+def names(tree: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """The ``(job, category)`` of every comparison, in order of appearance, without repeats (none for None)."""
     found: dict[tuple[str, str], None] = {}
+    if tree is None:
+        return []
     for comparison in comparisons(tree):
         found[(comparison["job"], comparison["category"])] = None
     return list(found)

@@ -220,6 +220,10 @@ def _finding(rule: Mapping[str, Any], violation: Violation) -> Finding:
     params = rule.get("params") or {}
     values = {"id": rule["id"], "job": violation.job or params.get("job"), "frame": violation.frame}
     values.update(violation.values)
+    names = rule.get("names") or {}  # display names from the interface, when the rule file names one
+    category = values.get("category", params.get("category"))
+    values.setdefault("job_name", names.get("jobs", {}).get(values["job"], values["job"]))
+    values.setdefault("category_name", names.get("categories", {}).get(category, category))
     template = violation.message if violation.message is not None else rule.get("message", "")
     return Finding(
         rule_id=rule["id"],
