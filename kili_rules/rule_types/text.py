@@ -1,4 +1,4 @@
-"""text: the value of a transcription job: prefix, suffix, pattern, allowed values, length, number, date.
+"""text: the value of a transcription job: prefix, suffix, pattern, allowed values, length, checksum, number, date.
 
 Checks every value given to a transcription job, wherever the job occurs: a child transcription under a box is
 checked on each box, and its finding is pinned to that box's ``mid``. The value is normalised first (``strip``,
@@ -39,6 +39,21 @@ not_applicable:
   - {}
 ```
 
+With ``checksum`` the value's check digits must hold (an IBAN that starts with FR but whose check digits are
+wrong fails): ``iban`` (with the length of its country), ``luhn`` (payment cards), ``isin``, ``ean`` (EAN / GTIN
+8, 12, 13, 14), ``isbn`` (10 or 13), ``siren``, ``siret``, ``vat_fr``; spaces, hyphens and dots are ignored.
+
+Example (a French IBAN whose check digits hold):
+
+```yaml
+rule: {id: iban, type: text, job: IBAN, starts_with: FR, checksum: iban, remove_spaces: true}
+fails:
+  - {IBAN: {text: "FR77 3000 6000 0112 3456 7890 189"}}
+  - {IBAN: {text: "DE89 3704 0044 0532 0130 00"}}
+passes:
+  - {IBAN: {text: "FR76 3000 6000 0112 3456 7890 189"}}
+```
+
 Example (a number within bounds):
 
 ```yaml
@@ -69,6 +84,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from kili_rules.rule_types._checksums import problem as checksum_problem
 from kili_rules.rule_types._ml_tasks import TEXT_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
 from kili_rules.runtime.label import LabelView
@@ -104,6 +120,11 @@ class TextParams:
     before: str | None = option(None, doc="the latest date accepted, `YYYY-MM-DD` (`kind: date`)")
     date_formats: list[str] | None = option(
         None, doc="`strptime` formats tried in order", default_text="ISO, `dd/mm/yyyy`, `dd.mm.yyyy`"
+    )
+    checksum: Literal["iban", "luhn", "isin", "ean", "isbn", "siren", "siret", "vat_fr"] | None = option(
+        None,
+        doc="the value's check digits hold: `iban`, `luhn` (payment cards), `isin`, `ean` (GTIN), `isbn`, `siren`, "
+        "`siret`, `vat_fr` (spaces, hyphens and dots ignored)",
     )
     strip: bool = option(True, doc="remove surrounding white space")
     case: Literal["keep", "upper", "lower"] = option("keep", doc="`keep`, `upper` or `lower`")
@@ -185,6 +206,10 @@ def _problem(params: TextParams, value: str) -> str | None:
         return f"is shorter than {params.min_length} characters"
     if params.max_length is not None and len(value) > params.max_length:
         return f"is longer than {params.max_length} characters"
+    if params.checksum is not None:
+        wrong = checksum_problem(params.checksum, value)
+        if wrong is not None:
+            return wrong
     if kind == "number":
         number = parse_number(value)
         if number is None:
