@@ -7,11 +7,11 @@ type is its module in ``kili_rules/rule_types/`` plus its line in ``RULE_TYPE_MO
 from __future__ import annotations
 
 from kili_rules.plugins.hookspecs import hookimpl
-from kili_rules.rule_types import categories, count, required, text
+from kili_rules.rule_types import categories, count, relation, required, text
 from kili_rules.runtime.contract import RuleType
 
 #: The modules whose ``RULE_TYPE`` is built in, in the order ``kili-rules rules`` lists them.
-RULE_TYPE_MODULES = (categories, count, required, text)
+RULE_TYPE_MODULES = (categories, count, relation, required, text)
 
 
 @hookimpl
