@@ -64,7 +64,7 @@ def test_submit_creates_pinned_issues_sends_back_and_merges_the_score(document_p
     kili.update_properties_in_assets.assert_called_once_with(
         asset_ids=["asset-1"],
         json_metadatas=[
-            {"imageUrl": "x", "batch": 7, "qa_score": 71.43, "qa_failed_rules": "iban-fr,payment-after-billing"}
+            {"imageUrl": "x", "batch": 7, "qa_score": 77.78, "qa_failed_rules": "iban-fr,payment-after-billing"}
         ],
     )
     assert len(kili.method_calls) == 5
