@@ -6,6 +6,7 @@ import doctest
 import json
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -321,3 +322,16 @@ def test_the_editor_schema_offers_when_on_every_rule_and_both_forms_on_required(
     assert list(validator.iter_errors(good)) == []
     bad = {"rules": [{"id": "a", "type": "count", "job": "J", "max": 1, "when": {"job": "C"}}]}
     assert list(validator.iter_errors(bad))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_any_when_in_a_rule_file_loads_or_gives_located_problems(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("when") / "rules.yaml"
+    path.write_text(yaml.safe_dump({"rules": [{"id": "r", "type": "count", "job": "J", "max": 1, "when": text}]}))
+    try:
+        rule_set = load_rule_set(path)
+    except RuleFileError as error:
+        assert error.problems and all(p.line >= 1 and p.column >= 1 for p in error.problems)
+        return
+    assert parse(text) == rule_set.data["rules"][0]["when"]
