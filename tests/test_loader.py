@@ -15,7 +15,8 @@ from kili_rules.errors import RuleFileError
 BAD_FILES = {
     "unknown type": (
         "rules:\n  - id: a\n    type: cout\n    job: J\n",
-        ":3:11: error: unknown rule type 'cout'; did you mean 'count'? installed: categories, count, required, text",
+        ":3:11: error: unknown rule type 'cout'; did you mean 'count'? installed: categories, count, relation, "
+        "required, text",
     ),
     "typo'd option": (
         "rules:\n  - id: a\n    type: count\n    job: J\n    maxx: 1\n",
