@@ -99,7 +99,7 @@ def test_text_summary_names_each_rule_an_example_and_the_scores():
     assert any(
         "iban-fr: " in line and "IBAN number should start by FR @ 20230801120000000-iban" in line for line in lines
     )
-    assert "score: mean 85.72, median 85.72, min 71.43, max 100" in lines
+    assert "score: mean 88.89, median 88.89, min 77.78, max 100" in lines
 
 
 def test_unreadable_input_is_one_line_and_exit_2(tmp_path):

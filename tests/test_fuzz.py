@@ -15,14 +15,16 @@ What runs:
   labels of plausible shape (mids repeated, missing or numbers, children nested past ``MAX_DEPTH``), deeply nested
   responses, and raw values (JSON text, cut text, text nested 100,000 deep, lists, numbers, None). Video responses
   get odd keys (``"²"``, ``"٣"``, ``"-1"``, ``" 1"``, ``"01"``, ``"1.5"``, ``"assetLevel"``...). Every rule variant
-  (every built-in rule type with every option: 2 count, 3 text, 3 required, 1 categories, see ``_rules_of``) is
-  instantiated on each of the 25 jobs of the fixtures (225 rules); running all of them on every label would take
-  minutes, so label ``i`` runs 3 of them: those of job ``JOBS[i % 25]`` in group ``GROUPS[i // 25 % 3]`` (each group
-  holds 3 rule types). So each variant runs on 33,333 labels and each of the 225 rules on 1,333; a mutated fixture
-  is taken among those that hold the label's job, so the rules apply. The test asserts that every variant ran on a
-  third of the readable labels and passed and failed hundreds of times (the generator reaches the checks, not only
-  "not applicable"), and that a label is unreadable exactly when an independent oracle (``readable``) says so.
-- hypothesis properties with modest example counts (300 each, all 225 rules on each), kept for their shrinking: a
+  (every built-in rule type with every option: 2 count, 3 text, 3 required, 1 categories, 1 relation with an
+  always-true condition, see ``_rules_of``) is instantiated on each of the 25 jobs of the fixtures (250 rules);
+  the first nine run here, the relation one in the hypothesis properties; running all of them on every label would
+  take minutes, so label ``i`` runs 3 of them: those of job ``JOBS[i % 25]`` in group ``GROUPS[i // 25 % 3]``
+  (each group holds 3 rule types). So each of those variants runs on 33,333 labels and each of their rules on 1,333;
+  a mutated fixture is taken among those that hold the label's job, so the rules apply. The test asserts that every
+  variant ran on a third of the readable labels and passed and failed hundreds of times (the generator reaches the
+  checks, not only "not applicable"), and that a label is unreadable exactly when an independent oracle
+  (``readable``) says so.
+- hypothesis properties with modest example counts (300 each, all 250 rules on each), kept for their shrinking: a
   failure there comes out minimal.
 """
 
@@ -91,7 +93,7 @@ WHEN_JOB, FOR_EACH_JOB = "CLASSIFICATION_JOB", "JOB_0"
 
 
 def _rules_of(index: int, job: str) -> list[dict]:
-    """The rules on ``job``: every built-in rule type with every option (12 rules)."""
+    """The rules on ``job``: every built-in rule type with every option (13 rules)."""
     category = CATEGORIES[index % len(CATEGORIES)]
     other = CATEGORIES[(index + 1) % len(CATEGORIES)]
     params_by_type = {
@@ -162,7 +164,17 @@ def _rules_of(index: int, job: str) -> list[dict]:
                 "max_interpolated": 3,
             }
         ],
+        "relation": [
+            {
+                "job": job,
+                "each": {"job": FOR_EACH_JOB, "category": category},
+                "start_categories": [category],
+                "end_categories": [other],
+            }
+        ],
     }
+    # a condition on every relation rule, always true: the condition's counting runs on every fuzzed label
+    always = {"job": WHEN_JOB, "category": category, "op": ">=", "value": 0}
     return [
         {
             "id": f"{type_}-{n}-{job}",
@@ -173,6 +185,7 @@ def _rules_of(index: int, job: str) -> list[dict]:
             "weight": 1,
             "enabled": True,
             "params": params,
+            **({"when": always} if type_ == "relation" else {}),
         }
         for type_, variants in params_by_type.items()
         for n, params in enumerate(variants)
@@ -180,13 +193,13 @@ def _rules_of(index: int, job: str) -> list[dict]:
 
 
 RULE_TYPES = default_registry().rule_types
-VARIANTS = 12
-#: All 300 rules at once (the hypothesis properties).
+VARIANTS = 13
+#: All 325 rules at once (the hypothesis properties).
 ENGINE = Engine({"rules": [r for i, job in enumerate(JOBS) for r in _rules_of(i, job)]}, RULE_TYPES)
 #: The 100,000-label loop runs 4 rules a label: the variants (indexes in ``_rules_of``) in 3 groups, each with
 #: 4 rule types: (count max, text prefix, required, geometry), (count min per track, text number, required when,
 #: overlap), (categories, text date, required for_each, track).
-GROUPS = ((0, 2, 5, 9), (1, 3, 6, 10), (8, 4, 7, 11))
+GROUPS = ((0, 2, 5, 9), (1, 3, 6, 10), (8, 4, 7, 11, 12))
 ENGINES = [
     [Engine({"rules": [_rules_of(i, job)[v] for v in group]}, RULE_TYPES) for group in GROUPS]
     for i, job in enumerate(JOBS)
@@ -209,7 +222,7 @@ def _assert_no_rule_error(response):
 
 def test_the_fuzz_rules_cover_every_builtin_rule_type():
     assert {r["type"] for r in ENGINE.rule_set["rules"]} == set(RULE_TYPES)
-    assert len(ENGINE.rules) == VARIANTS * len(JOBS) == 300
+    assert len(ENGINE.rules) == VARIANTS * len(JOBS) == 325
     assert len(RESPONSES) >= 25
 
 
@@ -424,8 +437,8 @@ def test_100000_random_labels_never_break_a_rule():
     print(f"{LABELS} labels: {LABELS - unreadable} readable ({videos} videos), {unreadable} unreadable")
     print(sorted(statuses.items()))
     assert 0.75 * LABELS < LABELS - unreadable < 0.97 * LABELS and videos > 0.15 * LABELS
-    variants = {"-".join(r["id"].split("-")[:2]) for r in ENGINE.rule_set["rules"]}
-    assert len(variants) == VARIANTS
+    variants = {"-".join(_rules_of(0, JOBS[0])[v]["id"].split("-")[:2]) for group in GROUPS for v in group}
+    assert len(variants) == 9  # the relation variant runs in the hypothesis properties only
     for variant in variants:  # each ran on a third of the readable labels, and reached its check
         ran = sum(statuses[variant, status] for status in ("pass", "fail", "not_applicable", "error"))
         assert ran > 0.3 * (LABELS - unreadable), (variant, ran)

@@ -16,7 +16,7 @@ BAD_FILES = {
     "unknown type": (
         "rules:\n  - id: a\n    type: cout\n    job: J\n",
         ":3:11: error: unknown rule type 'cout'; did you mean 'count'? installed: categories, count, geometry, "
-        "overlap, required, text, track",
+        "overlap, relation, required, text, track",
     ),
     "typo'd option": (
         "rules:\n  - id: a\n    type: count\n    job: J\n    maxx: 1\n",

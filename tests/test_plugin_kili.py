@@ -64,12 +64,12 @@ def test_submit_creates_pinned_issues_sends_back_and_merges_the_score(document_p
     kili.update_properties_in_assets.assert_called_once_with(
         asset_ids=["asset-1"],
         json_metadatas=[
-            {"imageUrl": "x", "batch": 7, "qa_score": 71.43, "qa_failed_rules": "iban-fr,payment-after-billing"}
+            {"imageUrl": "x", "batch": 7, "qa_score": 77.78, "qa_failed_rules": "iban-fr,payment-after-billing"}
         ],
     )
     assert len(kili.method_calls) == 5
     log = records.text()
-    assert "7 rules, 5 pass, 2 fail" in log and "created 2 issues" in log and "sent asset asset-1 back" in log
+    assert "9 rules, 7 pass, 2 fail" in log and "created 2 issues" in log and "sent asset asset-1 back" in log
     assert "done in" in log
 
 
@@ -82,7 +82,8 @@ def test_submitting_again_creates_no_duplicate_and_solves_what_is_fixed(document
     assert kili.create_issues.call_count == 1
 
     fixed = copy.deepcopy(DE_LABEL)  # the labeler fixes the IBAN (same label id for the fake's asset lookup)
-    fixed["jsonResponse"]["JOB_0"]["annotations"][0]["children"]["TRANSCRIPTION_JOB"]["text"] = "FR76 3000"
+    box = fixed["jsonResponse"]["JOB_0"]["annotations"][0]
+    box["children"]["TRANSCRIPTION_JOB"]["text"] = "FR76 3000 6000 0112 3456 7890 189"
     handler.on_submit(fixed, "asset-1")
     status = {i["text"]: i["status"] for i in state.issues_store}
     assert status == {

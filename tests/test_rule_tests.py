@@ -86,7 +86,7 @@ def test_an_expected_error_is_not_a_difference_and_matching_findings_are_none():
 
 def test_the_example_test_files_all_pass():
     files = discover([RULES])
-    assert [p.name for p in files] == ["document.yaml", "image.yaml", "video.yaml"]
+    assert [p.name for p in files] == ["document.yaml", "image.yaml", "ner.yaml", "video.yaml"]
     for path in files:
         suite = load_test_file(path)
         assert suite.cases and all(run_case(case, suite.rule_set).passed for case in suite.cases)
@@ -224,7 +224,7 @@ def test_new_case_records_what_the_rules_say_and_the_case_passes(tmp_path):
     label = tmp_path / "rules" / "labels" / "document_label_de_iban.json"
     done = run_cli("new-case", "rules/document.yaml", label, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "added case 'document_label_de_iban'" in done.stdout and "score 71.43" in done.stdout
+    assert "added case 'document_label_de_iban'" in done.stdout and "score 77.78" in done.stdout
     path, case, _ = new_case(tmp_path / "rules" / "document.yaml", label, name="again", event="review")
     assert case["label"] == "../labels/document_label_de_iban.json" and case["event"] == "review"
     suite = load_test_file(path)
@@ -302,7 +302,7 @@ def test_users_python_tests_get_the_fixtures(pytester):
             assert kili.sent_back == ["asset-9"]
             assert kili.open_issues == ["[iban-fr] IBAN number should start by FR",
                                         "[payment-after-billing] The payment date must not be before the billing date."]
-            assert kili.metadata["qa_score"] == 71.43
+            assert kili.metadata["qa_score"] == 77.78
             assert [c[0] for c in kili.calls] == ["issues", "create_issues", "send_back_to_queue", "assets",
                                                   "update_properties_in_assets"]
         """

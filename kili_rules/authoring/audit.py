@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from kili_rules.authoring.label_files import LabelRecord, read_labels
+from kili_rules.authoring.label_files import LabelRecord, latest_labels, read_label_source
 from kili_rules.authoring.loader import RuleSet
 from kili_rules.runtime.model import SEVERITIES, Report
 
@@ -58,6 +58,17 @@ class AuditSummary:
     seconds: float = 0.0
     #: the Kili project the labels were read from (``check --project``), instead of files
     project: str | None = None
+    #: ``latest`` (the latest non-AUTOSAVE label of each asset) or ``all`` (every label read)
+    labels_read: str = "latest"
+    #: assets without a label to check (none yet, or only autosaves with ``latest``), and the first few of them
+    unlabeled: int = 0
+    unlabeled_examples: list[str] = field(default_factory=list)
+
+    def add_unlabeled(self, where: str) -> None:
+        """Count an asset that has no label to check."""
+        self.unlabeled += 1
+        if len(self.unlabeled_examples) < EXAMPLES_PER_RULE:
+            self.unlabeled_examples.append(where)
 
     def add(self, record: LabelRecord, report: Report) -> None:
         """Count one label's report."""
@@ -127,6 +138,9 @@ class AuditSummary:
                 }
                 for t in self.rules.values()
             ],
+            "labels_read": self.labels_read,
+            "assets_without_label": self.unlabeled,
+            "assets_without_label_examples": self.unlabeled_examples,
             "labels_with_findings": {s: self.labels_with_findings[s] for s in SEVERITIES},
             "scores": self.score_stats(),
         }
@@ -162,6 +176,13 @@ class AuditSummary:
                 lines.append(f"  {name:>6}  {count:>9,}  {bar}")
         with_findings = ", ".join(f"{s} {self.labels_with_findings[s]:,}" for s in SEVERITIES)
         lines.append(f"labels with findings: {with_findings}")
+        which = "the latest non-AUTOSAVE label of each asset" if self.labels_read == "latest" else "every label"
+        lines.append(f"labels read: {which}")
+        if self.unlabeled:
+            examples = "; ".join(self.unlabeled_examples) + (
+                "; ..." if self.unlabeled > len(self.unlabeled_examples) else ""
+            )
+            lines.append(f"assets without a label to check (not counted above): {self.unlabeled:,}: {examples}")
         return "\n".join(lines)
 
 
@@ -259,17 +280,23 @@ def audit(
     event: str = "submit",
     progress: ProgressBar | None = None,
     on_report: Callable[[LabelRecord, Report], None] | None = None,
+    *,
+    latest: bool = True,
 ) -> AuditSummary:
-    """Run ``rule_set`` over every label of ``files``; ``on_report`` sees each label's report as it comes."""
+    """Run ``rule_set`` over the labels of ``files`` (files, folders or zips of exports): with ``latest``, the
+    latest non-AUTOSAVE label of each asset, else every label; ``on_report`` sees each label's report as it
+    comes. Assets without a label to check are counted, never skipped silently."""
     files = [Path(f) for f in files]
     summary = new_summary(rule_set, event, files)
+    summary.labels_read = "latest" if latest else "all"
 
     def records() -> Iterable[LabelRecord]:
         for path in files:
             callback = (lambda read: progress.update(summary.labels, read)) if progress else None
-            yield from read_labels(path, callback)
+            found = read_label_source(path, callback, summary.add_unlabeled)
+            yield from latest_labels(found, summary.add_unlabeled) if latest else found
             if progress:
-                progress.next_file(path.stat().st_size)
+                progress.next_file(path.stat().st_size if path.is_file() else 0)
 
     audit_records(rule_set, records(), event, summary=summary, on_report=on_report)
     if progress:

@@ -48,7 +48,9 @@ def rule_types_markdown(registry: Registry | None = None) -> str:
         "# Rule types\n",
         "Generated from the rule types' module docstrings by `python -m kili_rules.authoring.docs`; do not edit.\n",
         "Every rule also has the common keys `id`, `type`, `severity`, `message`, `events`, `weight`, `enabled`,",
-        "`on_error`, and its message may use `{id}`, `{job}` and `{frame}`.\n",
+        "`on_error` and `when` (a condition in the grammar of Kili's category search, `JOB.CATEGORY.count > 0`",
+        "joined with AND / OR: when it is false the rule does not apply), and its message may use `{id}`, `{job}`",
+        "and `{frame}`.\n",
     ]
     for name, rule_type in registry.rule_types.items():
         parts.append(f"## `{name}`\n\nModule: `{rule_type.module}`\n\n{rule_type_doc(rule_type)}\n")

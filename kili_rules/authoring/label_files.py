@@ -1,10 +1,13 @@
-"""Reads labels from the files users have: Kili exports, ``kili.labels()`` / ``kili.assets()`` dumps, bare
-jsonResponses; a JSON document (object or list) or JSON Lines (one object per line, read as a stream)."""
+"""Reads labels from the files users have: Kili exports (a file, the folder or the ``.zip`` that
+``kili.export_labels`` writes), ``kili.labels()`` / ``kili.assets()`` dumps, bare jsonResponses; a JSON document
+(object or list) or JSON Lines (one object per line, read as a stream)."""
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Callable, Iterator
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,27 +24,120 @@ class LabelRecord:
     asset_id: str | None = None
 
 
-def labels_in(item: Any, source: str) -> Iterator[LabelRecord]:
-    """The labels in one JSON object: a label, an asset (``latestLabel`` or ``labels``), or a bare jsonResponse."""
+def labels_in(item: Any, source: str, on_unlabeled: Callable[[str], None] | None = None) -> Iterator[LabelRecord]:
+    """The labels in one JSON object: a label, an asset (``latestLabel`` or ``labels``), or a bare jsonResponse.
+    ``on_unlabeled`` is told of each asset without a label (its source)."""
     if not isinstance(item, dict):
         raise LabelFileError(
             f"{source}: expected a label, an asset or a jsonResponse object, got {type(item).__name__}"
         )
     asset_id = item.get("id") if isinstance(item.get("id"), str) else None
-    if "jsonResponse" in item:
-        asset = item.get("labelOf")  # a label as kili.labels(fields=[..., "labelOf.id"]) gives it
-        of = asset.get("id") if isinstance(asset, dict) and isinstance(asset.get("id"), str) else None
-        yield LabelRecord(item, source, of)
+    if "jsonResponse" in item:  # a label: kili.labels() names its asset `assetId`, `asset: {id}` or `labelOf: {id}`
+        owner = item.get("assetId")
+        for key in ("asset", "labelOf"):
+            if not isinstance(owner, str) and isinstance(item.get(key), dict):
+                owner = item[key].get("id")
+        yield LabelRecord(item, source, owner if isinstance(owner, str) else None)
     elif isinstance(item.get("latestLabel"), dict):
         yield LabelRecord(item["latestLabel"], source, asset_id)
-    elif isinstance(item.get("labels"), list):
+    elif isinstance(item.get("labels"), list) and any(isinstance(label, dict) for label in item["labels"]):
         for index, label in enumerate(item["labels"]):
             if isinstance(label, dict):
                 yield LabelRecord(label, f"{source} label {index}", asset_id)
     elif "latestLabel" in item or "labels" in item:
-        return  # an asset with no label yet
+        if on_unlabeled is not None:  # an asset with no label yet
+            on_unlabeled(f"{source} (asset {asset_id})" if asset_id else source)
     else:
         yield LabelRecord({"jsonResponse": item}, source)
+
+
+def latest_labels(
+    records: Iterable[LabelRecord], on_unlabeled: Callable[[str], None] | None = None
+) -> Iterator[LabelRecord]:
+    """The latest label of each asset that is not an AUTOSAVE (by ``createdAt``, else the last one read): what
+    ``kili-rules check`` audits by default. Labels that name no asset pass as they are; an asset whose labels are all
+    autosaves is reported to ``on_unlabeled``. Keeps one label per asset until the end (flat ``kili.labels()``
+    dumps list an asset's labels anywhere)."""
+    best: dict[str, LabelRecord] = {}
+    autosaved: dict[str, str] = {}
+    for record in records:
+        if record.asset_id is None:
+            yield record
+            continue
+        if record.label.get("labelType") == "AUTOSAVE":
+            autosaved.setdefault(record.asset_id, record.source)
+            continue
+        current = best.get(record.asset_id)
+        if current is None or _created(record) >= _created(current):
+            best[record.asset_id] = record
+    yield from best.values()
+    if on_unlabeled is not None:
+        for asset_id, source in autosaved.items():
+            if asset_id not in best:
+                on_unlabeled(f"{source} (asset {asset_id}: autosaves only)")
+
+
+def _created(record: LabelRecord) -> str:
+    created = record.label.get("createdAt")
+    return created if isinstance(created, str) else ""
+
+
+def read_label_source(
+    path: str | Path,
+    on_progress: Callable[[int], None] | None = None,
+    on_unlabeled: Callable[[str], None] | None = None,
+) -> Iterator[LabelRecord]:
+    """Every label of a file (:func:`read_labels`), of every ``.json`` / ``.jsonl`` file under a folder, or of
+    every such member of a ``.zip``: what ``kili.export_labels`` writes (one file per asset, or ``data.json``)."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".jsonl") and p.is_file())
+        if not files:
+            raise LabelFileError(f"{path}: a folder without .json or .jsonl files of labels")
+        for file in files:
+            yield from read_labels(file, None, on_unlabeled)
+        return
+    if zipfile.is_zipfile(path):
+        yield from _read_zip(path, on_unlabeled)
+        return
+    yield from read_labels(path, on_progress, on_unlabeled)
+
+
+def _read_zip(path: Path, on_unlabeled: Callable[[str], None] | None) -> Iterator[LabelRecord]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = sorted(
+                m for m in archive.namelist() if m.endswith((".json", ".jsonl")) and not m.startswith("__MACOSX")
+            )
+            if not members:
+                raise LabelFileError(f"{path}: a zip without .json or .jsonl files of labels")
+            for member in members:
+                source = f"{path}!{member}"
+                if archive.getinfo(member).file_size > MAX_LABEL_CHARS:
+                    raise LabelFileError(f"{source}: too large to be a file of labels")
+                try:
+                    text = archive.read(member).decode("utf-8")
+                except UnicodeDecodeError:
+                    raise LabelFileError(f"{source}: not UTF-8 text; is it a JSON file of labels?") from None
+                yield from _labels_of_text(text, source, member.endswith(".jsonl"), on_unlabeled)
+    except zipfile.BadZipFile as error:
+        raise LabelFileError(f"{path}: cannot read the zip: {error}") from None
+
+
+def _labels_of_text(
+    text: str, source: str, lines: bool, on_unlabeled: Callable[[str], None] | None
+) -> Iterator[LabelRecord]:
+    if not lines:
+        try:
+            document = json.loads(text)
+        except ValueError:
+            lines = True
+        else:
+            items = document if isinstance(document, list) else [document]
+            for index, item in enumerate(items):
+                yield from labels_in(item, f"{source}[{index}]" if isinstance(document, list) else source, on_unlabeled)
+            return
+    yield from _read_json_lines(io.StringIO(text), source, None, on_unlabeled)
 
 
 #: Characters read at a time from a JSON array (a label is parsed once it is whole, so memory stays bounded by the
@@ -51,7 +147,11 @@ CHUNK = 1 << 20
 MAX_LABEL_CHARS = 1 << 28
 
 
-def read_labels(path: str | Path, on_progress: Callable[[int], None] | None = None) -> Iterator[LabelRecord]:
+def read_labels(
+    path: str | Path,
+    on_progress: Callable[[int], None] | None = None,
+    on_unlabeled: Callable[[str], None] | None = None,
+) -> Iterator[LabelRecord]:
     """Every label in the file at ``path``, read as a stream: a JSON array item by item, JSON Lines line by
     line. ``on_progress`` is called with the number of characters read so far. Raises LabelFileError naming the
     file (and line) when the file cannot be read."""
@@ -63,21 +163,21 @@ def read_labels(path: str | Path, on_progress: Callable[[int], None] | None = No
                 first = handle.read(1)
             handle.seek(0)
             if path.suffix == ".jsonl" or first not in ("[", "{"):
-                yield from _read_json_lines(handle, str(path), on_progress)
+                yield from _read_json_lines(handle, str(path), on_progress, on_unlabeled)
             elif first == "[":
                 for index, item in enumerate(_json_array_items(handle, str(path), on_progress)):
-                    yield from labels_in(item, f"{path}[{index}]")
+                    yield from labels_in(item, f"{path}[{index}]", on_unlabeled)
             else:
                 text = handle.read()
                 try:
                     document = json.loads(text)
                 except ValueError:  # maybe JSON Lines in a .json file
                     handle.seek(0)
-                    yield from _read_json_lines(handle, str(path), on_progress)
+                    yield from _read_json_lines(handle, str(path), on_progress, on_unlabeled)
                     return
                 if on_progress:
                     on_progress(len(text))
-                yield from labels_in(document, str(path))
+                yield from labels_in(document, str(path), on_unlabeled)
     except OSError as error:
         raise LabelFileError(f"{path}: cannot read: {error.strerror}") from None
     except UnicodeDecodeError:
@@ -140,7 +240,10 @@ def _json_array_items(handle: Any, source: str, on_progress: Callable[[int], Non
 
 
 def _read_json_lines(
-    handle: Any, source: str, on_progress: Callable[[int], None] | None = None
+    handle: Any,
+    source: str,
+    on_progress: Callable[[int], None] | None = None,
+    on_unlabeled: Callable[[str], None] | None = None,
 ) -> Iterator[LabelRecord]:
     read = 0
     for number, line in enumerate(handle, start=1):
@@ -153,7 +256,7 @@ def _read_json_lines(
             raise LabelFileError(f"{source}:{number}: not valid JSON: {error}") from None
         if on_progress:
             on_progress(read)
-        yield from labels_in(item, f"{source}:{number}")
+        yield from labels_in(item, f"{source}:{number}", on_unlabeled)
 
 
 def pick_label(

@@ -12,6 +12,8 @@ Each problem is one line ``file:line:col: severity: message [rule-id]``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,9 @@ from kili_rules.authoring.loader import CompiledRule, compile_rule_file
 from kili_rules.authoring.yaml_source import SourceMap
 from kili_rules.errors import Problem, RuleFileError
 from kili_rules.plugins.registry import Registry
+from kili_rules.runtime.condition import comparisons as condition_comparisons
+from kili_rules.runtime.condition import names as condition_names
+from kili_rules.runtime.condition import to_text as condition_text
 from kili_rules.runtime.contract import OptionProblem
 
 
@@ -129,11 +134,43 @@ def lint_rule(rule: CompiledRule, interface: Interface, source: SourceMap) -> li
         found += rule.rule_type.lint(rule.params, interface)
     else:
         found += _generic_lint(rule.params, interface)
+    if rule.data.get("when") is not None:
+        found += lint_condition(rule.data["when"], interface)
     problems = []
     for problem in found:
         location = (*rule.at, *(int(p) if p.isdigit() else p for p in problem.path.split(".")))
         problems.append(source.problem(location, problem.message, severity=problem.severity, rule_id=rule.id))
     return problems
+
+
+def lint_condition(tree: Mapping[str, Any], interface: Interface, path: str = "when") -> list[OptionProblem]:
+    """The problems of a rule's condition against the interface: each ``JOB.CATEGORY`` names a job and one of its
+    categories, and no comparison is always true or never true (a count is a whole number, never negative)."""
+    problems: list[OptionProblem] = []
+    for job_name, category in condition_names(tree):
+        job, found = interface.check_job(path, job_name)
+        if job is not None:
+            found += interface.check_category(job, path, category)
+        problems += [replace(p, message=f"`when`: {p.message}") for p in found]
+    for comparison in condition_comparisons(tree):
+        outcome = _constant_outcome(comparison["op"], comparison["value"])
+        if outcome is not None:
+            text = condition_text(comparison)
+            message = f"`when`: `{text}` is {outcome} (a count is a whole number >= 0)"
+            problems.append(OptionProblem(path, message, "warning"))
+    return problems
+
+
+def _constant_outcome(op: str, value: float) -> str | None:
+    """``always true`` / ``never true`` when ``count OP value`` does not depend on the count, else None."""
+    whole = float(value).is_integer()
+    if op == "==" and (value < 0 or not whole):
+        return "never true"
+    if (op == "<" and value <= 0) or (op == "<=" and value < 0):
+        return "never true"
+    if (op == ">=" and value <= 0) or (op == ">" and value < 0):
+        return "always true"
+    return None
 
 
 def _generic_lint(params: Any, interface: Interface) -> list[OptionProblem]:
@@ -152,4 +189,4 @@ def _position(problem: Problem) -> tuple[int, int]:
     return problem.line, problem.column
 
 
-__all__ = ["interface_drift", "lint_rule", "lint_rule_file"]
+__all__ = ["interface_drift", "lint_condition", "lint_rule", "lint_rule_file"]

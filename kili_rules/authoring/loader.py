@@ -38,18 +38,22 @@ from kili_rules.authoring.yaml_source import (
 )
 from kili_rules.errors import Problem, RuleFileError, did_you_mean
 from kili_rules.plugins.registry import Registry, default_registry
-from kili_rules.runtime.contract import OptionProblem, RuleType, build_params
+from kili_rules.runtime.condition import ConditionError
+from kili_rules.runtime.condition import names as condition_names
+from kili_rules.runtime.condition import parse as parse_condition
+from kili_rules.runtime.contract import OptionProblem, RuleType, build_params, jobs_read
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.label import LabelView
-from kili_rules.runtime.message import placeholders
+from kili_rules.runtime.message import bad_specs, placeholders
 from kili_rules.runtime.model import EVENTS, UNREADABLE_LABEL, Report
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, PythonRule
 
 #: Python rule modules are imported under a package named this plus a hash (:func:`user_package`), in a built
 #: plugin as offline.
 USER_PACKAGE = "kili_rules_user"
-#: Placeholders every rule's message may use.
-COMMON_PLACEHOLDERS = ("id", "job", "frame")
+#: Placeholders every rule's message may use: ``job_name`` and ``category_name`` are the names the interface shows
+#: (a job's ``instruction``, a category's ``name``), or the ids when the rule file names no interface.
+COMMON_PLACEHOLDERS = ("id", "job", "frame", "job_name", "category_name")
 #: What a rule id may be: it tags Kili issues (``[id] ...``) and lists failed rules in ``json_metadata``.
 RULE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 #: Rule ids the runtime gives its own findings: ``unreadable-label`` tags labels whose jsonResponse cannot be read.
@@ -169,6 +173,11 @@ class CommonRuleKeys(BaseModel):
         None,
         description="fail: a rule that cannot check counts as failed, with an issue; skip: left out of the "
         "score (default: the rule set's on_error).",
+    )
+    when: str | None = Field(
+        None,
+        description="A condition in the grammar of Kili's category search: `JOB.CATEGORY.count > 0`, joined "
+        "with AND / OR, grouped with parentheses; when it is false the rule does not apply (default: always).",
     )
 
 
@@ -409,36 +418,47 @@ def _compile_rule(
         problems.append(source.problem(at, "a rule is a mapping with at least `id` and `type`"))
         return None
     label = f"rule {raw_rule.get('id')!r}" if isinstance(raw_rule.get("id"), str) else f"rule #{at[-1] + 1}"
-    common_raw = {k: v for k, v in raw_rule.items() if k in COMMON_KEYS}
-    options = {k: v for k, v in raw_rule.items() if k not in COMMON_KEYS}
+    # `when` as a string is the rule's condition; as a mapping it is an option of the rule type (`required`'s
+    # `when: {job, category}`)
+    condition_key = isinstance(raw_rule.get("when"), str) or "when" not in raw_rule
+    common_keys = COMMON_KEYS if condition_key else tuple(k for k in COMMON_KEYS if k != "when")
+    common_raw = {k: v for k, v in raw_rule.items() if k in common_keys}
+    options = {k: v for k, v in raw_rule.items() if k not in common_keys}
+    # every problem of the rule is reported at once: its common keys, its type, its options
+    common = None
     try:
         common = validate_model(CommonRuleKeys, common_raw, source, at, label)
     except RuleFileError as error:
         problems.extend(error.problems)
-        return None
-    if _id_problem(common.id, (*at, "id"), source, problems):
-        return None
-    rule_type = registry.get(common.type)
-    if rule_type is None:
+    if common is not None and _id_problem(common.id, (*at, "id"), source, problems):
+        common = None
+    type_name = common.type if common is not None else raw_rule.get("type")
+    rule_type = registry.get(type_name) if isinstance(type_name, str) else None
+    if rule_type is None and isinstance(type_name, str):
         known = ", ".join(registry.rule_types)
-        hint = did_you_mean(common.type, registry.rule_types)
-        problems.append(source.problem((*at, "type"), f"unknown rule type {common.type!r};{hint} installed: {known}"))
+        hint = did_you_mean(type_name, registry.rule_types)
+        problems.append(source.problem((*at, "type"), f"unknown rule type {type_name!r};{hint} installed: {known}"))
+    if rule_type is None:
         return None
-    label = f"rule {common.id!r} ({rule_type.name})"
+    if common is not None:
+        label = f"rule {common.id!r} ({rule_type.name})"
     try:
         validated_options = validate_model(options_model(rule_type.params), options, source, at, label)
     except RuleFileError as error:
         for problem in error.problems:  # an unknown key may be a common key misspelt: offer those too
-            problems.append(_with_common_keys(problem))
+            problems.append(_with_common_keys(_with_condition_hint(problem, raw_rule)))
         return None
     params = build_params(rule_type.params, validated_options.model_dump())
     if interface is not None and rule_type.prepare is not None:
         params = rule_type.prepare(params, Interface(interface))
     found = list(rule_type.validate(params)) if rule_type.validate else []
     found += _regex_problems(params, {problem.path for problem in found})
+    raw_id = raw_rule.get("id") if isinstance(raw_rule.get("id"), str) else None
     for problem in found:
         location = (*at, *(int(p) if p.isdigit() else p for p in problem.path.split(".")))
-        problems.append(source.problem(location, problem.message, rule_id=common.id))
+        problems.append(source.problem(location, problem.message, rule_id=raw_id))
+    if common is None:
+        return None
     message = common.message if common.message is not None else rule_type.default_message
     allowed = (*COMMON_PLACEHOLDERS, *rule_type.placeholders)
     unknown = [p for p in placeholders(message) if p not in allowed]
@@ -448,6 +468,16 @@ def _compile_rule(
                 (*at, "message"),
                 f"unknown placeholder {{{unknown[0]}}} in the message of {label}; "
                 f"available: {', '.join('{' + p + '}' for p in allowed)}",
+            )
+        )
+    for bad in bad_specs(message):
+        problems.append(
+            source.problem(
+                (*at, "message"),
+                f"{bad} in the message of {label} is not a placeholder with a format spec: write `{{name}}` or "
+                "`{name:spec}` with a spec of Python's format mini-language (`{area:.3f}`, `{count:>3}`); `{{` "
+                "and `}}` give literal braces",
+                rule_id=raw_id,
             )
         )
     rule = {
@@ -461,7 +491,55 @@ def _compile_rule(
         "on_error": common.on_error or on_error,
         "params": dataclasses.asdict(params),
     }
+    if common.when is not None:
+        tree = _condition(common.when, (*at, "when"), source, problems, common.id)
+        if tree is not None:
+            rule["when"] = tree
+    if interface is not None:
+        rule["names"] = display_names(interface, jobs_read(params) | {j for j, _ in condition_names(rule.get("when"))})
     return rule, rule_type, params
+
+
+def display_names(interface: Mapping[str, Any], jobs: set[str]) -> dict[str, dict[str, str]]:
+    """What ``{job_name}`` and ``{category_name}`` show for ``jobs``: ``{"jobs": {job: instruction},
+    "categories": {category key: name}}`` from the jsonInterface (a name it does not give is left out)."""
+    raw_jobs = interface.get("jobs") if isinstance(interface.get("jobs"), Mapping) else {}
+    found: dict[str, dict[str, str]] = {"jobs": {}, "categories": {}}
+    for job in sorted(jobs):
+        raw = raw_jobs.get(job)
+        if not isinstance(raw, Mapping):
+            continue
+        if isinstance(raw.get("instruction"), str) and raw["instruction"].strip():
+            found["jobs"][job] = raw["instruction"].strip()
+        content = raw.get("content") if isinstance(raw.get("content"), Mapping) else {}
+        categories = content.get("categories") if isinstance(content.get("categories"), Mapping) else {}
+        for key, category in categories.items():
+            if isinstance(category, Mapping) and isinstance(category.get("name"), str):
+                found["categories"].setdefault(str(key), category["name"])
+    return found
+
+
+def _condition(
+    text: str, at: tuple, source: SourceMap, problems: list[Problem], rule_id: str | None
+) -> dict[str, Any] | None:
+    """The parsed tree of a rule's ``when`` condition, or None (and a problem placed in the file)."""
+    try:
+        return parse_condition(text)
+    except ConditionError as error:
+        shown = text if len(text) <= 80 else text[:77] + "..."
+        message = f"`when`: {error.reason}, at column {error.column} of {shown!r}"
+        problems.append(source.problem(at, message, rule_id=rule_id))
+        return None
+
+
+def _with_condition_hint(problem: Problem, raw_rule: Mapping[str, Any]) -> Problem:
+    """An unknown ``when`` option (a mapping given to a rule type without one) says how to write a condition."""
+    when = raw_rule.get("when")
+    if "unknown key 'when'" not in problem.message or not isinstance(when, dict):
+        return problem
+    job, category = when.get("job", "JOB"), when.get("category", "CATEGORY")
+    message = f'`when` is a condition string here: write `when: "{job}.{category}.count > 0"`'
+    return replace(problem, message=message)
 
 
 def _regex_problems(params: Any, skipped: set[str]) -> list[OptionProblem]:
@@ -550,6 +628,27 @@ def _read_interface(interface_path: Path, source: SourceMap, at: tuple, problems
     except RecursionError:
         problems.append(source.problem(at, f"the interface {interface_path} nests too deeply to be a jsonInterface"))
         return None
+    if (
+        isinstance(interface, list)
+        and interface
+        and all(isinstance(p, dict) and "jsonInterface" in p for p in interface)
+    ):
+        if len(interface) > 1:  # kili.projects() returns a list: one project is meant
+            ids = ", ".join(str(p.get("id", "?")) for p in interface[:5])
+            problems.append(
+                source.problem(
+                    at,
+                    f"{interface_path} holds {len(interface)} projects ({ids}): save the one to lint against, e.g. "
+                    "kili.projects(project_id=..., fields=['jsonInterface'])",
+                )
+            )
+            return None
+        interface = interface[0]  # the list kili.projects(project_id=...) returns
+    if isinstance(interface, dict) and isinstance(interface.get("jsonInterface"), str):
+        try:  # the raw GraphQL answer holds the jsonInterface as a JSON string
+            interface = {**interface, "jsonInterface": json.loads(interface["jsonInterface"])}
+        except ValueError:
+            pass
     if isinstance(interface, dict) and isinstance(interface.get("jsonInterface"), dict):
         interface = interface["jsonInterface"]  # a project as kili.projects() returns it, or a label case
     if not isinstance(interface, dict) or not isinstance(interface.get("jobs"), dict):
@@ -663,7 +762,7 @@ def _python_rule_data(
         return None
     if _id_problem(common.id, at, source, problems):
         return None
-    return {
+    data = {
         "id": common.id,
         "type": PYTHON_RULE_TYPE,
         "severity": common.severity,
@@ -674,6 +773,12 @@ def _python_rule_data(
         "on_error": common.on_error or on_error,
         "params": {"module": module_name, "function": function_name},
     }
+    if common.when is not None:
+        tree = _condition(common.when, at, source, problems, common.id)
+        if tree is None:
+            return None
+        data["when"] = tree
+    return data
 
 
 __all__ = ["Compilation", "CompiledRule", "RuleSet", "compile_rule_file", "load_rule_set"]

@@ -122,7 +122,13 @@ def _rule_type_schema(rule_type: RuleType, common: Mapping[str, Any], defs: dict
     _rename_refs(options, "#/$defs/", f"#/$defs/{prefix}")
     properties = {key: copy.deepcopy(value) for key, value in common["properties"].items()}
     properties["type"] = {"const": rule_type.name, "description": f"A {rule_type.name} rule."}
-    properties.update(options.get("properties", {}))
+    for key, value in options.get("properties", {}).items():
+        if key in properties and key != "type":  # `when`: a condition string, or the rule type's own option
+            both = [properties[key], value]
+            described = " Or: ".join(str(item.get("description", "")) for item in both)
+            properties[key] = {"anyOf": both, "description": described}
+        else:
+            properties[key] = value
     doc = getattr(importlib.import_module(rule_type.module), "__doc__", None) or ""
     return {
         "type": "object",

@@ -164,12 +164,18 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
 def _position(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 def load_yaml(text: str, path: str) -> tuple[Any, SourceMap]:
-    """Parse one YAML document into plain data and its source map. Raises RuleFileError on bad YAML."""
+    """Parse one YAML document into plain data and its source map. Raises RuleFileError on bad YAML.
+
+    Booleans are YAML 1.2's: only ``true`` and ``false`` (any case); ``YES``, ``NO``, ``On``, ``Off`` stay strings,
+    as category names in Kili projects often are (an option that wants a boolean still reads ``yes`` as true)."""
     source = SourceMap(path)
     try:
         node = yaml.compose(text, Loader=BoundedLoader)
@@ -206,6 +212,8 @@ def load_yaml(text: str, path: str) -> tuple[Any, SourceMap]:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [build(item, (*location, index)) for index, item in enumerate(node.value)]
+        if node.tag == _BOOL_TAG and node.value.lower() not in ("true", "false"):
+            return node.value  # YAML 1.2: YES, NO, On, Off are strings (category names in Kili projects)
         try:
             return constructor.construct_object(node, deep=True)
         except yaml.YAMLError as error:

@@ -33,6 +33,12 @@ def add_connection_arguments(parser: argparse.ArgumentParser, *, project_require
 
 def add_label_selection(parser: argparse.ArgumentParser) -> None:
     """``--status`` and ``--latest``: which labels of the project."""
+    add_status_selection(parser)
+    parser.add_argument("--latest", action="store_true", help="only each asset's latest label")
+
+
+def add_status_selection(parser: argparse.ArgumentParser) -> None:
+    """``--status``: the labels of the project's assets in these statuses."""
     parser.add_argument(
         "--status",
         action="append",
@@ -40,7 +46,6 @@ def add_label_selection(parser: argparse.ArgumentParser) -> None:
         metavar="STATUS",
         help=f"only the labels of assets in this status (repeatable: {', '.join(LABEL_STATUSES)})",
     )
-    parser.add_argument("--latest", action="store_true", help="only each asset's latest label")
 
 
 def connect(args: argparse.Namespace) -> Any:

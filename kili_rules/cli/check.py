@@ -14,8 +14,10 @@ from kili_rules.errors import InputError
 
 NAME = "check"
 HELP = (
-    "audit existing labels: what the rules say about a Kili export, kili.labels() / kili.assets() dumps, JSON Lines"
-    " or a live project (--project), per rule and as a score distribution (read as a stream: any size)"
+    "audit existing labels: what the rules say about a Kili export (a file, or the folder or .zip of"
+    " kili.export_labels), kili.labels() / kili.assets() dumps, JSON Lines or a live project (--project), per rule"
+    " and as a score distribution (read as a stream: any size; by default the latest non-AUTOSAVE label of each"
+    " asset)"
 )
 EXAMPLES = (
     "kili-rules check rules/document.yaml export.json\n"
@@ -27,9 +29,11 @@ EXAMPLES = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``kili-rules check``."""
     parser.add_argument("rule_file", metavar="RULE_FILE")
-    parser.add_argument("label_files", nargs="*", metavar="LABEL_FILE", help="files of labels (or --project)")
+    parser.add_argument(
+        "label_files", nargs="*", metavar="LABEL_FILE", help="a file, folder or .zip of labels (or --project)"
+    )
     _live.add_connection_arguments(parser, project_required=False)
-    _live.add_label_selection(parser)
+    _live.add_status_selection(parser)
     parser.add_argument("--event", choices=("submit", "review"), default="submit")
     parser.add_argument("--format", choices=("text", "json", "html"), default="text")
     parser.add_argument("--out", metavar="FILE", help="write the report there (default: stdout; html: check.html)")
@@ -38,6 +42,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("error", "warning", "info", "never"),
         default="error",
         help="exit 1 when a finding of this severity or worse occurs, or a rule raises (default: error)",
+    )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--latest",
+        dest="latest",
+        action="store_true",
+        default=True,
+        help="check the latest non-AUTOSAVE label of each asset (the default)",
+    )
+    which.add_argument(
+        "--all-labels", dest="latest", action="store_false", help="check every label read, autosaves and history too"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (it only shows on a terminal)")
 
@@ -62,15 +77,15 @@ def run(args: argparse.Namespace) -> int:
             )
             progress.close()
     else:
-        if args.status or args.latest:
-            raise InputError("--status and --latest select labels of a live project: use them with --project")
-        missing = [f for f in args.label_files if not Path(f).is_file()]
+        if args.status:
+            raise InputError("--status selects labels of a live project: use it with --project")
+        missing = [f for f in args.label_files if not Path(f).exists()]
         if missing:
-            raise InputError(f"{missing[0]}: no such file")
+            raise InputError(f"{missing[0]}: no such file or folder")
         progress = None
         if not args.no_progress:
-            progress = ProgressBar(sum(Path(f).stat().st_size for f in args.label_files))
-        summary = audit(rule_set, args.label_files, args.event, progress, on_report)
+            progress = ProgressBar(sum(Path(f).stat().st_size for f in args.label_files if Path(f).is_file()))
+        summary = audit(rule_set, args.label_files, args.event, progress, on_report, latest=args.latest)
         if args.format == "html":
             from kili_rules.live.client import resolve_endpoint
 

@@ -9,7 +9,7 @@ from kili_rules.authoring.loader import load_rule_set
 
 NAME = "eval"
 HELP = "evaluate labels (Kili exports, labels, bare jsonResponses) and print the outcomes"
-EXAMPLES = "kili-rules eval rules/image.yaml labels.json"
+EXAMPLES = "kili-rules eval rules/image.yaml labels.json\n  kili-rules eval rules/image.yaml labels.json --format json"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,21 +17,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("rule_file", metavar="RULE_FILE")
     parser.add_argument("label_files", nargs="+", metavar="LABEL_FILE")
     parser.add_argument("--event", choices=("submit", "review"), default="submit")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "jsonl"),
+        default="text",
+        help="json: one JSON array of the labels' reports; jsonl: one JSON object a line, as each label is read",
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when any rule fails")
 
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate labels and print each rule's outcome, the findings and the score."""
-    from kili_rules.authoring.label_files import read_labels
+    from kili_rules.authoring.label_files import read_label_source
 
     rule_set = load_rule_set(args.rule_file)
     failed = False
+    reports = []
     for label_file in args.label_files:
-        for record in read_labels(label_file):
+        for record in read_label_source(label_file):
             report = rule_set.evaluate(record.label, args.event)
             failed = failed or bool(report.failed_rule_ids)
             if args.format == "json":
+                reports.append(_report_json(record, report))
+                continue
+            if args.format == "jsonl":
                 print(json.dumps(_report_json(record, report), ensure_ascii=False))
                 continue
             label_id = record.label.get("id") or "-"
@@ -41,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
                 for finding in outcome.findings:
                     pin = f" @ {finding.mid}" if finding.mid else ""
                     print(f"    {finding.severity}: {finding.message}{pin}")
+    if args.format == "json":
+        print(json.dumps(reports, ensure_ascii=False, indent=2))
     return 1 if failed and args.strict else 0
 
 

@@ -7,11 +7,11 @@ type is its module in ``kili_rules/rule_types/`` plus its line in ``RULE_TYPE_MO
 from __future__ import annotations
 
 from kili_rules.plugins.hookspecs import hookimpl
-from kili_rules.rule_types import categories, count, geometry, overlap, required, text, track
+from kili_rules.rule_types import categories, count, geometry, overlap, relation, required, text, track
 from kili_rules.runtime.contract import RuleType
 
 #: The modules whose ``RULE_TYPE`` is built in, in the order ``kili-rules rules`` lists them.
-RULE_TYPE_MODULES = (categories, count, required, text, geometry, overlap, track)
+RULE_TYPE_MODULES = (categories, count, required, text, relation, geometry, overlap, track)
 
 
 @hookimpl

@@ -1,4 +1,4 @@
-"""text: the value of a transcription job: prefix, suffix, pattern, allowed values, length, number, date.
+"""text: the value of a transcription job: prefix, suffix, pattern, allowed values, length, checksum, number, date.
 
 Checks every value given to a transcription job, wherever the job occurs: a child transcription under a box is
 checked on each box, and its finding is pinned to that box's ``mid``. The value is normalised first (``strip``,
@@ -12,7 +12,8 @@ type in the project's jsonInterface (``number``, ``date``; anything else is text
 
 Options:
 
-Placeholders: `{value}` (as normalised), `{reason}` (what is wrong, in words), `{job}`.
+Placeholders: `{value}` (as normalised; of a NER job, the entity's content), `{reason}` (what is wrong, in words),
+`{job}`.
 
 Example:
 
@@ -37,6 +38,46 @@ passes:
           children: {TRANSCRIPTION_JOB: {text: "FR76 3000 6000"}}
 not_applicable:
   - {}
+```
+
+With ``checksum`` the value's check digits must hold (an IBAN that starts with FR but whose check digits are
+wrong fails): ``iban`` (with the length of its country), ``luhn`` (payment cards), ``isin``, ``ean`` (EAN / GTIN
+8, 12, 13, 14), ``isbn`` (10 or 13), ``siren``, ``siret``, ``vat_fr``; spaces, hyphens and dots are ignored.
+
+Example (a French IBAN whose check digits hold):
+
+```yaml
+rule: {id: iban, type: text, job: IBAN, starts_with: FR, checksum: iban, remove_spaces: true}
+fails:
+  - {IBAN: {text: "FR77 3000 6000 0112 3456 7890 189"}}
+  - {IBAN: {text: "DE89 3704 0044 0532 0130 00"}}
+passes:
+  - {IBAN: {text: "FR76 3000 6000 0112 3456 7890 189"}}
+```
+
+With ``job`` a named-entity (NER) job, each entity's ``content`` is the value (of ``category`` only, when given),
+and each finding is pinned on its entity: its offsets must span its content (``endOffset - beginOffset`` is the
+length of the content), and with ``overlap: forbid`` no entity may start inside another. A PDF entity spread over
+several pages is one entity.
+
+Example (NER: the dates written as dates, no overlapping entities):
+
+```yaml
+rule: {id: ner-dates, type: text, job: NER, category: DATE, kind: date, overlap: forbid}
+fails:
+  - NER: {annotations: [{mid: e1, beginOffset: 0, endOffset: 8, content: "tomorrow", categories: [{name: DATE}]}]}
+  - NER: {annotations: [{mid: e1, beginOffset: 0, endOffset: 9, content: "2024-01-02", categories: [{name: DATE}]}]}
+  - NER: {annotations: [{mid: e1, beginOffset: 0, endOffset: 10, content: "2024-01-02", categories: [{name: DATE}]},
+                        {mid: e2, beginOffset: 5, endOffset: 15, content: "01-02 2024", categories: [{name: DATE}]}]}
+pinned:
+  - [e1]
+  - [e1]
+  - [e2, e2]
+passes:
+  - NER: {annotations: [{mid: e1, beginOffset: 3, endOffset: 13, content: "2024-01-02", categories: [{name: DATE}]},
+                        {mid: e2, beginOffset: 0, endOffset: 2, content: "on", categories: [{name: WORD}]}]}
+not_applicable:
+  - NER: {annotations: [{mid: e2, beginOffset: 0, endOffset: 2, content: "on", categories: [{name: WORD}]}]}
 ```
 
 Example (a number within bounds):
@@ -69,11 +110,13 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from kili_rules.rule_types._checksums import problem as checksum_problem
 from kili_rules.rule_types._ml_tasks import TEXT_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label import Annotation, LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
+NER = "NAMED_ENTITIES_RECOGNITION"
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y", "%d.%m.%Y")
 #: The longest value matched against a regex, in characters (a match may take time that grows with the text).
 DEFAULT_REGEX_MAX_TEXT = 10_000
@@ -83,7 +126,9 @@ DEFAULT_REGEX_MAX_TEXT = 10_000
 class TextParams:
     """The options of a ``text`` rule."""
 
-    job: str = option(doc="the transcription job", job=True)
+    job: str = option(doc="the transcription job, or a named-entity job (its entities' content)", job=True)
+    category: str | None = option(None, doc="a NER job: check only the entities of this category", category=True)
+    overlap: Literal["allow", "forbid"] = option("allow", doc="a NER job: `forbid` makes overlapping entities findings")
     starts_with: str | list[str] | None = option(None, doc="the value starts with this string, or one of these")
     ends_with: str | list[str] | None = option(None, doc="the value ends with this string, or one of these")
     regex: str | None = option(
@@ -104,6 +149,11 @@ class TextParams:
     before: str | None = option(None, doc="the latest date accepted, `YYYY-MM-DD` (`kind: date`)")
     date_formats: list[str] | None = option(
         None, doc="`strptime` formats tried in order", default_text="ISO, `dd/mm/yyyy`, `dd.mm.yyyy`"
+    )
+    checksum: Literal["iban", "luhn", "isin", "ean", "isbn", "siren", "siret", "vat_fr"] | None = option(
+        None,
+        doc="the value's check digits hold: `iban`, `luhn` (payment cards), `isin`, `ean` (GTIN), `isbn`, `siren`, "
+        "`siret`, `vat_fr` (spaces, hyphens and dots ignored)",
     )
     strip: bool = option(True, doc="remove surrounding white space")
     case: Literal["keep", "upper", "lower"] = option("keep", doc="`keep`, `upper` or `lower`")
@@ -185,6 +235,10 @@ def _problem(params: TextParams, value: str) -> str | None:
         return f"is shorter than {params.min_length} characters"
     if params.max_length is not None and len(value) > params.max_length:
         return f"is longer than {params.max_length} characters"
+    if params.checksum is not None:
+        wrong = checksum_problem(params.checksum, value)
+        if wrong is not None:
+            return wrong
     if kind == "number":
         number = parse_number(value)
         if number is None:
@@ -236,7 +290,9 @@ def _prepared(params: TextParams) -> _Prepared:
 
 
 def check(params: TextParams, label: LabelView) -> list[Violation] | object:
-    """Check each non-empty value of the job."""
+    """Check each non-empty value of the job (of a NER job: each entity's content)."""
+    if params.category is not None or any(r.raw.get("annotations") for r in label.responses(params.job)):
+        return check_entities(params, label)
     prepared = _prepared(params)
     prefixes, suffixes, plain = prepared.prefixes, prepared.suffixes, prepared.plain
     strip, remove_spaces, case, job = params.strip, params.remove_spaces, params.case, params.job
@@ -265,6 +321,49 @@ def check(params: TextParams, label: LabelView) -> list[Violation] | object:
     return violations if checked else NOT_APPLICABLE
 
 
+def check_entities(params: TextParams, label: LabelView) -> list[Violation] | object:
+    """Check the named entities of a NER job (of ``category``, when given): each content, that its offsets span
+    its content, and with ``overlap: forbid`` that no two overlap. Each finding is pinned on its entity."""
+    entities = label.annotations(params.job, category=params.category)
+    if not entities:
+        return NOT_APPLICABLE
+    violations = []
+    for entity in entities:
+        content = entity.content
+        begin, end = entity.begin_offset, entity.raw.get("endOffset")
+        value = normalise(params, content) if content is not None else ""
+        reason = None
+        if content is not None and isinstance(end, int) and begin is not None and end - begin != len(content):
+            reason = f"has offsets {begin}..{end} ({end - begin} characters) that do not match its content"
+        elif value:
+            reason = _problem(params, value)
+        if reason is not None:
+            what = params.category or params.job
+            values = {"value": value, "reason": f"{what} entity '{value}' {reason}"}
+            violations.append(Violation(values=values, mid=entity.mid, job=params.job, frame=entity.frame))
+    if params.overlap == "forbid":
+        violations += _overlaps(params, entities)
+    return violations
+
+
+def _overlaps(params: TextParams, entities: list[Annotation]) -> list[Violation]:
+    """One finding per entity that starts inside the one before it (same frame), pinned on the later one."""
+    spans = sorted(
+        ((e.frame or "", e.offsets, index, e) for index, e in enumerate(entities) if e.offsets is not None),
+        key=lambda item: (item[0], item[1], item[2]),
+    )
+    found = []
+    reach: tuple[str, int, str] | None = None  # (frame, end, content) of the entity reaching furthest so far
+    for frame, (begin, end), _, entity in spans:
+        if reach is not None and reach[0] == frame and begin < reach[1]:
+            value = entity.content or ""
+            reason = f"{params.category or params.job} entity '{value}' overlaps '{reach[2]}'"
+            found.append(Violation({"value": value, "reason": reason}, mid=entity.mid, job=params.job))
+        if reach is None or reach[0] != frame or end > reach[1]:
+            reach = (frame, end, entity.content or "")
+    return found
+
+
 def validate(params: TextParams) -> list[OptionProblem]:
     """Load-time checks: a regex that compiles, dates that parse, bounds in order, options of the right kind."""
     problems = []
@@ -286,6 +385,8 @@ def validate(params: TextParams) -> list[OptionProblem]:
             problems.append(OptionProblem(low, f"`{low}` ({a}) is above `{high}` ({b}): the rule can never pass"))
     if params.kind == "text" and any(getattr(params, k) is not None for k in ("min", "max", "after", "before")):
         problems.append(OptionProblem("kind", "`min`/`max`/`after`/`before` need `kind: number` or `kind: date`"))
+    elif params.kind != "text":
+        problems += _ignored_bounds(params)
     return problems
 
 
@@ -304,19 +405,40 @@ def lint(params: TextParams, interface: InterfaceView) -> list[OptionProblem]:
     job, problems = interface.check_job(
         "job",
         params.job,
-        TEXT_TASKS,
-        "a transcription job",
+        TEXT_TASKS | {NER},
+        "a transcription or named-entity job",
         {
             "CLASSIFICATION": "to check the categories chosen, use a `categories` rule",
             "OBJECT_DETECTION": "to check the text of each box, address its child transcription job",
         },
     )
+    if job is not None and job.ml_task == NER:
+        if params.category is not None:
+            problems += interface.check_category(job, "category", params.category)
+        return problems
+    for key in ("category", "overlap"):
+        if job is not None and getattr(params, key) != TextParams.__dataclass_fields__[key].default:
+            problems.append(OptionProblem(key, f"`{key}` is for named-entity jobs; {job.describe}"))
     if job is None or job.ml_task not in TEXT_TASKS:
         return problems
     kind = params.kind
     if kind in ("number", "date") and job.input_type in ("number", "date") and kind != job.input_type:
         message = f"`kind: {kind}` but {job.name} takes a {job.input_type}: most answers will fail; remove `kind`"
         problems.append(OptionProblem("kind", message))
+    return problems
+
+
+def _ignored_bounds(params: TextParams) -> list[OptionProblem]:
+    """Bounds of the other kind, which the check never reads: ``min`` on a date, ``after`` on a number (with an
+    interface, ``kind: auto`` has become the job's input type by then)."""
+    kind = effective_kind(params)
+    read_as = {"number": "a number", "date": "a date"}.get(kind, kind)
+    problems = []
+    for key, wanted in (("min", "number"), ("max", "number"), ("after", "date"), ("before", "date")):
+        if getattr(params, key) is not None and kind != wanted:
+            advice = "use `after` / `before`" if wanted == "number" else "use `min` / `max`"
+            message = f"`{key}` bounds a {wanted}, but the value is read as {read_as}: it is ignored; {advice}"
+            problems.append(OptionProblem(key, message))
     return problems
 
 

@@ -14,8 +14,9 @@ Each rule ends as ``pass``, ``fail`` (one or more findings), ``not_applicable`` 
 verdict (its check raised, even ``SystemExit``; its parameters could not be built; it ran past the evaluation
 budget). An error never stops the other rules, and it fails closed: it counts as failed in the score and gives one
 finding ``could not check this label: <reason>`` with the rule's severity, unless the rule (or the rule set) says
-``on_error: skip``. A label whose ``jsonResponse`` cannot be read gets a finding of its own (rule id
-``unreadable-label``, severity ``error``, score 0) and no rule runs on it.
+``on_error: skip``. A rule whose condition (``"when"``, a tree of :mod:`kili_rules.runtime.condition`) is false
+on the label is ``not_applicable`` without running. A label whose ``jsonResponse`` cannot be read gets a finding of
+its own (rule id ``unreadable-label``, severity ``error``, score 0) and no rule runs on it.
 
 The compiled rule set names the jobs it reads: ``Engine.jobs`` is the union, over its rules, of the option ``job``
 and the nested ``for_each.job`` and ``when.job`` (None, every job, when a Python rule is among them: it may read
@@ -39,6 +40,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kili_rules.runtime.condition import holds as condition_holds
 from kili_rules.runtime.contract import RuleType, build_params
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.message import render
@@ -132,7 +134,10 @@ class Engine:
         if bound.check is None:
             return self.error_outcome(rule, bound.setup_error or "cannot set up rule")
         try:
-            result = bound.check(label)
+            when = rule.get("when")  # the rule's condition (a parsed tree): false means not applicable
+            result: Any = (
+                NOT_APPLICABLE if when is not None and not condition_holds(when, label) else bound.check(label)
+            )
             if result is NOT_APPLICABLE:
                 return RuleOutcome(rule["id"], "not_applicable", _weight(rule), on_error=self._on_error(rule))
             findings = tuple(_finding(rule, violation) for violation in result)
@@ -237,6 +242,10 @@ def _finding(rule: Mapping[str, Any], violation: Violation) -> Finding:
     params = rule.get("params") or {}
     values = {"id": rule["id"], "job": violation.job or params.get("job"), "frame": violation.frame}
     values.update(violation.values)
+    names = rule.get("names") or {}  # display names from the interface, when the rule file names one
+    category = values.get("category", params.get("category"))
+    values.setdefault("job_name", names.get("jobs", {}).get(values["job"], values["job"]))
+    values.setdefault("category_name", names.get("categories", {}).get(category, category))
     template = violation.message if violation.message is not None else rule.get("message", "")
     return Finding(
         rule_id=rule["id"],

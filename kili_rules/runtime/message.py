@@ -1,8 +1,10 @@
 """Message templates: ``"There are too many BBox ({count})"`` filled with a violation's values.
 
-Only ``{name}`` placeholders are replaced (``{{`` and ``}}`` give literal braces); there is no attribute access,
-indexing or format spec, so a template from a rule file can never reach into Python objects. A placeholder the
-values do not hold is left as written (the rule-file loader rejects unknown placeholders before that can happen).
+``{name}`` placeholders are replaced (``{{`` and ``}}`` give literal braces), optionally with a format spec of
+Python's mini-language: ``{area:.3f}``, ``{count:>3}``, ``{share:.0%}``. There is no attribute access, indexing or
+conversion, so a template from a rule file can never reach into Python objects. A value the spec does not fit
+(``.3f`` on a text) is written as it is; a placeholder the values do not hold is left as written (the rule-file
+loader rejects unknown placeholders, and specs that are not format specs, before that can happen).
 
 Stdlib-only: embedded verbatim into every built plugin.
 """
@@ -13,7 +15,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-_TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: A format spec: ``[[fill]align][sign][z][#][0][width][grouping][.precision][type]``.
+FORMAT_SPEC = r"(?:[^{}]?[<>=^])?[+\- ]?z?#?0?\d{0,3}[,_]?(?:\.\d{1,3})?[bcdeEfFgGnosxX%]?"
+_TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)(?::(" + FORMAT_SPEC + r"))?\}")
+#: Anything that looks like a placeholder, to tell a bad spec from literal text.
+_LOOSE = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)(:[^{}]*)?\}")
 
 
 def placeholders(template: str) -> list[str]:
@@ -21,17 +27,32 @@ def placeholders(template: str) -> list[str]:
     return [m.group(1) for m in _TOKEN.finditer(template) if m.group(1)]
 
 
+def bad_specs(template: str) -> list[str]:
+    """The placeholders written with something after ``:`` that is not a format spec (``{area:.3q}``)."""
+    good = {m.span() for m in _TOKEN.finditer(template) if m.group(1)}
+    return [m.group(0) for m in _LOOSE.finditer(template) if m.group(1) and m.group(2) and m.span() not in good]
+
+
 def render(template: str, values: Mapping[str, Any]) -> str:
-    """``template`` with each ``{name}`` replaced by ``str(values[name])``."""
+    """``template`` with each ``{name}`` replaced by ``str(values[name])`` (``{name:spec}``: ``format(value,
+    spec)``, or ``str(value)`` when the spec does not fit the value)."""
 
     def replace(match: re.Match[str]) -> str:
         name: str | None = match.group(1)
         whole: str = match.group(0)
         if name is None:
             return whole[0]
-        if name in values:
-            value = values[name]
-            return "" if value is None else str(value)
-        return whole
+        if name not in values:
+            return whole
+        value = values[name]
+        if value is None:
+            return ""
+        spec: str | None = match.group(2)
+        if spec:
+            try:
+                return format(value, spec)
+            except (ValueError, TypeError):
+                return str(value)
+        return str(value)
 
     return _TOKEN.sub(replace, template)

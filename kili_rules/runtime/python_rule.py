@@ -25,7 +25,7 @@ Stdlib-only: embedded verbatim into every built plugin.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
 from kili_rules.runtime.model import EVENTS, NOT_APPLICABLE, ON_ERROR, SEVERITIES, Violation
@@ -48,6 +48,7 @@ class PythonRule:
         weight: float,
         enabled: bool,
         on_error: str | None = None,
+        when: str | None = None,
     ) -> None:
         self.function = function
         self.id = id
@@ -57,6 +58,7 @@ class PythonRule:
         self.weight = weight
         self.enabled = enabled
         self.on_error = on_error
+        self.when = when
         self.__doc__ = function.__doc__
         self.__name__ = function.__name__
         self.__module__ = function.__module__
@@ -78,11 +80,14 @@ def rule(
     weight: float = 1,
     enabled: bool = True,
     on_error: str | None = None,
+    when: str | None = None,
 ) -> Callable[[Callable[[Any], Any]], PythonRule]:
     """Make a function of a label into a rule. ``id`` defaults to the function name with ``-`` for ``_``;
     ``message`` defaults to the first line of the docstring. ``weight`` is a finite number >= 0; ``on_error``
     (``fail`` or ``skip``, default: the rule set's) says whether the rule counts as failed when it cannot give a
-    verdict (it raised, or ran out of time)."""
+    verdict (it raised, or ran out of time). ``when`` is a condition in the grammar of Kili's category search
+    (``"JOB_0.IBAN.count > 0"``): when it is false on a label, the rule does not apply (checked when the rule file
+    is loaded)."""
     if severity not in SEVERITIES:
         raise ValueError(f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0 or weight == math.inf:
@@ -105,15 +110,21 @@ def rule(
             weight=weight,
             enabled=enabled,
             on_error=on_error,
+            when=when,
         )
 
     return decorate
 
 
 def violations_of(result: Any) -> list[Violation] | Any:
-    """What a rule function returned, as the list of violations a check returns (or NOT_APPLICABLE)."""
+    """What a rule function returned, as the list of violations a check returns (or NOT_APPLICABLE).
+
+    A generator's ``return`` value counts too: ``return NOT_APPLICABLE`` from a rule that yields nothing makes it
+    not applicable (a rule that both yields findings and returns NOT_APPLICABLE says two things: TypeError)."""
     if result is NOT_APPLICABLE:
         return NOT_APPLICABLE
+    if isinstance(result, Generator):
+        return _generated(result)
     if result is None or result is True:
         return []
     if result is False:
@@ -129,3 +140,20 @@ def violations_of(result: Any) -> list[Violation] | Any:
         else:
             raise TypeError(f"a rule function may yield strings or Violation objects, not {type(item).__name__}")
     return found
+
+
+def _generated(generator: Generator[Any, Any, Any]) -> list[Violation] | Any:
+    """The violations a rule generator yields, and what it returns."""
+    yielded: list[Any] = []
+    while True:
+        try:
+            yielded.append(next(generator))
+        except StopIteration as stop:
+            returned = stop.value
+            break
+    found = violations_of(yielded)
+    if returned is NOT_APPLICABLE:
+        if found:
+            raise TypeError("the rule yielded findings and returned NOT_APPLICABLE: return it only with no finding")
+        return NOT_APPLICABLE
+    return found + ([] if returned is None else violations_of(returned))

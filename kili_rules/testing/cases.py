@@ -27,6 +27,7 @@ A failing case says what differs in plain words: ``rule 'iban-fr' was expected t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kili_rules.authoring.label_files import LabelRecord, labels_in, pick_label, read_labels
+from kili_rules.authoring.label_files import LabelRecord, labels_in, pick_label, read_label_source, read_labels
 from kili_rules.authoring.loader import RuleSet, load_rule_set, validate_model
 from kili_rules.authoring.yaml_source import (
     MAX_DATA_FILE_BYTES,
@@ -357,7 +358,8 @@ def new_case(
 
     rule_set = load_rule_set(rule_file)
     label_file = Path(label_file)
-    record = pick_label(list(read_labels(label_file)), asset, index, str(label_file), "--asset ID or --index N")
+    records = list(read_label_source(label_file))
+    record = pick_label(records, asset, index, str(label_file), "--asset ID or --index N")
     report = rule_set.evaluate(record.label, event)
     target = Path(test_file) if test_file else Path(rule_file).parent / TEST_FOLDER / f"{Path(rule_file).stem}.yaml"
     existing = target.read_text(encoding="utf-8") if target.exists() else ""
@@ -390,7 +392,11 @@ def new_case(
     block = yaml.safe_dump([case], sort_keys=False, allow_unicode=True, width=110, default_flow_style=None)
     block = "".join(f"  {line}" if line.strip() else line for line in block.splitlines(keepends=True))
     if existing:
-        text = existing + ("" if existing.endswith("\n") else "\n") + "\n" + block
+        # `cases: []` (what a new test file may start with) becomes a block list; a file without `cases:` gets one
+        existing, emptied = re.subn(r"(?m)^cases:[ \t]*\[[ \t]*\][ \t]*(#.*)?$", "cases:", existing, count=1)
+        data, _ = load_yaml(existing, str(target))
+        opening = "" if emptied or (isinstance(data, dict) and "cases" in data) else "cases:\n"
+        text = existing + ("" if existing.endswith("\n") else "\n") + ("" if emptied else "\n") + opening + block
     else:
         relative = Path(os.path.relpath(Path(rule_file).resolve(), target.parent.resolve())).as_posix()
         header = f"# Test cases of {relative}: `kili-rules test` runs them, and so does `pytest`.\n"
