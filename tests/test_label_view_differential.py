@@ -54,11 +54,21 @@ class _Legacy:
         }
 
     def _frozen(self, check):
-        return lambda params, _view: check(params, self.view)
+        def frozen(params, view):
+            if check is legacy_text.check and _reads_entities(params, view):
+                return RULE_TYPES["text"].check(params, view)  # text on entities is newer than the frozen view
+            return check(params, self.view)
+
+        return frozen
 
     def evaluate(self, engine: Engine, response) -> list[tuple]:
         self.view = legacy_label.LabelView(response)
         return _comparable(engine.evaluate(LabelView(response)))
+
+
+def _reads_entities(params, view) -> bool:
+    """Whether a ``text`` rule reads entity contents (a NER or object job): a path the frozen checks lack."""
+    return params.category is not None or any(r.raw.get("annotations") for r in view.responses(params.job))
 
 
 def _comparable(report) -> list[tuple]:

@@ -141,8 +141,9 @@ def test_check_selects_latest_labels_and_statuses(kili, capsys):
     kili.data.add_label("asset-0", "label-0-again", {"JOB_0": {"annotations": []}}, author_id="user-2")
     kili.data.assets["asset-1"]["status"] = "TO_REVIEW"
     rules = str(RULES / "image.yaml")
-    assert json.loads(run(capsys, "check", rules, "--project", PROJECT, "--format", "json")[1])["labels"] == LABELS + 1
-    latest = json.loads(run(capsys, "check", rules, "--project", PROJECT, "--latest", "--format", "json")[1])
+    every = run(capsys, "check", rules, "--project", PROJECT, "--all-labels", "--format", "json")[1]
+    assert json.loads(every)["labels"] == LABELS + 1
+    latest = json.loads(run(capsys, "check", rules, "--project", PROJECT, "--format", "json")[1])  # the default
     assert latest["labels"] == LABELS
     review = run(capsys, "check", rules, "--project", PROJECT, "--status", "TO_REVIEW", "--format", "json")[1]
     assert json.loads(review)["labels"] == 1

@@ -270,7 +270,7 @@ class _Prepared:
         self.regex = None if params.regex is None else re.compile(params.regex)
         #: only a prefix or a suffix to check: ``check`` tests them itself and calls ``_problem`` on failure only
         self.plain = self.kind == "text" and not any(
-            getattr(params, key) is not None for key in ("regex", "one_of", "min_length", "max_length")
+            getattr(params, key) is not None for key in ("regex", "one_of", "min_length", "max_length", "checksum")
         )
 
 
