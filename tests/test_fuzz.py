@@ -35,6 +35,7 @@ import json
 import random
 from collections import Counter
 
+import pytest
 from conftest import SHARED_FIXTURES, load_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -416,10 +417,15 @@ def readable(response) -> bool:
     return not frame_keys or len(frame_keys) == len(response)
 
 
-def test_100000_random_labels_never_break_a_rule():
+CHUNKS = 4  # the 100,000 labels in 4 runs of 25,000, which the suite's workers share
+
+
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+def test_100000_random_labels_never_break_a_rule(chunk):
     statuses: Counter = Counter()  # (variant, status): how often each rule variant ended so
     unreadable = videos = 0
-    for index in range(LABELS):
+    size = LABELS // CHUNKS
+    for index in range(chunk * size, (chunk + 1) * size):
         response = random_label(index)
         engine = ENGINES[index % len(JOBS)][index // len(JOBS) % len(GROUPS)]
         label = LabelView(response) if index % 2 else {"id": f"l{index}", "jsonResponse": response}
@@ -434,15 +440,15 @@ def test_100000_random_labels_never_break_a_rule():
             continue
         videos += isinstance(response, dict) and "0" in response
         statuses.update(("-".join(o.rule_id.split("-")[:2]), o.status) for o in report.outcomes)
-    print(f"{LABELS} labels: {LABELS - unreadable} readable ({videos} videos), {unreadable} unreadable")
+    print(f"{size} labels: {size - unreadable} readable ({videos} videos), {unreadable} unreadable")
     print(sorted(statuses.items()))
-    assert 0.75 * LABELS < LABELS - unreadable < 0.97 * LABELS and videos > 0.15 * LABELS
+    assert 0.75 * size < size - unreadable < 0.97 * size and videos > 0.15 * size
     variants = {"-".join(_rules_of(0, JOBS[0])[v]["id"].split("-")[:2]) for group in GROUPS for v in group}
-    assert len(variants) == 9  # the relation variant runs in the hypothesis properties only
-    for variant in variants:  # each ran on a third of the readable labels, and reached its check
+    assert len(variants) == VARIANTS
+    for variant in variants:  # each ran on a fifth of the readable labels, and reached its check
         ran = sum(statuses[variant, status] for status in ("pass", "fail", "not_applicable", "error"))
-        assert ran > 0.3 * (LABELS - unreadable), (variant, ran)
-        assert statuses[variant, "pass"] > 200 and statuses[variant, "fail"] > 200, (variant, statuses)
+        assert ran > 0.2 * (size - unreadable), (variant, ran)
+        assert statuses[variant, "pass"] > 20 and statuses[variant, "fail"] > 20, (variant, statuses)
 
 
 # -- hypothesis: fewer examples, minimal failures ------------------------------------------------------------------
