@@ -263,10 +263,11 @@ def test_a_server_refusal_is_never_retried(document_plugin, refusal):
 
 def test_two_events_of_one_asset_in_parallel_never_duplicate_issues(document_plugin):
     duplicates = 0
+    kili = None
     for _ in range(50):
         state = SlowKili(seconds=0.002)
         state.asset_of[DE_LABEL["id"]] = "asset-1"
-        kili = autospec_kili(state)
+        kili = autospec_kili(state, into=kili)
         logger, _ = logger_with_records()
         handlers = [document_plugin.PluginHandler(kili, "project-1", logger) for _ in range(2)]
         threads = [threading.Thread(target=h.on_submit, args=(DE_LABEL, "asset-1")) for h in handlers]

@@ -169,7 +169,7 @@ job_like = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(
     jobs=st.dictionaries(st.text(max_size=8), job_like | json_values, max_size=5),
     name=st.text(max_size=10),
