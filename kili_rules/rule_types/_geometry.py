@@ -18,10 +18,15 @@ import itertools
 import math
 from collections.abc import Iterable, Iterator, Sequence
 
+from kili_rules.runtime.label import region_area, ring_contains, ring_depths, signed_area
+
 Coord = tuple[float, float]
 Ring = Sequence[Coord]
 Region = Sequence[Ring]
 Box = tuple[float, float, float, float]
+
+#: The area of a region (even-odd: holes subtracted): the label view's, so an annotation's ``area`` agrees.
+area = region_area
 
 #: Where a piece of one boundary lies relative to the other region.
 INSIDE, OUTSIDE, ON_SAME, ON_OPPOSITE = "inside", "outside", "on_same", "on_opposite"
@@ -36,19 +41,6 @@ def cleaned(ring: Iterable[Coord]) -> list[Coord]:
     while len(found) > 1 and found[-1] == found[0]:
         found.pop()
     return found
-
-
-def signed_area(ring: Ring) -> float:
-    """The shoelace area of a ring: positive when its vertices turn counter-clockwise (y up)."""
-    count = len(ring)
-    if count < 3:
-        return 0.0
-    total = 0.0
-    x0, y0 = ring[-1]
-    for x1, y1 in ring:
-        total += x0 * y1 - x1 * y0
-        x0, y0 = x1, y1
-    return total / 2.0
 
 
 def bounding_box(points: Iterable[Coord]) -> Box | None:
@@ -112,41 +104,6 @@ def box_iou(a: Box, b: Box) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def _ring_contains(ring: Ring, x: float, y: float) -> bool:
-    """Even-odd ray casting (a point on the boundary may go either way: callers test the boundary first)."""
-    inside = False
-    x0, y0 = ring[-1]
-    for x1, y1 in ring:
-        if (y1 > y) != (y0 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
-            inside = not inside
-        x0, y0 = x1, y1
-    return inside
-
-
-def ring_depths(region: Region) -> list[int]:
-    """How many other rings of the region enclose each ring (even: an outer part, odd: a hole)."""
-    if len(region) < 2:
-        return [0] * len(region)
-    depths = []
-    for index, ring in enumerate(region):
-        if not ring:
-            depths.append(0)
-            continue
-        x, y = ring[0]
-        depths.append(sum(1 for i, other in enumerate(region) if i != index and other and _ring_contains(other, x, y)))
-    return depths
-
-
-def area(region: Region) -> float:
-    """The area of a region (even-odd: holes subtracted)."""
-    if len(region) == 1:
-        return abs(signed_area(region[0]))
-    return sum(
-        abs(signed_area(ring)) * (1 if depth % 2 == 0 else -1)
-        for ring, depth in zip(region, ring_depths(region), strict=True)
-    )
-
-
 def oriented(region: Region) -> list[list[Coord]]:
     """The region with its outer rings counter-clockwise and its holes clockwise (what the boundary sums need);
     rings of fewer than 3 vertices are dropped."""
@@ -182,7 +139,7 @@ def _scale(*regions: Region) -> float:
 def _inside(x: float, y: float, region: Region) -> bool:
     inside = False
     for ring in region:
-        if _ring_contains(ring, x, y):
+        if ring_contains(ring, x, y):
             inside = not inside
     return inside
 

@@ -72,7 +72,7 @@ FILE job holds::
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
 from typing import Any
@@ -133,7 +133,10 @@ def _coords(raw: Any) -> list[tuple[float, float]]:
     return found
 
 
-def _shoelace(ring: list[tuple[float, float]]) -> float:
+def signed_area(ring: Sequence[tuple[float, float]]) -> float:
+    """The shoelace area of a ring (not closed): positive when its vertices turn counter-clockwise (y up)."""
+    if len(ring) < 3:
+        return 0.0
     total = 0.0
     x0, y0 = ring[-1]
     for x1, y1 in ring:
@@ -142,8 +145,8 @@ def _shoelace(ring: list[tuple[float, float]]) -> float:
     return total / 2.0
 
 
-def _encloses(ring: list[tuple[float, float]], x: float, y: float) -> bool:
-    """Even-odd ray casting: whether ``(x, y)`` is inside ``ring``."""
+def ring_contains(ring: Sequence[tuple[float, float]], x: float, y: float) -> bool:
+    """Even-odd ray casting: whether ``(x, y)`` is inside ``ring`` (a point on the boundary may go either way)."""
     inside = False
     x0, y0 = ring[-1]
     for x1, y1 in ring:
@@ -151,6 +154,30 @@ def _encloses(ring: list[tuple[float, float]], x: float, y: float) -> bool:
             inside = not inside
         x0, y0 = x1, y1
     return inside
+
+
+def ring_depths(rings: Sequence[Sequence[tuple[float, float]]]) -> list[int]:
+    """How many other rings enclose each ring (even: an outer part, odd: a hole)."""
+    if len(rings) < 2:
+        return [0] * len(rings)
+    depths = []
+    for index, ring in enumerate(rings):
+        if not ring:
+            depths.append(0)
+            continue
+        x, y = ring[0]
+        depths.append(sum(1 for i, other in enumerate(rings) if i != index and other and ring_contains(other, x, y)))
+    return depths
+
+
+def region_area(rings: Sequence[Sequence[tuple[float, float]]]) -> float:
+    """The area of rings read even-odd (a ring inside another is a hole), in the units of their coordinates."""
+    if len(rings) == 1:
+        return abs(signed_area(rings[0]))
+    return sum(
+        abs(signed_area(ring)) * (1 if depth % 2 == 0 else -1)
+        for ring, depth in zip(rings, ring_depths(rings), strict=True)
+    )
 
 
 def _text(value: Any) -> str | None:
@@ -255,16 +282,7 @@ class Annotation:
     def rings(self) -> list[list[Point]]:
         """Every polygon ring: one for a box or polygon, several for a semantic mask with holes or parts,
         and one per page part for a PDF annotation (``normalizedVertices`` there is a list of lists)."""
-        rings: list[list[Point]] = []
-        sources = [self.raw, *(as_dict(part) for part in as_list(self.raw.get("annotations")))]
-        for source in sources:
-            for poly in as_list(source.get("boundingPoly")):
-                vertices = as_list(as_dict(poly).get("normalizedVertices"))
-                if vertices and all(isinstance(v, list) for v in vertices):
-                    rings.extend(_points(v) for v in vertices)
-                else:
-                    rings.append(_points(vertices))
-        return [ring for ring in rings if ring]
+        return [[Point(x, y) for x, y in ring] for ring in self.ring_coords]
 
     @property
     def ring_coords(self) -> list[list[tuple[float, float]]]:
@@ -299,16 +317,7 @@ class Annotation:
     def area(self) -> float:
         """The area of the shape's rings (shoelace; several rings read even-odd: a ring inside another is a
         hole), in the units of its coordinates (a fraction of the image when normalized); 0 without rings."""
-        rings = self.ring_coords
-        signed = [_shoelace(ring) for ring in rings]
-        if len(rings) == 1:
-            return abs(signed[0])
-        total = 0.0
-        for index, ring in enumerate(rings):
-            x, y = ring[0]
-            depth = sum(1 for i, other in enumerate(rings) if i != index and _encloses(other, x, y))
-            total += abs(signed[index]) * (-1 if depth % 2 else 1)
-        return total
+        return region_area(self.ring_coords)
 
     @property
     def point(self) -> Point | None:
