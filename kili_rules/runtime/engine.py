@@ -18,10 +18,11 @@ finding ``could not check this label: <reason>`` with the rule's severity, unles
 on the label is ``not_applicable`` without running. A label whose ``jsonResponse`` cannot be read gets a finding of
 its own (rule id ``unreadable-label``, severity ``error``, score 0) and no rule runs on it.
 
-The compiled rule set names the jobs it reads: ``Engine.jobs`` is the union, over its rules, of the option ``job``
-and the nested ``for_each.job`` and ``when.job`` (None, every job, when a Python rule is among them: it may read
-anything). The engine gives it to the :class:`LabelView` it builds, which then indexes only those jobs; a rule that
-reads another job still sees it (the view indexes everything then), so the hint changes the time, never the result.
+The compiled rule set names the jobs it reads: ``Engine.jobs`` is the union, over its rules, of the options each
+rule type declares with ``option(..., job=True)`` (nested ones included: ``for_each.job``) and the jobs of the
+rule's condition (None, every job, when a Python rule is among them: it may read anything). The engine gives it to
+the :class:`LabelView` it builds, which then indexes only those jobs; a rule that reads another job still sees it
+(the view indexes everything then), so the hint changes the time, never the result.
 
 With a ``budget`` (the plugin always gives one), the rules run in a worker thread: at the end of the budget the rule
 still running is abandoned (it fails closed) and so are those not started. CPython cannot interrupt a thread that
@@ -41,7 +42,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kili_rules.runtime.condition import holds as condition_holds
-from kili_rules.runtime.contract import RuleType, build_params
+from kili_rules.runtime.condition import names as condition_names
+from kili_rules.runtime.contract import RuleType, build_params, jobs_read
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.message import render
 from kili_rules.runtime.model import (
@@ -66,14 +68,22 @@ def import_python_rule(module: str, function: str) -> Callable[[Any], Any]:
 
 
 class _BoundRule:
-    """One rule of the set, ready to run: its data, and its check bound to its parameters."""
+    """One rule of the set, ready to run: its data, its check bound to its parameters, and the jobs it reads
+    (``reads``: None for any job, as a Python rule may read)."""
 
-    __slots__ = ("check", "data", "setup_error")
+    __slots__ = ("check", "data", "reads", "setup_error")
 
-    def __init__(self, data: Mapping[str, Any], check: Check | None, setup_error: str | None) -> None:
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        check: Check | None,
+        setup_error: str | None,
+        reads: frozenset[str] | None = frozenset(),
+    ) -> None:
         self.data = data
         self.check = check
         self.setup_error = setup_error
+        self.reads = reads
 
 
 class Engine:
@@ -94,7 +104,7 @@ class Engine:
         self.rule_set = rule_set
         self.rules = [self._bind(rule, rule_types, resolve_python) for rule in rule_set.get("rules", [])]
         #: the jobs the rules read (see the module docstring): what the label view indexes; None for all
-        self.jobs: frozenset[str] | None = jobs_read(rule_set)
+        self.jobs: frozenset[str] | None = _union([bound.reads for bound in self.rules])
 
     @staticmethod
     def _bind(
@@ -106,10 +116,12 @@ class Engine:
         try:
             if rule["type"] == PYTHON_RULE_TYPE:
                 function = resolve_python(params["module"], params["function"])
-                return _BoundRule(rule, lambda label: violations_of(function(label)), None)
+                return _BoundRule(rule, lambda label: violations_of(function(label)), None, reads=None)
             rule_type = rule_types[rule["type"]]
             bound_params = build_params(rule_type.params, params)
-            return _BoundRule(rule, lambda label: rule_type.check(bound_params, label), None)
+            # the options declared with job=True, and the jobs of the rule's condition
+            reads = frozenset(jobs_read(bound_params)) | {job for job, _ in condition_names(rule.get("when"))}
+            return _BoundRule(rule, lambda label: rule_type.check(bound_params, label), None, reads=reads)
         except BaseException as error:  # a broken rule must not stop the others: it reports an error each time
             return _BoundRule(rule, None, f"cannot set up rule: {type(error).__name__}: {error}")
 
@@ -160,19 +172,11 @@ class Engine:
         return RuleOutcome(rule["id"], "error", _weight(rule), findings, reason, trace, on_error)
 
 
-def jobs_read(rule_set: Mapping[str, Any]) -> frozenset[str] | None:
-    """The jobs the rules of ``rule_set`` read: each rule's ``job``, ``for_each.job`` and ``when.job``; None (every
-    job) when a rule is a Python rule, or has parameters that are not a mapping. Disabled rules count too (cheap)."""
-    jobs: set[str] = set()
-    for rule in rule_set.get("rules", ()):
-        params = rule.get("params") or {}
-        if rule.get("type") == PYTHON_RULE_TYPE or not isinstance(params, Mapping):
-            return None
-        for where in (params, params.get("for_each"), params.get("when")):
-            job = where.get("job") if isinstance(where, Mapping) else None
-            if isinstance(job, str):
-                jobs.add(job)
-    return frozenset(jobs)
+def _union(reads: list[frozenset[str] | None]) -> frozenset[str] | None:
+    """The jobs the rules read together: None (every job) as soon as one rule may read any."""
+    if any(found is None for found in reads):
+        return None
+    return frozenset().union(*[found for found in reads if found is not None])
 
 
 def _run_within(
