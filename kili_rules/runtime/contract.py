@@ -103,8 +103,13 @@ class OptionInfo:
 
 def options_of(params: type) -> list[OptionInfo]:
     """The options a params dataclass declares, in order (TypeError when a field was not made with
-    :func:`option`: every option must say what it means)."""
-    hints = typing.get_type_hints(params)
+    :func:`option`: every option must say what it means). Read once per class."""
+    return list(_options(params))
+
+
+@functools.cache
+def _options(params: type) -> tuple[OptionInfo, ...]:
+    hints = _hints(params)
     found = []
     for field in dataclasses.fields(params):
         if "doc" not in field.metadata:
@@ -130,7 +135,7 @@ def options_of(params: type) -> list[OptionInfo]:
                 nested=nested_params(hints[field.name]),
             )
         )
-    return found
+    return tuple(found)
 
 
 def nested_params(annotation: Any) -> type | None:
