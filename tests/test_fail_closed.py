@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 import threading
 import time
 from collections import Counter
@@ -100,14 +101,24 @@ def test_on_error_skip_restores_leaving_the_rule_out(tmp_path):
 
 
 def test_a_rule_that_never_ends_is_abandoned_and_the_kili_steps_still_run(tmp_path):
-    module = "from kili_rules import rule\n\n@rule(id='spins')\ndef spins(label):\n    while True:\n        pass\n"
+    # The rule spins (it holds the GIL) until the test is over: a thread left spinning would halve the speed of
+    # every later test of this worker.
+    module = (
+        "import threading\nfrom kili_rules import rule\n\nSTOP = threading.Event()\n\n"
+        "@rule(id='spins')\ndef spins(label):\n    while not STOP.is_set():\n        pass\n"
+    )
     plugin = plugin_of(
         tmp_path,
         "limits: {evaluation_seconds: 0.3}\npython: [checks.py]\nrules:\n  - {id: none, type: count, job: J, max: 0}\n",
         checks__py=module,
     )
     started = time.monotonic()
-    state, _, _ = run(plugin, {"id": "L", "jsonResponse": {}})
+    try:
+        state, _, _ = run(plugin, {"id": "L", "jsonResponse": {}})
+    finally:
+        for name, loaded in list(sys.modules.items()):
+            if name.startswith("kili_rules_user_") and isinstance(getattr(loaded, "STOP", None), threading.Event):
+                loaded.STOP.set()
     assert time.monotonic() - started < 5
     (issue,) = state.open_issues  # `none` passed; `spins` fails closed
     assert issue.startswith("[spins] could not check this label: out of time: it ran past the 0.3 s evaluation budget")
