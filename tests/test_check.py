@@ -9,7 +9,7 @@ import sys
 import textwrap
 
 import pytest
-from conftest import ROOT, RULES, SDK
+from conftest import ROOT, RULES, SDK, SHARED_FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -231,3 +231,21 @@ def test_every_export_reads_the_same_streamed_in_small_chunks_or_loaded_whole(ch
             r.label for item in (data if isinstance(data, list) else [data]) for r in label_files.labels_in(item, "x")
         ]
         assert [r.label for r in label_files.read_labels(export)] == whole, export.name
+
+
+@pytest.mark.parametrize("shape", ["interface", "project"])
+def test_an_interface_or_a_project_given_as_labels_is_refused_not_scored(tmp_path, shape):
+    """An interface read as a bare jsonResponse would be a label no rule applies to, scoring 100: refused instead."""
+    interface = json.loads((SHARED_FIXTURES / "kili-sdk" / "interfaces" / "image_defects.json").read_text())
+    document = interface if shape == "interface" else {"id": "p", "title": "t", "jsonInterface": interface}
+    path = tmp_path / f"{shape}.json"
+    path.write_text(json.dumps(document))
+    done = run_check(RULES / "image.yaml", path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith(f"error: {path}: a{'n' if shape == 'interface' else ''} {shape} (")
+    assert "not a label; give labels: a Kili export" in done.stderr and len(done.stderr.splitlines()) == 1
+    with pytest.raises(LabelFileError, match="not a label"):
+        list(label_files.labels_in(document, "x"))
+    assert [r.label for r in label_files.labels_in({"jobs": {"JOB_0": {"annotations": []}}}, "x")] == [
+        {"jsonResponse": {"jobs": {"JOB_0": {"annotations": []}}}}
+    ]  # a job named `jobs` is still a job

@@ -48,7 +48,24 @@ def labels_in(item: Any, source: str, on_unlabeled: Callable[[str], None] | None
         if on_unlabeled is not None:  # an asset with no label yet
             on_unlabeled(f"{source} (asset {asset_id})" if asset_id else source)
     else:
+        not_a_label = _what_else(item)
+        if not_a_label:
+            raise LabelFileError(f"{source}: {not_a_label}")
         yield LabelRecord({"jsonResponse": item}, source)
+
+
+_GIVE_LABELS = "give labels: a Kili export, a kili.labels() dump or a jsonResponse"
+
+
+def _what_else(item: dict[str, Any]) -> str | None:
+    """What a JSON object read where a bare jsonResponse is expected really is, when it is plainly something else (a
+    project or an interface, which would otherwise be read as a label none of the rules apply to, and score 100)."""
+    if "jsonInterface" in item:
+        return f"a project (it has a jsonInterface), not a label; {_GIVE_LABELS}"
+    jobs = item.get("jobs")
+    if isinstance(jobs, dict) and any(isinstance(job, dict) and "mlTask" in job for job in jobs.values()):
+        return f"an interface (its jobs have an mlTask), not a label; {_GIVE_LABELS}"
+    return None
 
 
 def latest_labels(
