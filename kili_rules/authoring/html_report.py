@@ -33,7 +33,9 @@ def server_url(endpoint: str | None) -> str | None:
 
 
 def asset_url(endpoint: str | None, asset_id: str | None) -> str | None:
-    """The link to an asset in Kili's labeling view, or None without an endpoint or an asset id."""
+    """The link to an asset in Kili's labeling view, or None without an endpoint or an asset id: the form of the
+    links public datasets give to their Kili assets (``https://cloud.kili-technology.com/label/projects/label/
+    <asset id>``)."""
     base = server_url(endpoint)
     if base is None or not asset_id:
         return None
