@@ -167,6 +167,7 @@ from kili_rules.rule_types._findings import (
     region,
 )
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
+from kili_rules.runtime.interface import as_shown
 from kili_rules.runtime.label import Annotation, LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
@@ -395,7 +396,8 @@ def check(params: GeometryParams, label: LabelView) -> list[Violation] | object:
         if not problems:
             continue
         category = next((c for c in annotation.categories if not wanted or c in wanted), "")
-        what = f"{category} {annotation.tool or 'annotation'}".strip()
+        shown = as_shown(label.interface.category_name(category, params.job)) if category else ""
+        what = f"{shown} {annotation.tool or 'annotation'}".strip()
         values["category"] = category
         values["reason"] = f"{what} {annotation.mid or '(no mid)'}: {'; '.join(problems)}"
         found.add(annotation.mid, annotation.frame, "geometry", values, unique=id(annotation))

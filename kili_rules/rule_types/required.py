@@ -74,6 +74,7 @@ from dataclasses import dataclass
 
 from kili_rules.rule_types._ml_tasks import ANNOTATION_JOB, ANNOTATION_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
+from kili_rules.runtime.interface import ProjectInterface, as_shown
 from kili_rules.runtime.label import LabelView, is_answered, mid_of
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
@@ -119,8 +120,8 @@ def check(params: RequiredParams, label: LabelView) -> list[Violation] | object:
     if params.for_each is None:
         if any(is_answered(raw) for raw, _, _ in label.occurrences(params.job)):
             return []
-        condition = f" when {params.when.category or params.when.job} is chosen" if params.when else ""
-        return [Violation(values={**values, "reason": f"{params.job} is required{condition}"}, job=params.job)]
+        reason = f"{as_shown(label.interface.job_name(params.job))} is required{_condition(params, label.interface)}"
+        return [Violation(values={**values, "reason": reason}, job=params.job)]
 
     owner_job, category = params.for_each.job, params.for_each.category
     owners = list(zip(label.objects(owner_job), label.object_frames(owner_job), strict=True))
@@ -130,8 +131,7 @@ def check(params: RequiredParams, label: LabelView) -> list[Violation] | object:
         return NOT_APPLICABLE
     answered = {mid for raw, _, mid in label.occurrences(params.job) if is_answered(raw)}
     violations, seen = [], set()
-    what = category or params.for_each.job
-    reason = f"{params.job} is required on each {what} annotation"
+    reason = _for_each_reason(params, label.interface)
     for raw, frame in owners:
         mid = mid_of(raw)
         if mid in answered or mid in seen:
@@ -140,6 +140,24 @@ def check(params: RequiredParams, label: LabelView) -> list[Violation] | object:
         found = {**values, "category": category, "mid": mid, "reason": reason}
         violations.append(Violation(values=found, mid=mid, job=params.job, frame=frame))
     return violations
+
+
+def _condition(params: RequiredParams, interface: ProjectInterface) -> str:
+    """`` when Rejected is chosen`` (`` when Quality is answered`` without a category), in the interface's names."""
+    when = params.when
+    if when is None:
+        return ""
+    if when.category is None:
+        return f" when {as_shown(interface.job_name(when.job))} is answered"
+    return f" when {as_shown(interface.category_name(when.category, when.job))} is chosen"
+
+
+def _for_each_reason(params: RequiredParams, interface: ProjectInterface) -> str:
+    """``IBAN text is required on each IBAN box``, in the interface's names."""
+    assert params.for_each is not None
+    owner, category = params.for_each.job, params.for_each.category
+    what = as_shown(interface.category_name(category, owner)) if category else as_shown(interface.job_name(owner))
+    return f"{as_shown(interface.job_name(params.job))} is required on each {what} {interface.noun(owner, 1)}"
 
 
 def validate(params: RequiredParams) -> list[OptionProblem]:

@@ -15,8 +15,8 @@ Example::
     >>> interface.job_name("JOB_0"), interface.category_name("OBJECT_A", "JOB_0"), interface.job_name("OTHER")
     ('Vehicles', 'Object A', 'OTHER')
     >>> job = interface.jobs["JOB_0"]
-    >>> job.ml_task, job.tools, dict(job.categories), job.children_of("OBJECT_A"), job.noun
-    ('OBJECT_DETECTION', ('rectangle',), {'OBJECT_A': 'Object A'}, ('PLATE',), 'boxes')
+    >>> job.ml_task, job.tools, dict(job.categories), job.children_of("OBJECT_A"), job.noun(), job.noun(1)
+    ('OBJECT_DETECTION', ('rectangle',), {'OBJECT_A': 'Object A'}, ('PLATE',), 'boxes', 'box')
     >>> interface.parents("PLATE")
     [('JOB_0', 'OBJECT_A')]
     >>> as_shown("Vehicles"), as_shown("Is the image healthy?")
@@ -33,28 +33,29 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-#: The plural a message uses for the annotations of an object job drawn with one tool (``3 Object A boxes``).
-TOOL_NOUNS: Mapping[str, str] = MappingProxyType(
+#: What a message calls one and several annotations of an object job drawn with one tool (``3 Object A boxes``).
+TOOL_NOUNS: Mapping[str, tuple[str, str]] = MappingProxyType(
     {
-        "rectangle": "boxes",
-        "polygon": "polygons",
-        "semantic": "masks",
-        "marker": "points",
-        "polyline": "lines",
-        "vector": "vectors",
-        "pose": "poses",
-        "range": "ranges",
+        "rectangle": ("box", "boxes"),
+        "polygon": ("polygon", "polygons"),
+        "semantic": ("mask", "masks"),
+        "marker": ("point", "points"),
+        "polyline": ("line", "lines"),
+        "vector": ("vector", "vectors"),
+        "pose": ("pose", "poses"),
+        "range": ("range", "ranges"),
     }
 )
-#: The plural for the annotations of the other jobs that hold some, by mlTask.
-TASK_NOUNS: Mapping[str, str] = MappingProxyType(
+#: The same for the annotations of the other jobs that hold some, by mlTask.
+TASK_NOUNS: Mapping[str, tuple[str, str]] = MappingProxyType(
     {
-        "NAMED_ENTITIES_RECOGNITION": "entities",
-        "NAMED_ENTITIES_RELATION": "relations",
-        "OBJECT_RELATION": "relations",
-        "POSE_ESTIMATION": "poses",
+        "NAMED_ENTITIES_RECOGNITION": ("entity", "entities"),
+        "NAMED_ENTITIES_RELATION": ("relation", "relations"),
+        "OBJECT_RELATION": ("relation", "relations"),
+        "POSE_ESTIMATION": ("pose", "poses"),
     }
 )
+ANNOTATION_NOUNS = ("annotation", "annotations")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -101,13 +102,14 @@ class Job:
             return self.children.get(category, ())
         return tuple(dict.fromkeys(child for kids in self.children.values() for child in kids))
 
-    @property
-    def noun(self) -> str:
-        """How a message calls its annotations: ``boxes``, ``polygons``, ``entities``... (``annotations`` when it
-        is not one kind of shape)."""
+    def noun(self, count: int = 2) -> str:
+        """How a message calls ``count`` of its annotations: ``box`` / ``boxes``, ``polygons``, ``entities``...
+        (``annotation(s)`` when they are not one kind of shape)."""
         if len(self.tools) == 1 and self.tools[0] in TOOL_NOUNS:
-            return TOOL_NOUNS[self.tools[0]]
-        return TASK_NOUNS.get(self.ml_task, "annotations")
+            nouns = TOOL_NOUNS[self.tools[0]]
+        else:
+            nouns = TASK_NOUNS.get(self.ml_task, ANNOTATION_NOUNS)
+        return nouns[0] if count == 1 else nouns[1]
 
     @property
     def describe(self) -> str:
@@ -220,6 +222,12 @@ class ProjectInterface:
     def job(self, name: str) -> Job | None:
         """The job ``name``, or None when the interface does not hold it."""
         return self.jobs.get(name)
+
+    def noun(self, job: str, count: int = 2) -> str:
+        """What a message calls ``count`` annotations of ``job`` (:meth:`Job.noun`; ``annotation(s)`` for a job
+        it does not hold)."""
+        found = self.jobs.get(job)
+        return found.noun(count) if found is not None else ANNOTATION_NOUNS[0 if count == 1 else 1]
 
     def job_name(self, job: str) -> str:
         """The job's display name (its ``instruction``), or its id when it has none or is not known."""
