@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import RULES, load_json
+from conftest import MEDICAL, RULES, load_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,45 +16,6 @@ from kili_rules.authoring.loader import load_rule_set
 from kili_rules.runtime.interface import ProjectInterface, as_shown
 from kili_rules.runtime.label import LabelView
 from kili_rules.testing import FakeKili, run_plugin
-
-#: A medical project: a radio question whose instruction is a sentence, a checkbox job, polygons, a child comment.
-MEDICAL = {
-    "jobs": {
-        "QUALITY": {
-            "mlTask": "CLASSIFICATION",
-            "instruction": "Is the image healthy?",
-            "required": 1,
-            "isChild": False,
-            "content": {
-                "input": "radio",
-                "categories": {"YES": {"name": "Yes", "children": []}, "NO": {"name": "No", "children": ["COMMENT"]}},
-            },
-        },
-        "COMMENT": {
-            "mlTask": "TRANSCRIPTION",
-            "instruction": "Why is it not healthy?",
-            "isChild": True,
-            "required": 0,
-            "content": {"input": "textField"},
-        },
-        "FINDINGS": {
-            "mlTask": "CLASSIFICATION",
-            "instruction": "Findings",
-            "isChild": False,
-            "content": {
-                "input": "checkbox",
-                "categories": {"DAY": {"name": "Day"}, "NIGHT": {"name": "Night"}, "FOG": {"name": "Fog, dense"}},
-            },
-        },
-        "LESIONS": {
-            "mlTask": "OBJECT_DETECTION",
-            "instruction": "Lesions",
-            "tools": ["polygon"],
-            "content": {"input": "radio", "categories": {"LESION": {"name": "Lesion"}, "ORGAN": {"name": "Organ"}}},
-        },
-        "UNUSED": {"mlTask": "TRANSCRIPTION", "instruction": "Never read by a rule"},
-    }
-}
 
 
 def _square(mid: str, category: str, x: float, size: float = 0.1, tool: str = "polygon") -> dict:
@@ -122,6 +83,13 @@ CASES = [
         IMAGE_LABEL,
         "2 Object B boxes in Categories, expected at most 1",
         "2 OBJECT_B annotations in JOB_0, expected at most 1",
+    ),
+    (
+        "medical",
+        "{type: count, job: LESIONS, category: LESION, max: 1}",
+        MEDICAL_LABEL,
+        "2 Lesion polygons in Lesions, expected at most 1",  # as the README shows it
+        "2 LESION annotations in LESIONS, expected at most 1",
     ),
     (
         "medical",

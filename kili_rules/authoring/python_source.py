@@ -25,7 +25,8 @@ class RuleSite:
     """Where one Python rule is written (1-based lines and columns).
 
     Attributes:
-        line, column: the ``@rule`` decorator's call (or the ``def``, when the rule is made otherwise).
+        line, column: the ``@rule(...)`` decorator's call (or the ``rule(...)`` of ``rule(...)(function)``; the
+            ``def``, when the rule is made otherwise).
         when: the start of the ``when=`` value, when the decorator gives one.
         when_literal: whether that value is a plain one-line string literal written as its text is (no prefix,
             escape or continuation), so that a column inside the condition is a column in the file.
@@ -62,7 +63,25 @@ def rule_site(source: str, function: str, first_line: int) -> RuleSite | None:
         for decorator in node.decorator_list:
             if isinstance(decorator, ast.Call) and _called(decorator.func) == "rule":
                 return _site(decorator, lines)
+        made = _made_by_hand(tree, function)  # ``checked = rule(...)(function)``
+        if made is not None:
+            return _site(made, lines)
         return RuleSite(node.lineno, _column(lines, node.lineno, node.col_offset))
+    return None
+
+
+def _made_by_hand(tree: ast.Module, function: str) -> ast.Call | None:
+    """The ``rule(...)`` call of ``rule(...)(function)``, when the module makes the rule that way."""
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Call)
+            and _called(node.func.func) == "rule"
+            and len(node.args) == 1
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id == function
+        ):
+            return node.func
     return None
 
 
