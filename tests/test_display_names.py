@@ -103,7 +103,7 @@ CASES = [
         "{type: count, job: JOB_0, category: OBJECT_A, min: 2}",
         IMAGE_LABEL,
         "1 Object A box in Categories, expected at least 2",
-        "1 OBJECT_A annotation in JOB_0, expected at least 2",
+        "1 OBJECT_A annotations in JOB_0, expected at least 2",  # as it was,
     ),
     (
         "video",
@@ -145,7 +145,7 @@ CASES = [
         "{type: required, job: COMMENT, when: {job: QUALITY}}",
         MEDICAL_LABEL,
         '"Why is it not healthy?" is required when "Is the image healthy?" is answered',
-        "COMMENT is required when QUALITY is answered",
+        "COMMENT is required when QUALITY is chosen",
     ),
     (
         "document",

@@ -99,7 +99,7 @@ def test_count_pins_each_annotation_beyond_max_in_label_order():
 
 def test_count_below_min_is_one_unpinned_finding():
     one = {"J": {"annotations": [{"mid": "a"}]}}
-    assert _count_findings(one, job="J", min=2) == [(None, None, "1||1 annotation in J, expected at least 2")]
+    assert _count_findings(one, job="J", min=2) == [(None, None, "1||1 annotations in J, expected at least 2")]
     assert _count_findings({}, job="J", min=1) == [(None, None, "0||0 annotations in J, expected at least 1")]
 
 

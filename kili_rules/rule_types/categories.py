@@ -51,7 +51,7 @@ from dataclasses import dataclass
 
 from kili_rules.rule_types._ml_tasks import CATEGORY_TASKS, SINGLE_CHOICE_INPUTS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
-from kili_rules.runtime.interface import ProjectInterface, as_shown
+from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label import LabelView, category_names, mid_of
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
@@ -96,11 +96,11 @@ def _problem(params: CategoriesParams, chosen: tuple[str, ...], interface: Proje
 
 
 def _job(params: CategoriesParams, interface: ProjectInterface) -> str:
-    return as_shown(interface.job_name(params.job))
+    return interface.job_shown(params.job)
 
 
 def _names(params: CategoriesParams, interface: ProjectInterface, categories: list[str], joint: str = ", ") -> str:
-    return joint.join(as_shown(interface.category_name(c, params.job)) for c in categories)
+    return joint.join(interface.category_shown(c, params.job) for c in categories)
 
 
 def check(params: CategoriesParams, label: LabelView) -> list[Violation] | object:

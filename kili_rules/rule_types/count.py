@@ -104,7 +104,7 @@ from typing import Any, Literal, TypeVar
 
 from kili_rules.rule_types._ml_tasks import ANNOTATION_JOB, ANNOTATION_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
-from kili_rules.runtime.interface import ProjectInterface, as_shown
+from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label import ASSET_LEVEL, LabelView, is_frame_key, mid_of
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
@@ -156,14 +156,16 @@ def _fixed(params: CountParams, interface: ProjectInterface) -> tuple[str, str, 
     found = _FIXED.get(id(params))
     if found is not None and found[0] is params and found[1] is interface:
         return found[2]
-    category = as_shown(interface.category_name(params.category, params.job)) + " " if params.category else ""
-    one, several = category + interface.noun(params.job, 1), category + interface.noun(params.job)
+    category = interface.category_shown(params.category, params.job) + " " if params.category else ""
+    several = category + interface.noun(params.job)
+    # "1 Lesion polygon" for a job of the interface; without one, the words of old ("1 annotations")
+    one = category + interface.noun(params.job, 1) if params.job in interface else several
     bounds = []
     if params.min is not None:
         bounds.append(f"at least {params.min}")
     if params.max is not None:
         bounds.append(f"at most {params.max}")
-    fixed = (one, several, as_shown(interface.job_name(params.job)), " and ".join(bounds))
+    fixed = (one, several, interface.job_shown(params.job), " and ".join(bounds))
     if len(_FIXED) >= 1024:
         _FIXED.clear()
     _FIXED[id(params)] = (params, interface, fixed)

@@ -167,7 +167,6 @@ from kili_rules.rule_types._findings import (
     region,
 )
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
-from kili_rules.runtime.interface import as_shown
 from kili_rules.runtime.label import Annotation, LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
@@ -396,7 +395,7 @@ def check(params: GeometryParams, label: LabelView) -> list[Violation] | object:
         if not problems:
             continue
         category = next((c for c in annotation.categories if not wanted or c in wanted), "")
-        shown = as_shown(label.interface.category_name(category, params.job)) if category else ""
+        shown = label.interface.category_shown(category, params.job) if category else ""
         what = f"{shown} {annotation.tool or 'annotation'}".strip()
         values["category"] = category
         values["reason"] = f"{what} {annotation.mid or '(no mid)'}: {'; '.join(problems)}"

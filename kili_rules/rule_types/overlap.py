@@ -116,7 +116,7 @@ from typing import Any
 from kili_rules.rule_types import _geometry as geo
 from kili_rules.rule_types._findings import SHAPE_JOB, SHAPE_TASKS, Grouped, as_names, path, region
 from kili_rules.runtime.contract import InterfaceView, JobView, OptionProblem, RuleType, option
-from kili_rules.runtime.interface import ProjectInterface, as_shown
+from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label import Annotation, LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
@@ -300,9 +300,7 @@ class Grid:
 def _name(shape: Shape, interface: ProjectInterface) -> str:
     """``Object A rectangle m-1``: the annotation's category (as the interface shows it), tool and mid."""
     annotation = shape.annotation
-    category = (
-        as_shown(interface.category_name(annotation.categories[0], annotation.job)) if annotation.categories else ""
-    )
+    category = interface.category_shown(annotation.categories[0], annotation.job) if annotation.categories else ""
     return f"{category} {annotation.tool or 'annotation'} {annotation.mid or '(no mid)'}".strip()
 
 
@@ -374,7 +372,7 @@ def _frame_inside(
         if best is not None and best_share >= containment.min_fraction - FRACTION_TOLERANCE:
             continue
         where = f" ({best_share:.0%} inside {_name(best, interface)})" if best is not None else ""
-        containers = " or ".join(as_shown(interface.category_name(c, job)) for c in outer_names)
+        containers = " or ".join(interface.category_shown(c, job) for c in outer_names)
         reason = f"{_name(shape, interface)} is not inside any {containers}{where}"
         category = next((c for c in shape.categories if c in inner_names), "")
         values = {"reason": reason, "category": category, "other": best.annotation.mid if best else "", "iou": ""}

@@ -57,7 +57,6 @@ from typing import Literal
 
 from kili_rules.rule_types._ml_tasks import ANNOTATION_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
-from kili_rules.runtime.interface import as_shown
 from kili_rules.runtime.label import Annotation, LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
@@ -121,8 +120,8 @@ def check(params: RelationParams, label: LabelView) -> list[Violation] | object:
                 if end is None:
                     reason = f"relation {relation.mid} has a {side} ({mid}) that is no annotation of the label"
                 elif allowed is not None and not set(end.categories) & set(allowed):
-                    kind = ", ".join(as_shown(interface.category_name(c, end.job)) for c in end.categories)
-                    expected = " or ".join(as_shown(interface.category_name(c, end.job)) for c in allowed)
+                    kind = ", ".join(interface.category_shown(c, end.job) for c in end.categories)
+                    expected = " or ".join(interface.category_shown(c, end.job) for c in allowed)
                     reason = f"relation {relation.mid} {side}s on {kind or 'no category'}, not {expected}"
                 else:
                     continue
@@ -135,11 +134,14 @@ def check(params: RelationParams, label: LabelView) -> list[Violation] | object:
             if params.role in ("end", "any"):
                 linked.update(relation.end_mids)
         if params.category:
-            what = f"no {as_shown(interface.category_name(params.category, params.job))} relation"
+            what = f"no {interface.category_shown(params.category, params.job)} relation"
         else:
-            what = f"no relation of {as_shown(interface.job_name(params.job))}"
+            what = f"no relation of {interface.job_shown(params.job)}"
         each = params.each
-        owner_name = interface.category_name(each.category, each.job) if each.category else interface.job_name(each.job)
+        if each.category:
+            owner_name = interface.category_shown(each.category, each.job)
+        else:
+            owner_name = interface.job_shown(each.job)
         where = {"start": "the start of", "end": "the end of", "any": "in"}[params.role]
         seen: set[str | None] = set()
         for owner in owners:
@@ -147,7 +149,7 @@ def check(params: RelationParams, label: LabelView) -> list[Violation] | object:
                 continue
             seen.add(owner.mid)
             name = f"'{owner.content}'" if owner.content else (owner.mid or "an annotation")
-            reason = f"{as_shown(owner_name)} {name} is {where} {what}"
+            reason = f"{owner_name} {name} is {where} {what}"
             violations.append(_violation(reason, owner, owner.mid, params.job))
     return violations
 

@@ -74,7 +74,7 @@ from dataclasses import dataclass
 
 from kili_rules.rule_types._ml_tasks import ANNOTATION_JOB, ANNOTATION_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
-from kili_rules.runtime.interface import ProjectInterface, as_shown
+from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label import LabelView, is_answered, mid_of
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
@@ -120,7 +120,7 @@ def check(params: RequiredParams, label: LabelView) -> list[Violation] | object:
     if params.for_each is None:
         if any(is_answered(raw) for raw, _, _ in label.occurrences(params.job)):
             return []
-        reason = f"{as_shown(label.interface.job_name(params.job))} is required{_condition(params, label.interface)}"
+        reason = f"{label.interface.job_shown(params.job)} is required{_condition(params, label.interface)}"
         return [Violation(values={**values, "reason": reason}, job=params.job)]
 
     owner_job, category = params.for_each.job, params.for_each.category
@@ -147,17 +147,18 @@ def _condition(params: RequiredParams, interface: ProjectInterface) -> str:
     when = params.when
     if when is None:
         return ""
-    if when.category is None:
-        return f" when {as_shown(interface.job_name(when.job))} is answered"
-    return f" when {as_shown(interface.category_name(when.category, when.job))} is chosen"
+    if when.category is None:  # a job known to the interface is answered (without one: the words of old)
+        return f" when {interface.job_shown(when.job)} is {'answered' if when.job in interface else 'chosen'}"
+    return f" when {interface.category_shown(when.category, when.job)} is chosen"
 
 
 def _for_each_reason(params: RequiredParams, interface: ProjectInterface) -> str:
-    """``IBAN text is required on each IBAN box``, in the interface's names."""
+    """``Size in mm is required on each Lesion polygon``, in the interface's names (without an interface: ``LESION_SIZE
+    is required on each LESION annotation``)."""
     assert params.for_each is not None
     owner, category = params.for_each.job, params.for_each.category
-    what = as_shown(interface.category_name(category, owner)) if category else as_shown(interface.job_name(owner))
-    return f"{as_shown(interface.job_name(params.job))} is required on each {what} {interface.noun(owner, 1)}"
+    what = interface.category_shown(category, owner) if category else interface.job_shown(owner)
+    return f"{interface.job_shown(params.job)} is required on each {what} {interface.noun(owner, 1)}"
 
 
 def validate(params: RequiredParams) -> list[OptionProblem]:

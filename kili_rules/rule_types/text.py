@@ -113,7 +113,7 @@ from typing import Literal
 from kili_rules.rule_types._checksums import problem as checksum_problem
 from kili_rules.rule_types._ml_tasks import TEXT_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
-from kili_rules.runtime.interface import ProjectInterface, as_shown
+from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label import Annotation, LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
@@ -317,7 +317,7 @@ def check(params: TextParams, label: LabelView) -> list[Violation] | object:
             continue
         reason = _problem(params, value)
         if reason is not None:
-            values = {"value": value, "reason": f"{as_shown(label.interface.job_name(job))}: '{value}' {reason}"}
+            values = {"value": value, "reason": f"{label.interface.job_shown(job)}: '{value}' {reason}"}
             violations.append(Violation(values=values, mid=parent_mid, job=job, frame=frame))
     return violations if checked else NOT_APPLICABLE
 
@@ -352,8 +352,8 @@ def _entity_name(params: TextParams, entity: Annotation, interface: ProjectInter
     interface shows them."""
     category = params.category or (entity.categories[0] if entity.categories else None)
     if category is not None:
-        return as_shown(interface.category_name(category, params.job))
-    return as_shown(interface.job_name(params.job))
+        return interface.category_shown(category, params.job)
+    return interface.job_shown(params.job)
 
 
 def _overlaps(params: TextParams, entities: list[Annotation], interface: ProjectInterface) -> list[Violation]:

@@ -90,7 +90,6 @@ from typing import Any
 
 from kili_rules.rule_types._findings import as_names, frames_text
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
-from kili_rules.runtime.interface import as_shown
 from kili_rules.runtime.label import LabelView, is_frame_key
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
@@ -192,7 +191,7 @@ def _object_tracks(params: TrackParams, label: LabelView) -> list[Violation] | o
         )
         frames = sorted(set(track.frames))
         category = next((c for cs in track.categories for c in cs if not wanted or c in wanted), "")
-        shown = as_shown(label.interface.category_name(category, params.job)) if category else ""
+        shown = label.interface.category_shown(category, params.job) if category else ""
         name = f"{shown} track {mid}".strip()
         gap, _ = _longest_gap(frames)
         base = {"category": category, "frames": frames_text(map(str, frames)), "count": len(frames), "gap": gap}
@@ -245,7 +244,7 @@ def _classification(params: TrackParams, label: LabelView) -> list[Violation] | 
             continue
         frames = frames_text(str(frame) for frame, _ in given)
         owner = f" of {mid}" if mid is not None else ""
-        job = as_shown(label.interface.job_name(params.job))
+        job = label.interface.job_shown(params.job)
         before, now = ", ".join(_shown(label, params.job, first)), ", ".join(_shown(label, params.job, changed[1]))
         reason = f"{job}{owner} changes from {before} to {now} on frame {changed[0]}"
         values = {"category": ", ".join(changed[1]), "frames": frames, "count": len(given), "gap": 0, "reason": reason}
@@ -255,7 +254,7 @@ def _classification(params: TrackParams, label: LabelView) -> list[Violation] | 
 
 def _shown(label: LabelView, job: str, categories: Iterable[str]) -> list[str]:
     """The categories as the interface shows them."""
-    return [as_shown(label.interface.category_name(c, job)) for c in categories]
+    return [label.interface.category_shown(c, job) for c in categories]
 
 
 def check(params: TrackParams, label: LabelView) -> list[Violation] | object:

@@ -243,6 +243,18 @@ class ProjectInterface:
         owners = self._owners.get(category)
         return self.jobs[owners[0]].categories[category] if owners else category
 
+    def job_shown(self, job: str) -> str:
+        """The job as a default message names it: its display name as :func:`as_shown` writes it, or its id as
+        it is when it has none (so that messages without an interface stay what they were)."""
+        found = self.jobs.get(job)
+        return as_shown(found.instruction) if found is not None and found.instruction else job
+
+    def category_shown(self, category: str, job: str | None = None) -> str:
+        """The category as a default message names it: its display name (:meth:`category_name`) as
+        :func:`as_shown` writes it, or its id as it is when it has none."""
+        name = self.category_name(category, job)
+        return as_shown(name) if name != category else category
+
     def categories(self, job: str) -> Mapping[str, str]:
         """Category id -> display name of ``job``, in order (empty when it has none or is not known)."""
         found = self.jobs.get(job)
