@@ -257,13 +257,13 @@ def _finding(rule: Mapping[str, Any], violation: Violation, interface: ProjectIn
     values = {"id": rule["id"], "job": violation.job or params.get("job"), "frame": violation.frame}
     values.update(violation.values)
     job = values["job"]
-    # display names from the interface the rule set carries (the ids when it has none)
-    category = values.get("category", params.get("category"))
-    if "job_name" not in values:
-        values["job_name"] = interface.job_name(job) if isinstance(job, str) else job
-    if "category_name" not in values:
-        values["category_name"] = interface.category_name(category, job) if isinstance(category, str) else category
     template = violation.message if violation.message is not None else rule.get("message", "")
+    if "_name" in template:  # display names from the interface the rule set carries (the ids when it has none)
+        category = values.get("category", params.get("category"))
+        if "job_name" not in values:
+            values["job_name"] = interface.job_name(job) if isinstance(job, str) else job
+        if "category_name" not in values:
+            values["category_name"] = interface.category_name(category, job) if isinstance(category, str) else category
     return Finding(
         rule_id=rule["id"],
         severity=rule.get("severity", "error"),
