@@ -6,7 +6,8 @@ with ``RuleSet.evaluate``, and build them into one plugin file for ``kili.upload
 What users and plugin authors need is importable from here:
 
 - Python rules: :func:`rule`, :class:`Violation`, :data:`NOT_APPLICABLE`, :class:`LabelView` (and the objects it
-  gives: :class:`JobResponse`, :class:`Annotation`, :class:`Point`);
+  gives: :class:`JobResponse`, :class:`Annotation`, :class:`Point`, and ``label.interface``, a
+  :class:`ProjectInterface`);
 - rule types: :class:`RuleType`, :func:`option`, :class:`OptionProblem`, :func:`build_params`, :func:`hookimpl`;
 - loading and reporting: :func:`load_rule_set`, :class:`RuleSet`, :class:`Report`, :class:`Finding`,
   :class:`Problem` and the error family (:class:`KiliRulesError` and its subclasses).
@@ -29,6 +30,7 @@ from kili_rules.runtime import (
     LabelView,
     OptionProblem,
     Point,
+    ProjectInterface,
     PythonRule,
     Report,
     RuleOutcome,
@@ -95,6 +97,7 @@ __all__ = [
     "PluginLoadError",
     "Point",
     "Problem",
+    "ProjectInterface",
     "PythonRule",
     "RegistryError",
     "Report",

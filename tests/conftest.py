@@ -16,6 +16,55 @@ SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
 SDK = SHARED_FIXTURES / "kili-sdk"
 SEED = SHARED_FIXTURES / "seed-examples"
 
+#: A medical project: a radio question whose instruction is a sentence, a checkbox job, polygons whose lesions carry
+#: a child size, a child comment.
+MEDICAL = {
+    "jobs": {
+        "QUALITY": {
+            "mlTask": "CLASSIFICATION",
+            "instruction": "Is the image healthy?",
+            "required": 1,
+            "isChild": False,
+            "content": {
+                "input": "radio",
+                "categories": {"YES": {"name": "Yes", "children": []}, "NO": {"name": "No", "children": ["COMMENT"]}},
+            },
+        },
+        "COMMENT": {
+            "mlTask": "TRANSCRIPTION",
+            "instruction": "Why is it not healthy?",
+            "isChild": True,
+            "required": 0,
+            "content": {"input": "textField"},
+        },
+        "FINDINGS": {
+            "mlTask": "CLASSIFICATION",
+            "instruction": "Findings",
+            "isChild": False,
+            "content": {
+                "input": "checkbox",
+                "categories": {"DAY": {"name": "Day"}, "NIGHT": {"name": "Night"}, "FOG": {"name": "Fog, dense"}},
+            },
+        },
+        "LESIONS": {
+            "mlTask": "OBJECT_DETECTION",
+            "instruction": "Lesions",
+            "tools": ["polygon"],
+            "content": {
+                "input": "radio",
+                "categories": {"LESION": {"name": "Lesion", "children": ["LESION_SIZE"]}, "ORGAN": {"name": "Organ"}},
+            },
+        },
+        "LESION_SIZE": {
+            "mlTask": "TRANSCRIPTION",
+            "instruction": "Size in mm",
+            "isChild": True,
+            "content": {"input": "number"},
+        },
+        "UNUSED": {"mlTask": "TRANSCRIPTION", "instruction": "Never read by a rule"},
+    }
+}
+
 
 def load_json(path: Path):
     return json.loads(path.read_text(encoding="utf-8"))

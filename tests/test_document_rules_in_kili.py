@@ -27,7 +27,7 @@ def test_a_ner_label_without_its_relation_opens_issues_pinned_on_the_entity():
     interjection = label["jsonResponse"]["RECOGNITION_JOB"]["annotations"][0]["mid"]
     pinned = {i["text"]: i["objectMid"] for i in kili.issues_store}
     assert pinned == {
-        "[interjection-related] INTERJECTION 'Cras' is the start of no CATEGORY_RELATION_JOB relation": interjection,
+        "[interjection-related] Interjection 'Cras' is the start of no Category relation job relation": interjection,
         "[relation-when-nouns] Link the interjections to their nouns (relation job)": None,
     }
     assert kili.sent_back == ["asset-1"]

@@ -49,8 +49,14 @@ def rule_types_markdown(registry: Registry | None = None) -> str:
         "Generated from the rule types' module docstrings by `python -m kili_rules.authoring.docs`; do not edit.\n",
         "Every rule also has the common keys `id`, `type`, `severity`, `message`, `events`, `weight`, `enabled`,",
         "`on_error` and `when` (a condition in the grammar of Kili's category search, `JOB.CATEGORY.count > 0`",
-        "joined with AND / OR: when it is false the rule does not apply), and its message may use `{id}`, `{job}`",
-        "and `{frame}`.\n",
+        "joined with AND / OR: when it is false the rule does not apply), and its message may use `{id}`, `{job}`,",
+        "`{frame}`, `{job_name}` and `{category_name}` (the names the interface shows).\n",
+        "The default messages (`{reason}`) name jobs and categories as people see them in Kili when the rule file",
+        "names an interface: a job by its `instruction`, a category by its `name`, written in double quotes when",
+        "they are not a plain phrase (`3 Object A boxes in Vehicles, expected at most 1`; `Yes may not be chosen in",
+        '"Is the image healthy?"`). Without an interface the messages are what they were, ids as they are',
+        "(`3 OBJECT_A annotations in JOB_0, expected at most 1`), so the issues already open stay matched; a job",
+        "without an instruction keeps its id too. The examples below have no interface.\n",
     ]
     for name, rule_type in registry.rule_types.items():
         parts.append(f"## `{name}`\n\nModule: `{rule_type.module}`\n\n{rule_type_doc(rule_type)}\n")

@@ -9,91 +9,21 @@ from the interface's own names. Authoring time only: never embedded in a plugin.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from kili_rules.errors import did_you_mean
 from kili_rules.runtime.contract import OptionProblem
+from kili_rules.runtime.interface import Job, ProjectInterface
 
 
-@dataclass(frozen=True)
-class Job:
-    """One job of the interface."""
-
-    name: str
-    ml_task: str
-    tools: tuple[str, ...] = ()
-    input_type: str | None = None
-    is_child: bool = False
-    required: bool = False
-    #: category key -> display name
-    categories: Mapping[str, str] = field(default_factory=dict)
-    #: category key -> the child jobs that may be answered under it (its pose points' included); key ``""``: the
-    #: children a job lists at job level
-    children: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-    @property
-    def describe(self) -> str:
-        """``JOB_0 is an OBJECT_DETECTION job (rectangle, input radio)``."""
-        details = [*self.tools, *([f"input {self.input_type}"] if self.input_type else [])]
-        article = "an" if self.ml_task[:1] in "AEIOU" else "a"
-        return f"{self.name} is {article} {self.ml_task or 'untyped'} job" + (
-            f" ({', '.join(details)})" if details else ""
-        )
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _names(value: Any) -> list[str]:
-    return [str(k) for k in value] if isinstance(value, list) else []
-
-
-def _job(name: str, raw: Mapping[str, Any]) -> Job:
-    content = _mapping(raw.get("content"))
-    categories: dict[str, str] = {}
-    children: dict[str, tuple[str, ...]] = {}
-    for key, category in _mapping(content.get("categories")).items():
-        category = _mapping(category)
-        categories[str(key)] = str(category.get("name", key))
-        kids = _names(category.get("children"))
-        points = category.get("points")
-        for point in points if isinstance(points, list) else ():
-            kids += _names(_mapping(point).get("children"))  # a pose point's own child jobs
-        children[str(key)] = tuple(dict.fromkeys(kids))
-    if _names(raw.get("children")):  # children listed at job level (the SDK reads them there too)
-        children[""] = tuple(_names(raw.get("children")))
-    tools = raw.get("tools")
-    return Job(
-        name=name,
-        ml_task=str(raw.get("mlTask", "")),
-        tools=tuple(str(t) for t in tools) if isinstance(tools, list) else (),
-        input_type=content.get("input") if isinstance(content.get("input"), str) else None,
-        is_child=bool(raw.get("isChild")),
-        required=bool(raw.get("required")),
-        categories=categories,
-        children=children,
-    )
-
-
-class Interface:
-    """The jobs of a jsonInterface, read leniently (a missing key is an empty value, never an exception)."""
+class Interface(ProjectInterface):
+    """The jobs of a jsonInterface, read leniently (a missing key is an empty value, never an exception), as the
+    runtime reads them (:class:`~kili_rules.runtime.interface.ProjectInterface`), with the checks lint words its
+    problems with."""
 
     def __init__(self, raw: Mapping[str, Any]) -> None:
+        super().__init__(raw)
         self.raw = raw
-        self.jobs: dict[str, Job] = {
-            str(name): _job(str(name), _mapping(job)) for name, job in _mapping(raw.get("jobs")).items()
-        }
-
-    def parents(self, job: str) -> list[tuple[str, str]]:
-        """Where ``job`` can occur as a child: ``[(parent job, category key)]``."""
-        return [
-            (parent.name, category)
-            for parent in self.jobs.values()
-            for category, kids in parent.children.items()
-            if job in kids
-        ]
 
     def check_job(
         self,

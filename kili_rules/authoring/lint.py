@@ -3,7 +3,8 @@
 Everything the loader reports (unknown keys, wrong types, bad regexes, bounds that can never be met...) plus what
 only the interface can tell: an unknown job or category (with "did you mean" from the interface's names), a rule
 type that does not fit the job's mlTask or input type, a child job addressed where it cannot occur, a rule that
-can never apply or never fail. Each rule type adds its own checks through the ``lint`` function of its module
+can never apply or never fail, and the conditions (``when``) of Python rules, placed in their Python file. Each rule
+type adds its own checks through the ``lint`` function of its module
 (see :class:`kili_rules.runtime.contract.RuleType`); a rule type without one gets the generic check of its ``job``
 and ``category`` options.
 
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kili_rules.authoring.interface import Interface
-from kili_rules.authoring.loader import CompiledRule, compile_rule_file
+from kili_rules.authoring.loader import CompiledPythonRule, CompiledRule, compile_rule_file
 from kili_rules.authoring.yaml_source import SourceMap
 from kili_rules.errors import Problem, RuleFileError
 from kili_rules.plugins.registry import Registry
@@ -48,7 +49,7 @@ def lint_rule_file(
         raise RuleFileError([compilation.interface_problem])
     if compilation.interface is None:
         if compilation.problems:  # the header itself is wrong: report that, there is nothing else to check
-            return sorted(compilation.problems, key=_position)
+            return _in_file_order(compilation.problems, compilation.source.path)
         raise RuleFileError(
             [
                 compilation.source.problem(
@@ -62,6 +63,8 @@ def lint_rule_file(
     problems = list(compilation.problems)
     for rule in compilation.rules:
         problems += lint_rule(rule, interface, compilation.source)
+    for python_rule in compilation.python_rules:
+        problems += lint_python_rule(python_rule, interface, compilation.source)
     if live_interface is not None:
         project_id, live = live_interface
         drift = interface_drift(compilation.interface, live)
@@ -72,7 +75,7 @@ def lint_rule_file(
                 f"update it with `kili-rules pull --project {project_id} {path}`"
             )
             problems.append(compilation.source.problem(at, message, severity="warning"))
-    return sorted(dict.fromkeys(problems), key=_position)
+    return _in_file_order(list(dict.fromkeys(problems)), compilation.source.path)
 
 
 def interface_drift(local: dict[str, Any], live: dict[str, Any], most: int = 6) -> list[str]:
@@ -143,6 +146,15 @@ def lint_rule(rule: CompiledRule, interface: Interface, source: SourceMap) -> li
     return problems
 
 
+def lint_python_rule(rule: CompiledPythonRule, interface: Interface, source: SourceMap) -> list[Problem]:
+    """The problems of a Python rule's ``when`` against the interface, placed in the Python file at its ``when=``
+    (at its ``python:`` entry of the rule file when it cannot be found there)."""
+    when = rule.data.get("when")
+    if when is None:
+        return []
+    return [rule.problem(source, p.message, p.severity) for p in lint_condition(when, interface)]
+
+
 def lint_condition(tree: Mapping[str, Any], interface: Interface, path: str = "when") -> list[OptionProblem]:
     """The problems of a rule's condition against the interface: each ``JOB.CATEGORY`` names a job and one of its
     categories, and no comparison is always true or never true (a count is a whole number, never negative)."""
@@ -185,8 +197,9 @@ def _generic_lint(params: Any, interface: Interface) -> list[OptionProblem]:
     return problems
 
 
-def _position(problem: Problem) -> tuple[int, int]:
-    return problem.line, problem.column
+def _in_file_order(problems: list[Problem], rule_file: str) -> list[Problem]:
+    """The problems in file order: the rule file's first, then those of each Python file."""
+    return sorted(problems, key=lambda p: (p.path != rule_file, p.path, p.line, p.column))
 
 
-__all__ = ["interface_drift", "lint_condition", "lint_rule", "lint_rule_file"]
+__all__ = ["interface_drift", "lint_condition", "lint_python_rule", "lint_rule", "lint_rule_file"]

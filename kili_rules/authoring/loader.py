@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, Validati
 
 from kili_rules.authoring.interface import Interface
 from kili_rules.authoring.options import options_model
+from kili_rules.authoring.python_source import RuleSite, rule_site
 from kili_rules.authoring.regex_safety import catastrophic_part
 from kili_rules.authoring.yaml_source import (
     MAX_DATA_FILE_BYTES,
@@ -41,8 +42,9 @@ from kili_rules.plugins.registry import Registry, default_registry
 from kili_rules.runtime.condition import ConditionError
 from kili_rules.runtime.condition import names as condition_names
 from kili_rules.runtime.condition import parse as parse_condition
-from kili_rules.runtime.contract import OptionProblem, RuleType, build_params, jobs_read
+from kili_rules.runtime.contract import OptionProblem, RuleType, build_params, jobs_read, options_of
 from kili_rules.runtime.engine import Engine
+from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.message import bad_specs, placeholders
 from kili_rules.runtime.model import EVENTS, UNREADABLE_LABEL, Report
@@ -231,6 +233,40 @@ class CompiledRule:
 
 
 @dataclass
+class CompiledPythonRule:
+    """One Python rule as the loader compiled it: what lint checks against the interface, and where it is written.
+
+    Attributes:
+        file: the Python file, as problems name it (beside the rule file's own path).
+        site: where its ``@rule`` (and its ``when=``) are in that file, when they could be found.
+        at: its ``python:`` entry in the rule file (where its problems go when ``site`` is None).
+    """
+
+    id: str
+    data: dict[str, Any]
+    file: str
+    site: RuleSite | None
+    at: tuple[Any, ...]
+
+    def problem(self, source: SourceMap, message: str, severity: str = "error", column: int | None = None) -> Problem:
+        """A problem about the rule's ``when``: in the Python file where it is written (at ``column`` of the
+        condition text when given and the literal allows it), else at its ``python:`` entry of ``source``."""
+        if self.site is None:
+            return source.problem(self.at, message, severity=severity, rule_id=self.id)
+        return python_rule_problem(self.file, self.site, message, severity, self.id, column)
+
+
+def python_rule_problem(
+    file: str, site: RuleSite, message: str, severity: str, rule_id: str | None, column: int | None = None
+) -> Problem:
+    """A problem with the ``when`` of a Python rule, at its place in the Python file: at ``column`` of the
+    condition text (a plain literal), else at the start of its ``when=``, else at its decorator."""
+    where = site.when_column(column) if column else site.when
+    line, col = where if where is not None else (site.line, site.column)
+    return Problem(file, line, col, message, severity, rule_id)
+
+
+@dataclass
 class Compilation:
     """Everything the loader learnt from a rule file, problems included (``rule_set`` is None if there are any)."""
 
@@ -242,6 +278,8 @@ class Compilation:
     rule_set: RuleSet | None
     #: why the interface could not be read, when it could not
     interface_problem: Problem | None = None
+    #: the Python rules (their ``when`` is linted like a YAML rule's)
+    python_rules: list[CompiledPythonRule] = field(default_factory=list)
 
 
 def load_rule_set(path: str | Path, registry: Registry | None = None) -> RuleSet:
@@ -304,18 +342,24 @@ def compile_rule_file(
             problems[before:] = [p if p.rule_id else replace(p, rule_id=rule_id) for p in problems[before:]]
 
     package, python_modules, loaded = _load_python_modules(path, name, header, source, problems)
+    python_rules: list[CompiledPythonRule] = []
     for module_name, module in loaded.items():
         for function_name, value in vars(module).items():
             if isinstance(value, PythonRule) and value.__module__ == module_name:
-                at_python = python_modules[module_name].name_in_file
-                at = ("python", header.python.index(at_python))
-                what = f"Python rule {value.id!r} ({function_name} in {at_python})"
-                rule = _python_rule_data(value, module_name, function_name, header.on_error, source, at, what, problems)
+                python_file = python_modules[module_name]
+                at = ("python", header.python.index(python_file.name_in_file))
+                what = f"Python rule {value.id!r} ({function_name} in {python_file.name_in_file})"
+                file = str(path.parent / python_file.name_in_file)
+                site = _site_of(value, python_file.text)
+                rule = _python_rule_data(
+                    value, module_name, function_name, header.on_error, source, at, what, problems, (file, site)
+                )
                 if rule is not None:
                     _check_unique_id(value.id, at, source, seen_ids, problems)
                     rules.append(rule)
+                    python_rules.append(CompiledPythonRule(rule["id"], rule, file, site, at))
     if problems:
-        return Compilation(path, source, interface, compiled_rules, problems, None, interface_problem)
+        return Compilation(path, source, interface, compiled_rules, problems, None, interface_problem, python_rules)
 
     data = {
         "name": name,
@@ -325,6 +369,8 @@ def compile_rule_file(
         "limits": header.limits.model_dump(),
         "rules": rules,
     }
+    if interface is not None:
+        data["interface"] = carried_interface(interface, compiled_rules, everything=bool(python_rules))
     rule_set = RuleSet(
         path=path,
         data=data,
@@ -335,7 +381,7 @@ def compile_rule_file(
         source=source,
         _loaded_modules=loaded,
     )
-    return Compilation(path, source, interface, compiled_rules, [], rule_set)
+    return Compilation(path, source, interface, compiled_rules, [], rule_set, python_rules=python_rules)
 
 
 def validate_model(model: Any, data: Any, source: SourceMap, at: tuple, what: str) -> Any:
@@ -495,28 +541,51 @@ def _compile_rule(
         tree = _condition(common.when, (*at, "when"), source, problems, common.id)
         if tree is not None:
             rule["when"] = tree
-    if interface is not None:
-        rule["names"] = display_names(interface, jobs_read(params) | {j for j, _ in condition_names(rule.get("when"))})
     return rule, rule_type, params
 
 
-def display_names(interface: Mapping[str, Any], jobs: set[str]) -> dict[str, dict[str, str]]:
-    """What ``{job_name}`` and ``{category_name}`` show for ``jobs``: ``{"jobs": {job: instruction},
-    "categories": {category key: name}}`` from the jsonInterface (a name it does not give is left out)."""
-    raw_jobs = interface.get("jobs") if isinstance(interface.get("jobs"), Mapping) else {}
-    found: dict[str, dict[str, str]] = {"jobs": {}, "categories": {}}
-    for job in sorted(jobs):
-        raw = raw_jobs.get(job)
-        if not isinstance(raw, Mapping):
-            continue
-        if isinstance(raw.get("instruction"), str) and raw["instruction"].strip():
-            found["jobs"][job] = raw["instruction"].strip()
-        content = raw.get("content") if isinstance(raw.get("content"), Mapping) else {}
-        categories = content.get("categories") if isinstance(content.get("categories"), Mapping) else {}
-        for key, category in categories.items():
-            if isinstance(category, Mapping) and isinstance(category.get("name"), str):
-                found["categories"].setdefault(str(key), category["name"])
+def carried_interface(
+    interface: Mapping[str, Any], rules: list[CompiledRule], *, everything: bool = False
+) -> dict[str, Any]:
+    """The trimmed jsonInterface the compiled rule set carries (``label.interface`` in its rules, the display names
+    of its messages): the jobs its rules read (their job options and conditions) and the jobs that hold the
+    categories they name elsewhere (a relation's ends); every job with ``everything`` (a Python rule may read
+    any). Each job keeps its instruction, mlTask, tools, input, required, isChild, categories (name, children)."""
+    project = ProjectInterface(interface)
+    if everything:
+        return project.data()
+    jobs: set[str] = set()
+    named: set[str] = set()
+    for rule in rules:
+        jobs |= jobs_read(rule.params) | {job for job, _ in condition_names(rule.data.get("when"))}
+        named |= categories_named(rule.params)
+    have = {key for job in jobs if job in project.jobs for key in project.jobs[job].categories}
+    for category in sorted(named - have):
+        jobs.update(project.jobs_with(category))
+    return project.data(jobs)
+
+
+def categories_named(params: Any) -> set[str]:
+    """The categories a rule's options name (options declared with ``category=True``: a name, lists of names,
+    nested ones included)."""
+    found: set[str] = set()
+    if not dataclasses.is_dataclass(params) or isinstance(params, type):
+        return found
+    for info in options_of(type(params)):
+        value = getattr(params, info.name)
+        if info.category:
+            found |= _strings_in(value)
+        for item in value if isinstance(value, list) else [value]:
+            found |= categories_named(item)
     return found
+
+
+def _strings_in(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, list):
+        return {s for item in value for s in _strings_in(item)}
+    return set()
 
 
 def _condition(
@@ -661,6 +730,7 @@ def _read_interface(interface_path: Path, source: SourceMap, at: tuple, problems
 class _PythonFile:
     path: Path
     name_in_file: str
+    text: str = ""
 
 
 def user_package(name: str, modules: list[tuple[str, str]]) -> str:
@@ -704,7 +774,7 @@ def _load_python_modules(
     package = user_package(name, [(relative, text) for _, relative, _, text in found])
     files: dict[str, _PythonFile] = {}
     loaded: dict[str, types.ModuleType] = {}
-    for index, relative, file_path, _ in found:
+    for index, relative, file_path, text in found:
         module_name = f"{package}.{Path(relative).stem}"
         try:
             loaded[module_name] = _import_user_module(package, module_name, file_path)
@@ -715,7 +785,7 @@ def _load_python_modules(
                 source.problem(("python", index), f"cannot import {relative}{where}: {type(error).__name__}: {error}")
             )
             continue
-        files[module_name] = _PythonFile(file_path, relative)
+        files[module_name] = _PythonFile(file_path, relative, text)
     return package, files, loaded
 
 
@@ -751,10 +821,13 @@ def _python_rule_data(
     at: tuple,
     what: str,
     problems: list[Problem],
+    written: tuple[str, RuleSite | None] | None = None,
 ) -> dict[str, Any] | None:
     """The compiled form of a Python rule, its keys checked like a YAML rule's (problems at its ``python:``
-    entry, ``at``); None when they are wrong."""
+    entry, ``at``; those of its ``when`` in the Python file, ``written``: (file, site), when it is found there);
+    None when they are wrong."""
     keys = {name: getattr(rule, name) for name in COMMON_KEYS if name != "type"}
+    when = keys.pop("when", None)
     try:
         common = validate_model(CommonRuleKeys, {**keys, "type": PYTHON_RULE_TYPE}, source, at, what)
     except RuleFileError as error:
@@ -773,12 +846,59 @@ def _python_rule_data(
         "on_error": common.on_error or on_error,
         "params": {"module": module_name, "function": function_name},
     }
-    if common.when is not None:
-        tree = _condition(common.when, at, source, problems, common.id)
+    if when is not None:
+        tree = _python_condition(when, at, source, problems, common.id, written)
         if tree is None:
             return None
         data["when"] = tree
     return data
+
+
+def _site_of(rule: PythonRule, text: str) -> RuleSite | None:
+    """Where the Python rule is written in its module's source ``text``, when it can be found."""
+    code = getattr(rule.function, "__code__", None)
+    name = getattr(rule.function, "__name__", None)
+    if code is None or not isinstance(name, str):
+        return None
+    return rule_site(text, name, code.co_firstlineno)
+
+
+def _python_condition(
+    when: Any,
+    at: tuple,
+    source: SourceMap,
+    problems: list[Problem],
+    rule_id: str,
+    written: tuple[str, RuleSite | None] | None,
+) -> dict[str, Any] | None:
+    """The tree of a Python rule's ``when``: a condition string, or ``{"job": ..., "category": ...}`` (that
+    category is chosen or drawn: ``JOB.CATEGORY.count > 0``); None and a problem, in the Python file where the
+    rule is written (else at its ``python:`` entry), when it cannot be read."""
+    file, site = written if written is not None else ("", None)
+
+    def problem(message: str, column: int | None = None) -> None:
+        if site is not None:
+            problems.append(python_rule_problem(file, site, message, "error", rule_id, column))
+        else:
+            problems.append(source.problem(at, message, rule_id=rule_id))
+
+    if isinstance(when, str):
+        try:
+            return parse_condition(when)
+        except ConditionError as error:
+            shown = when if len(when) <= 80 else when[:77] + "..."
+            problem(f"`when`: {error.reason}, at column {error.column} of {shown!r}", error.column)
+            return None
+    if isinstance(when, Mapping):
+        job, category = when.get("job"), when.get("category")
+        extra = sorted(str(key) for key in when if key not in ("job", "category"))
+        if not extra and isinstance(job, str) and job and isinstance(category, str) and category:
+            return {"job": job, "category": category, "op": ">", "value": 0}
+    problem(
+        f'`when` of Python rule {rule_id!r} is a condition string (`when="JOB.CATEGORY.count > 0"`) or '
+        f'`when={{"job": JOB, "category": CATEGORY}}` (that category is chosen), not {when!r}'
+    )
+    return None
 
 
 __all__ = ["Compilation", "CompiledRule", "RuleSet", "compile_rule_file", "load_rule_set"]

@@ -35,6 +35,7 @@ RUNTIME_MODULES = (
     "kili_rules.runtime",
     "kili_rules.runtime.contract",
     "kili_rules.runtime.engine",
+    "kili_rules.runtime.interface",
     "kili_rules.runtime.kili_actions",
     "kili_rules.runtime.label",
     "kili_rules.runtime.message",

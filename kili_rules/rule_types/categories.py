@@ -51,6 +51,7 @@ from dataclasses import dataclass
 
 from kili_rules.rule_types._ml_tasks import CATEGORY_TASKS, SINGLE_CHOICE_INPUTS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
+from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label import LabelView, category_names, mid_of
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
@@ -71,25 +72,35 @@ class CategoriesParams:
     max_choices: int | None = option(None, doc="at most this many categories in a choice", ge=0)
 
 
-def _problem(params: CategoriesParams, chosen: tuple[str, ...]) -> str | None:
-    """What is wrong with one choice, in words, or None."""
+def _problem(params: CategoriesParams, chosen: tuple[str, ...], interface: ProjectInterface) -> str | None:
+    """What is wrong with one choice, in words (in the names the interface shows), or None."""
     if params.allowed is not None:
         extra = [c for c in chosen if c not in params.allowed]
         if extra:
-            return f"{', '.join(extra)} not allowed in {params.job} (allowed: {', '.join(params.allowed)})"
+            allowed = _names(params, interface, params.allowed)
+            return f"{_names(params, interface, extra)} not allowed in {_job(params, interface)} (allowed: {allowed})"
     bad = [c for c in chosen if c in (params.forbidden or ())]
     if bad:
-        return f"{', '.join(bad)} may not be chosen in {params.job}"
+        return f"{_names(params, interface, bad)} may not be chosen in {_job(params, interface)}"
     for group in params.exclusive or ():
         together = [c for c in group if c in chosen]
         if len(together) > 1:
-            return f"{' and '.join(together)} cannot be chosen together in {params.job}"
+            both = _names(params, interface, together, " and ")
+            return f"{both} cannot be chosen together in {_job(params, interface)}"
     count = len(set(chosen))
     if params.min_choices is not None and count < params.min_choices:
-        return f"{count} categories chosen in {params.job}, at least {params.min_choices} expected"
+        return f"{count} categories chosen in {_job(params, interface)}, at least {params.min_choices} expected"
     if params.max_choices is not None and count > params.max_choices:
-        return f"{count} categories chosen in {params.job}, at most {params.max_choices} allowed"
+        return f"{count} categories chosen in {_job(params, interface)}, at most {params.max_choices} allowed"
     return None
+
+
+def _job(params: CategoriesParams, interface: ProjectInterface) -> str:
+    return interface.job_shown(params.job)
+
+
+def _names(params: CategoriesParams, interface: ProjectInterface, categories: list[str], joint: str = ", ") -> str:
+    return joint.join(interface.category_shown(c, params.job) for c in categories)
 
 
 def check(params: CategoriesParams, label: LabelView) -> list[Violation] | object:
@@ -109,7 +120,7 @@ def check(params: CategoriesParams, label: LabelView) -> list[Violation] | objec
         return NOT_APPLICABLE
     violations = []
     for chosen, mid, frame in choices:
-        reason = _problem(params, chosen)
+        reason = _problem(params, chosen, label.interface)
         if reason is not None:
             values = {"categories": ", ".join(chosen), "reason": reason}
             violations.append(Violation(values=values, mid=mid, job=params.job, frame=frame))

@@ -21,8 +21,9 @@ unpinned finding.
 
 Placeholders: `{count}` (the number counted: in the label; in a video per frame, in the worst frame the finding
 lists; per track, the number of distinct tracks), `{min}`, `{max}`, `{category}`, `{job}`, `{frames}` (the video
-frames the finding is about, e.g. `3-5, 9`), `{reason}` (a sentence that says it all, e.g. `3 OBJECT_A
-annotations in JOB_0, expected at most 1`).
+frames the finding is about, e.g. `3-5, 9`), `{reason}` (a sentence that says it all, in the names the interface
+shows: `3 Object A boxes in Vehicles, expected at most 1`; without an interface, `3 OBJECT_A annotations in JOB_0,
+expected at most 1`).
 
 Example:
 
@@ -103,6 +104,7 @@ from typing import Any, Literal, TypeVar
 
 from kili_rules.rule_types._ml_tasks import ANNOTATION_JOB, ANNOTATION_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
+from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label import ASSET_LEVEL, LabelView, is_frame_key, mid_of
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
@@ -148,30 +150,38 @@ def _frames_text(frames: list[str]) -> str:
     return ", ".join(parts + [f for f in frames if not is_frame_key(f)])
 
 
-def _fixed(params: CountParams) -> tuple[str, str]:
-    """What depends on the parameters only, computed once per rule (bind time): the objects counted, the bounds."""
+def _fixed(params: CountParams, interface: ProjectInterface) -> tuple[str, str, str, str]:
+    """What depends on the parameters (and the interface) only, computed once per rule: one and several of the
+    objects counted in words (``Object A box(es)``, in the interface's names), the job's name, the bounds."""
     found = _FIXED.get(id(params))
-    if found is not None and found[0] is params:
-        return found[1]
-    what = f"{params.category} annotations" if params.category else "annotations"
+    if found is not None and found[0] is params and found[1] is interface:
+        return found[2]
+    category = interface.category_shown(params.category, params.job) + " " if params.category else ""
+    several = category + interface.noun(params.job)
+    # "1 Lesion polygon" for a job of the interface; without one, the words of old ("1 annotations")
+    one = category + interface.noun(params.job, 1) if params.job in interface else several
     bounds = []
     if params.min is not None:
         bounds.append(f"at least {params.min}")
     if params.max is not None:
         bounds.append(f"at most {params.max}")
-    fixed = (what, " and ".join(bounds))
+    fixed = (one, several, interface.job_shown(params.job), " and ".join(bounds))
     if len(_FIXED) >= 1024:
         _FIXED.clear()
-    _FIXED[id(params)] = (params, fixed)
+    _FIXED[id(params)] = (params, interface, fixed)
     return fixed
 
 
-#: ``_fixed`` by rule: keyed by the params object's id, holding the object (so the id cannot be reused meanwhile)
-_FIXED: dict[int, tuple[CountParams, tuple[str, str]]] = {}
+#: ``_fixed`` by rule: keyed by the params object's id, holding the object and the interface it was computed with
+#: (so the id cannot be reused meanwhile)
+_FIXED: dict[int, tuple[CountParams, ProjectInterface, tuple[str, str, str, str]]] = {}
 
 
-def _values(params: CountParams, count: int, frames: list[str], where: bool) -> dict[str, Any]:
-    what, bounds = _fixed(params)
+def _values(
+    params: CountParams, interface: ProjectInterface, count: int, frames: list[str], where: bool
+) -> dict[str, Any]:
+    one, several, job, bounds = _fixed(params, interface)
+    what = one if count == 1 else several
     frames_text = _frames_text(frames) if frames else ""
     place = f" (frames {frames_text})" if where and frames_text else ""
     return {
@@ -180,12 +190,13 @@ def _values(params: CountParams, count: int, frames: list[str], where: bool) -> 
         "max": params.max,
         "category": params.category,
         "frames": frames_text,
-        "reason": f"{count} {what} in {params.job}{place}, expected {bounds}",
+        "reason": f"{count} {what} in {job}{place}, expected {bounds}",
     }
 
 
 def _violation(
     params: CountParams,
+    interface: ProjectInterface,
     count: int,
     *,
     mid: str | None = None,
@@ -194,7 +205,7 @@ def _violation(
 ) -> Violation:
     """One finding's violation: ``frames`` are the ones it is about, named in ``{reason}`` when ``where``."""
     frames = frames or []
-    values = _values(params, count, frames, where)
+    values = _values(params, interface, count, frames, where)
     return Violation(values=values, mid=mid, job=params.job, frame=frames[0] if frames else None)
 
 
@@ -211,15 +222,15 @@ def _excess(params: CountParams, items: list[T]) -> list[T]:
 Counted = tuple[dict[str, Any], "str | None"]
 
 
-def _whole_label(params: CountParams, objects: list[dict[str, Any]]) -> list[Violation]:
+def _whole_label(params: CountParams, interface: ProjectInterface, objects: list[dict[str, Any]]) -> list[Violation]:
     count = len(objects)
     excess = _excess(params, objects)
     found = []
     if excess:  # every finding in excess says the same: one dict of values for all
-        values, job = _values(params, count, [], False), params.job
+        values, job = _values(params, interface, count, [], False), params.job
         found = [Violation(values=values, mid=mid_of(raw), job=job) for raw in excess]
     if _too_few(params, count):
-        found.append(_violation(params, count))
+        found.append(_violation(params, interface, count))
     return found
 
 
@@ -236,17 +247,19 @@ def _per_frame(params: CountParams, label: LabelView, objects: list[Counted]) ->
             mid = mid_of(raw)
             frames_of.setdefault(mid, {})[frame] = None
             worst[mid] = max(worst.get(mid, 0), len(found))
+    interface = label.interface
     violations = [
-        _violation(params, worst[mid], mid=mid, frames=list(frames), where=True) for mid, frames in frames_of.items()
+        _violation(params, interface, worst[mid], mid=mid, frames=list(frames), where=True)
+        for mid, frames in frames_of.items()
     ]
     too_few = [frame for frame, found in by_frame.items() if _too_few(params, len(found))]
     if too_few:
         count = min(len(by_frame[frame]) for frame in too_few)
-        violations.append(_violation(params, count, frames=too_few, where=True))
+        violations.append(_violation(params, interface, count, frames=too_few, where=True))
     return violations
 
 
-def _per_track(params: CountParams, objects: list[Counted]) -> list[Violation]:
+def _per_track(params: CountParams, interface: ProjectInterface, objects: list[Counted]) -> list[Violation]:
     # each track's frames (an ordered set), in order of first appearance; an annotation without a mid is a track of
     # its own (keyed by its position: an int, never a mid)
     tracks: dict[str | int, dict[str, None]] = {}
@@ -258,9 +271,9 @@ def _per_track(params: CountParams, objects: list[Counted]) -> list[Violation]:
     excess: dict[str | None, dict[str, None]] = {}
     for track in _excess(params, list(tracks)):
         excess.setdefault(track if isinstance(track, str) else None, {}).update(tracks[track])
-    violations = [_violation(params, count, mid=mid, frames=list(frames)) for mid, frames in excess.items()]
+    violations = [_violation(params, interface, count, mid=mid, frames=list(frames)) for mid, frames in excess.items()]
     if _too_few(params, count):
-        violations.append(_violation(params, count))
+        violations.append(_violation(params, interface, count))
     return violations
 
 
@@ -274,12 +287,13 @@ def check(params: CountParams, label: LabelView) -> list[Violation] | object:
         return NOT_APPLICABLE
     job, category = params.job, params.category
     if not label.is_video:
-        return _whole_label(params, label.objects(job) if category is None else label.objects_in(job, category))
+        objects = label.objects(job) if category is None else label.objects_in(job, category)
+        return _whole_label(params, label.interface, objects)
     counted = list(zip(label.objects(job), label.object_frames(job), strict=True))
     if category is not None:
         counted = [o for o, names in zip(counted, label.object_categories(job), strict=True) if category in names]
     if params.per == "track":
-        return _per_track(params, counted)
+        return _per_track(params, label.interface, counted)
     return _per_frame(params, label, counted)
 
 

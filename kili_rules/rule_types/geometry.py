@@ -395,7 +395,8 @@ def check(params: GeometryParams, label: LabelView) -> list[Violation] | object:
         if not problems:
             continue
         category = next((c for c in annotation.categories if not wanted or c in wanted), "")
-        what = f"{category} {annotation.tool or 'annotation'}".strip()
+        shown = label.interface.category_shown(category, params.job) if category else ""
+        what = f"{shown} {annotation.tool or 'annotation'}".strip()
         values["category"] = category
         values["reason"] = f"{what} {annotation.mid or '(no mid)'}: {'; '.join(problems)}"
         found.add(annotation.mid, annotation.frame, "geometry", values, unique=id(annotation))

@@ -116,6 +116,7 @@ from typing import Any
 from kili_rules.rule_types import _geometry as geo
 from kili_rules.rule_types._findings import SHAPE_JOB, SHAPE_TASKS, Grouped, as_names, path, region
 from kili_rules.runtime.contract import InterfaceView, JobView, OptionProblem, RuleType, option
+from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label import Annotation, LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
@@ -296,13 +297,14 @@ class Grid:
         return sorted(found)
 
 
-def _name(shape: Shape) -> str:
+def _name(shape: Shape, interface: ProjectInterface) -> str:
+    """``Object A rectangle m-1``: the annotation's category (as the interface shows it), tool and mid."""
     annotation = shape.annotation
-    category = annotation.categories[0] if annotation.categories else ""
+    category = interface.category_shown(annotation.categories[0], annotation.job) if annotation.categories else ""
     return f"{category} {annotation.tool or 'annotation'} {annotation.mid or '(no mid)'}".strip()
 
 
-def _frame_pairs(params: OverlapParams, shapes: list[Shape], found: Grouped) -> None:
+def _frame_pairs(params: OverlapParams, shapes: list[Shape], found: Grouped, interface: ProjectInterface) -> None:
     """The ``max_iou`` and ``forbid`` findings of one frame."""
     wanted = set(as_names(params.category))
     forbidden = {(a, b) for a, b in (p for p in params.forbid or () if len(p) == 2)}
@@ -325,7 +327,8 @@ def _frame_pairs(params: OverlapParams, shapes: list[Shape], found: Grouped) -> 
                 iou = inter / union if union > 0 else 0.0
                 if iou > max_iou:
                     reason = (
-                        f"{_name(later)} duplicates {first.annotation.mid} (IoU {iou:.3g} above max_iou {max_iou:g})"
+                        f"{_name(later, interface)} duplicates {first.annotation.mid} "
+                        f"(IoU {iou:.3g} above max_iou {max_iou:g})"
                     )
                     category = next((c for c in later.categories if c in theirs), "")
                     values = {"reason": reason, "category": category, "other": first.annotation.mid}
@@ -338,12 +341,14 @@ def _frame_pairs(params: OverlapParams, shapes: list[Shape], found: Grouped) -> 
             smaller = min(first.area, later.area)
             if inter > 0 and inter > params.min_overlap * smaller:
                 share = inter / smaller if smaller > 0 else 1.0
-                reason = f"{_name(later)} overlaps {_name(first)} ({share:.0%} of the smaller)"
+                reason = f"{_name(later, interface)} overlaps {_name(first, interface)} ({share:.0%} of the smaller)"
                 values = {"reason": reason, "category": pair[0], "other": first.annotation.mid, "iou": ""}
                 _add(found, later, ("forbid", first.annotation.mid), values)
 
 
-def _frame_inside(containment: Containment, shapes: list[Shape], found: Grouped) -> None:
+def _frame_inside(
+    containment: Containment, shapes: list[Shape], found: Grouped, interface: ProjectInterface, job: str
+) -> None:
     """The ``inside`` findings of one frame: each inner annotation outside every container."""
     inner_names, outer_names = as_names(containment.category), as_names(containment.within)
     inner = [s for s in shapes if any(c in inner_names for c in s.categories) and s.box is not None]
@@ -366,8 +371,9 @@ def _frame_inside(containment: Containment, shapes: list[Shape], found: Grouped)
                 best, best_share = container, share
         if best is not None and best_share >= containment.min_fraction - FRACTION_TOLERANCE:
             continue
-        where = f" ({best_share:.0%} inside {_name(best)})" if best is not None else ""
-        reason = f"{_name(shape)} is not inside any {' or '.join(outer_names)}{where}"
+        where = f" ({best_share:.0%} inside {_name(best, interface)})" if best is not None else ""
+        containers = " or ".join(interface.category_shown(c, job) for c in outer_names)
+        reason = f"{_name(shape, interface)} is not inside any {containers}{where}"
         category = next((c for c in shape.categories if c in inner_names), "")
         values = {"reason": reason, "category": category, "other": best.annotation.mid if best else "", "iou": ""}
         _add(found, shape, ("inside", tuple(outer_names)), values)
@@ -411,9 +417,9 @@ def check(params: OverlapParams, label: LabelView) -> list[Violation] | object:
             return NOT_APPLICABLE
         found = Grouped(params.job)
         for shapes in by_frame.values():
-            _frame_pairs(params, shapes, found)
+            _frame_pairs(params, shapes, found, label.interface)
             for containment in _containments(params):
-                _frame_inside(containment, shapes, found)
+                _frame_inside(containment, shapes, found, label.interface, params.job)
         return found.violations()
     finally:
         if collecting:

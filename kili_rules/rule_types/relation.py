@@ -79,8 +79,8 @@ class RelationParams:
     category: str | None = option(None, doc="only relations of this category count", category=True)
     each: Each | None = option(None, doc="`{job: ..., category: ...}`: the annotations that must each be in a relation")
     role: Literal["start", "end", "any"] = option("any", doc="where `each` annotation must be: `start`, `end` or `any`")
-    start_categories: list[str] | None = option(None, doc="the categories a relation may start from")
-    end_categories: list[str] | None = option(None, doc="the categories a relation may end on")
+    start_categories: list[str] | None = option(None, doc="the categories a relation may start from", category=True)
+    end_categories: list[str] | None = option(None, doc="the categories a relation may end on", category=True)
 
 
 def _annotations_by_mid(label: LabelView) -> dict[str, Annotation]:
@@ -108,6 +108,7 @@ def check(params: RelationParams, label: LabelView) -> list[Violation] | object:
     if not owners and not (checks_ends and relations):
         return NOT_APPLICABLE
     by_mid = _annotations_by_mid(label)
+    interface = label.interface
     violations = []
     for relation in relations if checks_ends else []:
         for side, ends, allowed in (
@@ -119,8 +120,9 @@ def check(params: RelationParams, label: LabelView) -> list[Violation] | object:
                 if end is None:
                     reason = f"relation {relation.mid} has a {side} ({mid}) that is no annotation of the label"
                 elif allowed is not None and not set(end.categories) & set(allowed):
-                    kind = ", ".join(end.categories) or "no category"
-                    reason = f"relation {relation.mid} {side}s on {kind}, not {' or '.join(allowed)}"
+                    kind = ", ".join(interface.category_shown(c, end.job) for c in end.categories)
+                    expected = " or ".join(interface.category_shown(c, end.job) for c in allowed)
+                    reason = f"relation {relation.mid} {side}s on {kind or 'no category'}, not {expected}"
                 else:
                     continue
                 violations.append(_violation(reason, relation, relation.mid, params.job))
@@ -131,7 +133,15 @@ def check(params: RelationParams, label: LabelView) -> list[Violation] | object:
                 linked.update(relation.start_mids)
             if params.role in ("end", "any"):
                 linked.update(relation.end_mids)
-        what = params.category or params.job
+        if params.category:
+            what = f"no {interface.category_shown(params.category, params.job)} relation"
+        else:
+            what = f"no relation of {interface.job_shown(params.job)}"
+        each = params.each
+        if each.category:
+            owner_name = interface.category_shown(each.category, each.job)
+        else:
+            owner_name = interface.job_shown(each.job)
         where = {"start": "the start of", "end": "the end of", "any": "in"}[params.role]
         seen: set[str | None] = set()
         for owner in owners:
@@ -139,7 +149,7 @@ def check(params: RelationParams, label: LabelView) -> list[Violation] | object:
                 continue
             seen.add(owner.mid)
             name = f"'{owner.content}'" if owner.content else (owner.mid or "an annotation")
-            reason = f"{params.each.category or params.each.job} {name} is {where} no {what} relation"
+            reason = f"{owner_name} {name} is {where} {what}"
             violations.append(_violation(reason, owner, owner.mid, params.job))
     return violations
 

@@ -74,6 +74,7 @@ from dataclasses import dataclass
 
 from kili_rules.rule_types._ml_tasks import ANNOTATION_JOB, ANNOTATION_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
+from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label import LabelView, is_answered, mid_of
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
@@ -119,8 +120,8 @@ def check(params: RequiredParams, label: LabelView) -> list[Violation] | object:
     if params.for_each is None:
         if any(is_answered(raw) for raw, _, _ in label.occurrences(params.job)):
             return []
-        condition = f" when {params.when.category or params.when.job} is chosen" if params.when else ""
-        return [Violation(values={**values, "reason": f"{params.job} is required{condition}"}, job=params.job)]
+        reason = f"{label.interface.job_shown(params.job)} is required{_condition(params, label.interface)}"
+        return [Violation(values={**values, "reason": reason}, job=params.job)]
 
     owner_job, category = params.for_each.job, params.for_each.category
     owners = list(zip(label.objects(owner_job), label.object_frames(owner_job), strict=True))
@@ -130,8 +131,7 @@ def check(params: RequiredParams, label: LabelView) -> list[Violation] | object:
         return NOT_APPLICABLE
     answered = {mid for raw, _, mid in label.occurrences(params.job) if is_answered(raw)}
     violations, seen = [], set()
-    what = category or params.for_each.job
-    reason = f"{params.job} is required on each {what} annotation"
+    reason = _for_each_reason(params, label.interface)
     for raw, frame in owners:
         mid = mid_of(raw)
         if mid in answered or mid in seen:
@@ -140,6 +140,25 @@ def check(params: RequiredParams, label: LabelView) -> list[Violation] | object:
         found = {**values, "category": category, "mid": mid, "reason": reason}
         violations.append(Violation(values=found, mid=mid, job=params.job, frame=frame))
     return violations
+
+
+def _condition(params: RequiredParams, interface: ProjectInterface) -> str:
+    """`` when Rejected is chosen`` (`` when Quality is answered`` without a category), in the interface's names."""
+    when = params.when
+    if when is None:
+        return ""
+    if when.category is None:  # a job known to the interface is answered (without one: the words of old)
+        return f" when {interface.job_shown(when.job)} is {'answered' if when.job in interface else 'chosen'}"
+    return f" when {interface.category_shown(when.category, when.job)} is chosen"
+
+
+def _for_each_reason(params: RequiredParams, interface: ProjectInterface) -> str:
+    """``Size in mm is required on each Lesion polygon``, in the interface's names (without an interface: ``LESION_SIZE
+    is required on each LESION annotation``)."""
+    assert params.for_each is not None
+    owner, category = params.for_each.job, params.for_each.category
+    what = interface.category_shown(category, owner) if category else interface.job_shown(owner)
+    return f"{interface.job_shown(params.job)} is required on each {what} {interface.noun(owner, 1)}"
 
 
 def validate(params: RequiredParams) -> list[OptionProblem]:

@@ -113,6 +113,7 @@ from typing import Literal
 from kili_rules.rule_types._checksums import problem as checksum_problem
 from kili_rules.rule_types._ml_tasks import TEXT_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
+from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label import Annotation, LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
@@ -316,7 +317,7 @@ def check(params: TextParams, label: LabelView) -> list[Violation] | object:
             continue
         reason = _problem(params, value)
         if reason is not None:
-            values = {"value": value, "reason": f"{job}: '{value}' {reason}"}
+            values = {"value": value, "reason": f"{label.interface.job_shown(job)}: '{value}' {reason}"}
             violations.append(Violation(values=values, mid=parent_mid, job=job, frame=frame))
     return violations if checked else NOT_APPLICABLE
 
@@ -328,6 +329,7 @@ def check_entities(params: TextParams, label: LabelView) -> list[Violation] | ob
     if not entities:
         return NOT_APPLICABLE
     violations = []
+    interface = label.interface
     for entity in entities:
         content = entity.content
         begin, end = entity.begin_offset, entity.raw.get("endOffset")
@@ -338,15 +340,23 @@ def check_entities(params: TextParams, label: LabelView) -> list[Violation] | ob
         elif value:
             reason = _problem(params, value)
         if reason is not None:
-            what = params.category or params.job
-            values = {"value": value, "reason": f"{what} entity '{value}' {reason}"}
+            values = {"value": value, "reason": f"{_entity_name(params, entity, interface)} entity '{value}' {reason}"}
             violations.append(Violation(values=values, mid=entity.mid, job=params.job, frame=entity.frame))
     if params.overlap == "forbid":
-        violations += _overlaps(params, entities)
+        violations += _overlaps(params, entities, interface)
     return violations
 
 
-def _overlaps(params: TextParams, entities: list[Annotation]) -> list[Violation]:
+def _entity_name(params: TextParams, entity: Annotation, interface: ProjectInterface) -> str:
+    """How a message names an entity: by its category (the rule's, else its own first), else by its job, as the
+    interface shows them."""
+    category = params.category or (entity.categories[0] if entity.categories else None)
+    if category is not None:
+        return interface.category_shown(category, params.job)
+    return interface.job_shown(params.job)
+
+
+def _overlaps(params: TextParams, entities: list[Annotation], interface: ProjectInterface) -> list[Violation]:
     """One finding per entity that starts inside the one before it (same frame), pinned on the later one."""
     spans = sorted(
         ((e.frame or "", e.offsets, index, e) for index, e in enumerate(entities) if e.offsets is not None),
@@ -357,7 +367,7 @@ def _overlaps(params: TextParams, entities: list[Annotation]) -> list[Violation]
     for frame, (begin, end), _, entity in spans:
         if reach is not None and reach[0] == frame and begin < reach[1]:
             value = entity.content or ""
-            reason = f"{params.category or params.job} entity '{value}' overlaps '{reach[2]}'"
+            reason = f"{_entity_name(params, entity, interface)} entity '{value}' overlaps '{reach[2]}'"
             found.append(Violation({"value": value, "reason": reason}, mid=entity.mid, job=params.job))
         if reach is None or reach[0] != frame or end > reach[1]:
             reach = (frame, end, entity.content or "")

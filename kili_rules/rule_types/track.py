@@ -84,6 +84,7 @@ passes:
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,7 +191,8 @@ def _object_tracks(params: TrackParams, label: LabelView) -> list[Violation] | o
         )
         frames = sorted(set(track.frames))
         category = next((c for cs in track.categories for c in cs if not wanted or c in wanted), "")
-        name = f"{category} track {mid}".strip()
+        shown = label.interface.category_shown(category, params.job) if category else ""
+        name = f"{shown} track {mid}".strip()
         gap, _ = _longest_gap(frames)
         base = {"category": category, "frames": frames_text(map(str, frames)), "count": len(frames), "gap": gap}
         where = f"on frame {frames[0]} only" if len(frames) == 1 else f"on {len(frames)} frames ({base['frames']})"
@@ -205,11 +207,9 @@ def _object_tracks(params: TrackParams, label: LabelView) -> list[Violation] | o
             first = track.categories[0]
             changed = next((i for i, cs in enumerate(track.categories) if set(cs) != set(first)), None)
             if changed is not None:
-                now = ", ".join(track.categories[changed]) or "no category"
-                reason = (
-                    f"{name} changes category from {', '.join(first) or 'none'} to {now} "
-                    f"on frame {track.frames[changed]}"
-                )
+                before = ", ".join(_shown(label, params.job, first)) or "none"
+                now = ", ".join(_shown(label, params.job, track.categories[changed])) or "no category"
+                reason = f"{name} changes category from {before} to {now} on frame {track.frames[changed]}"
                 found.append(_violation(params, mid, track.frames[changed], {**base, "reason": reason}))
         keys = sum(track.key_frames)
         if params.min_key_frames is not None and keys < params.min_key_frames:
@@ -244,10 +244,17 @@ def _classification(params: TrackParams, label: LabelView) -> list[Violation] | 
             continue
         frames = frames_text(str(frame) for frame, _ in given)
         owner = f" of {mid}" if mid is not None else ""
-        reason = f"{params.job}{owner} changes from {', '.join(first)} to {', '.join(changed[1])} on frame {changed[0]}"
+        job = label.interface.job_shown(params.job)
+        before, now = ", ".join(_shown(label, params.job, first)), ", ".join(_shown(label, params.job, changed[1]))
+        reason = f"{job}{owner} changes from {before} to {now} on frame {changed[0]}"
         values = {"category": ", ".join(changed[1]), "frames": frames, "count": len(given), "gap": 0, "reason": reason}
         found.append(_violation(params, mid, changed[0], values))
     return found
+
+
+def _shown(label: LabelView, job: str, categories: Iterable[str]) -> list[str]:
+    """The categories as the interface shows them."""
+    return [label.interface.category_shown(c, job) for c in categories]
 
 
 def check(params: TrackParams, label: LabelView) -> list[Violation] | object:

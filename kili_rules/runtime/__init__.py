@@ -7,6 +7,7 @@ embeds them verbatim into ``main.py``. This file lists the names a Python rule m
 
 from kili_rules.runtime.contract import OptionProblem, RuleType, build_params, option
 from kili_rules.runtime.engine import Engine
+from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label import Annotation, JobResponse, LabelView, Point
 from kili_rules.runtime.model import NOT_APPLICABLE, Finding, Report, RuleOutcome, Violation
 from kili_rules.runtime.python_rule import PythonRule, rule
@@ -20,6 +21,7 @@ __all__ = [
     "LabelView",
     "OptionProblem",
     "Point",
+    "ProjectInterface",
     "PythonRule",
     "Report",
     "RuleOutcome",

@@ -18,6 +18,11 @@ finding ``could not check this label: <reason>`` with the rule's severity, unles
 on the label is ``not_applicable`` without running. A label whose ``jsonResponse`` cannot be read gets a finding of
 its own (rule id ``unreadable-label``, severity ``error``, score 0) and no rule runs on it.
 
+When the rule file names an interface, the compiled rule set carries a trimmed copy of it under ``"interface"`` (the
+jobs its rules read, every job when it has Python rules; see :mod:`kili_rules.runtime.interface`): the engine gives
+it to every rule as ``label.interface``, so default messages and ``{job_name}`` / ``{category_name}`` show the names
+people see in Kili, and Python rules read the interface offline as in the plugin.
+
 The compiled rule set names the jobs it reads: ``Engine.jobs`` is the union, over its rules, of the options each
 rule type declares with ``option(..., job=True)`` (nested ones included: ``for_each.job``) and the jobs of the
 rule's condition (None, every job, when a Python rule is among them: it may read anything). The engine gives it to
@@ -44,6 +49,7 @@ from typing import Any
 from kili_rules.runtime.condition import holds as condition_holds
 from kili_rules.runtime.condition import names as condition_names
 from kili_rules.runtime.contract import RuleType, build_params, jobs_read
+from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label import LabelView
 from kili_rules.runtime.message import render
 from kili_rules.runtime.model import (
@@ -105,6 +111,8 @@ class Engine:
         self.rules = [self._bind(rule, rule_types, resolve_python) for rule in rule_set.get("rules", [])]
         #: the jobs the rules read (see the module docstring): what the label view indexes; None for all
         self.jobs: frozenset[str] | None = _union([bound.reads for bound in self.rules])
+        #: the project's interface as the rule set carries it (``"interface"``): ``label.interface`` in every rule
+        self.interface = ProjectInterface(rule_set.get("interface"))
 
     @staticmethod
     def _bind(
@@ -134,6 +142,7 @@ class Engine:
         ``error`` (out of time). None runs them in this thread, unbounded (offline use).
         """
         view = label if isinstance(label, LabelView) else LabelView.from_label(label, jobs=self.jobs)
+        view.interface = self.interface  # the rules read the interface of their rule set
         if view.unreadable is not None:
             return Report((_unreadable_outcome(view.unreadable),))
         rules = [b for b in self.rules if b.data.get("enabled", True) and event in b.data.get("events", ())]
@@ -152,7 +161,8 @@ class Engine:
             )
             if result is NOT_APPLICABLE:
                 return RuleOutcome(rule["id"], "not_applicable", _weight(rule), on_error=self._on_error(rule))
-            findings = tuple(_finding(rule, violation) for violation in result)
+            interface = label.interface
+            findings = tuple(_finding(rule, violation, interface) for violation in result)
         except BaseException as error:  # even SystemExit from a user rule: reported, never raised
             return self.error_outcome(rule, f"{type(error).__name__}: {error}", traceback.format_exc())
         status = "fail" if findings else "pass"
@@ -240,17 +250,20 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _finding(rule: Mapping[str, Any], violation: Violation) -> Finding:
+def _finding(rule: Mapping[str, Any], violation: Violation, interface: ProjectInterface) -> Finding:
     if not isinstance(violation, Violation):
         raise TypeError(f"a check must return Violation objects, not {type(violation).__name__}")
     params = rule.get("params") or {}
     values = {"id": rule["id"], "job": violation.job or params.get("job"), "frame": violation.frame}
     values.update(violation.values)
-    names = rule.get("names") or {}  # display names from the interface, when the rule file names one
-    category = values.get("category", params.get("category"))
-    values.setdefault("job_name", names.get("jobs", {}).get(values["job"], values["job"]))
-    values.setdefault("category_name", names.get("categories", {}).get(category, category))
+    job = values["job"]
     template = violation.message if violation.message is not None else rule.get("message", "")
+    if "_name" in template:  # display names from the interface the rule set carries (the ids when it has none)
+        category = values.get("category", params.get("category"))
+        if "job_name" not in values:
+            values["job_name"] = interface.job_name(job) if isinstance(job, str) else job
+        if "category_name" not in values:
+            values["category_name"] = interface.category_name(category, job) if isinstance(category, str) else category
     return Finding(
         rule_id=rule["id"],
         severity=rule.get("severity", "error"),

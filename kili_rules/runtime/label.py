@@ -77,6 +77,8 @@ from dataclasses import dataclass
 from itertools import chain, repeat
 from typing import Any
 
+from kili_rules.runtime.interface import NO_INTERFACE, ProjectInterface
+
 #: Technical jobs that Kili adds to responses and that no rule is about.
 IGNORED_JOBS = frozenset({"ROTATION_JOB", "ANNOTATION_JOB_COUNTER", "ANNOTATION_NAMES_JOB"})
 #: The key of a video response that holds the jobs answered for the whole video.
@@ -511,6 +513,8 @@ class LabelView:
         jobs: the jobs the rules will read (the engine passes ``Engine.jobs``), or None for every job. A hint only:
             the first read indexes these jobs alone, in one walk of the response; a read of any other job (or of
             ``jobs``) indexes every job then, so what the view returns never depends on the hint.
+        interface: the project's jsonInterface (a :class:`ProjectInterface` or the raw mapping), read by rules as
+            ``label.interface``; the engine sets the one its rule set carries. Default: none (names are ids).
 
     Reading is lazy and shared by every rule: the response is walked once, on the first read, recording for each
     indexed job its occurrences as ``(raw answer, frame, parent mid)``; a list of plain objects (boxes, without any
@@ -527,7 +531,12 @@ class LabelView:
         label_type: str | None = None,
         author_id: str | None = None,
         jobs: Iterable[str] | None = None,
+        interface: ProjectInterface | Mapping[str, Any] | None = None,
     ) -> None:
+        if interface is not None and not isinstance(interface, ProjectInterface):
+            interface = ProjectInterface(interface)
+        #: the project's interface: display names, categories, child jobs... (see :mod:`kili_rules.runtime.interface`)
+        self.interface: ProjectInterface = interface if interface is not None else NO_INTERFACE
         #: what could not be read: logged by the plugin; ``unreadable`` says whether the label can be checked at all
         self.problems: list[str] = []
         #: why the label cannot be checked at all (not JSON, nested too deep, not an object, a frame key that is
@@ -568,8 +577,15 @@ class LabelView:
         self.unreadable = self.unreadable or reason
 
     @classmethod
-    def from_label(cls, label: Any, *, jobs: Iterable[str] | None = None) -> LabelView:
-        """A view of a label as Kili passes it to a plugin or ``kili.labels()`` returns it (``jobs``: see above)."""
+    def from_label(
+        cls,
+        label: Any,
+        *,
+        jobs: Iterable[str] | None = None,
+        interface: ProjectInterface | Mapping[str, Any] | None = None,
+    ) -> LabelView:
+        """A view of a label as Kili passes it to a plugin or ``kili.labels()`` returns it (``jobs``,
+        ``interface``: see above)."""
         label = as_dict(label)
         author = as_dict(label.get("author")).get("id") or label.get("authorId")
         return cls(
@@ -578,6 +594,7 @@ class LabelView:
             label_type=label.get("labelType") if isinstance(label.get("labelType"), str) else None,
             author_id=author if isinstance(author, str) else None,
             jobs=jobs,
+            interface=interface,
         )
 
     @property

@@ -19,13 +19,27 @@ Example (``rules/invoices_rules.py``, listed under ``python:`` in the rule file)
             if response.text and response.text.strip().startswith("-"):
                 yield Violation(values={"value": response.text}, mid=response.parent_mid)
 
+``label.interface`` is the project's interface, as the rule set carries it (a read-only
+:class:`~kili_rules.runtime.interface.ProjectInterface`): display names, each job's mlTask, tools and categories,
+and the child jobs each category declares; the same offline and in the built plugin::
+
+    @rule(id="children-answered", message="Answer {child} on this {category_name} box")
+    def children_answered(label):  # every box answers the child jobs its category declares
+        for job in label.interface.jobs.values():
+            for box in label.annotations(job.name) if job.ml_task == "OBJECT_DETECTION" else []:
+                for category in box.categories:
+                    for child in job.children_of(category):
+                        if not any(r.is_answered and r.parent_mid == box.mid for r in label.responses(child)):
+                            values = {"category": category, "child": label.interface.job_name(child)}
+                            yield Violation(values, mid=box.mid, job=job.name)
+
 Stdlib-only: embedded verbatim into every built plugin.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import Any
 
 from kili_rules.runtime.model import EVENTS, NOT_APPLICABLE, ON_ERROR, SEVERITIES, Violation
@@ -48,7 +62,7 @@ class PythonRule:
         weight: float,
         enabled: bool,
         on_error: str | None = None,
-        when: str | None = None,
+        when: str | Mapping[str, str] | None = None,
     ) -> None:
         self.function = function
         self.id = id
@@ -80,14 +94,15 @@ def rule(
     weight: float = 1,
     enabled: bool = True,
     on_error: str | None = None,
-    when: str | None = None,
+    when: str | Mapping[str, str] | None = None,
 ) -> Callable[[Callable[[Any], Any]], PythonRule]:
     """Make a function of a label into a rule. ``id`` defaults to the function name with ``-`` for ``_``;
     ``message`` defaults to the first line of the docstring. ``weight`` is a finite number >= 0; ``on_error``
     (``fail`` or ``skip``, default: the rule set's) says whether the rule counts as failed when it cannot give a
     verdict (it raised, or ran out of time). ``when`` is a condition in the grammar of Kili's category search
-    (``"JOB_0.IBAN.count > 0"``): when it is false on a label, the rule does not apply (checked when the rule file
-    is loaded)."""
+    (``"JOB_0.IBAN.count > 0"``), or ``{"job": ..., "category": ...}`` (that category is chosen or drawn): when it
+    is false on a label, the rule does not apply (checked when the rule file is loaded, and linted against the
+    interface)."""
     if severity not in SEVERITIES:
         raise ValueError(f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0 or weight == math.inf:
