@@ -224,6 +224,8 @@ def mid_of(raw: Mapping[str, Any]) -> str | None:
 
 #: One occurrence of a job as the view indexes it: its raw answer, its frame, the mid of the annotation it hangs from.
 Occurrence = tuple[dict[str, Any], "str | None", "str | None"]
+#: A job's objects, their frames and, when the walk read them all on its fast path, their category names.
+_Objects = tuple[list[dict[str, Any]], list["str | None"], "list[Any] | None"]
 
 
 class Annotation:
@@ -546,20 +548,22 @@ class LabelView:
             kind = "missing" if json_response is None else f"a {type(json_response).__name__}, not an object"
             self._unreadable(f"jsonResponse is {kind}")
             json_response = {}
-        bad_frames = _bad_frame_keys(json_response)
+        self._video = _is_video(json_response)
+        bad_frames = _bad_frame_keys(json_response) if self._video else []
         if bad_frames:
             self._unreadable(f"video frame keys that are not frame numbers: {', '.join(bad_frames)}")
-            json_response = {}
+            json_response, self._video = {}, False
         self.json_response: dict[str, Any] = json_response
         self.label_id = label_id
         self.label_type = label_type
         self.author_id = author_id
-        self._video = _is_video(json_response)
         # the jobs the next walk indexes (None: all); the occurrences it found, by job; what was built from them
         self._wanted: frozenset[str] | None = None if jobs is None else frozenset(jobs)
         self._occurrences: dict[str, list[Occurrence]] | None = None
         self._responses: dict[str, list[JobResponse]] = {}
-        self._objects: dict[str, tuple[list[dict[str, Any]], list[str | None]]] = {}
+        self._objects: dict[str, _Objects] = {}
+        #: the category name of each object of the object lists the walk read on its fast path, by the list's id
+        self._names: dict[int, list[Any]] = {}
         self._object_categories: dict[str, list[tuple[str, ...]]] = {}
         self._objects_in: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
@@ -646,7 +650,14 @@ class LabelView:
         shared by every rule."""
         found = self._object_categories.get(job)
         if found is None:
-            found = self._object_categories[job] = _names_of(self.objects(job))
+            names = self._object_lists(job)[2]
+            if names is None:
+                found = _names_of(self.objects(job))
+            elif all(map(_IS_STR, names)):
+                found = list(zip(names))  # one 1-tuple a name, in C
+            else:
+                found = [(name,) if isinstance(name, str) else () for name in names]
+            self._object_categories[job] = found
         return found
 
     def objects_in(self, job: str, category: str) -> list[dict[str, Any]]:
@@ -654,8 +665,15 @@ class LabelView:
         order; cached by job and category, shared by every rule."""
         found = self._objects_in.get((job, category))
         if found is None:
+            objects, _, names = self._object_lists(job)
             found = self._objects_in[job, category] = []
-            for raw in self.objects(job):  # a plain loop: a generator a box would cost more than the test
+            if names is not None:  # one name an object: found by list.count and list.index, in C
+                position = -1
+                for _ in range(names.count(category)):
+                    position = names.index(category, position + 1)
+                    found.append(objects[position])
+                return found
+            for raw in objects:  # a plain loop: a generator a box would cost more than the test
                 categories = raw.get("categories")
                 if isinstance(categories, list):
                     for chosen in categories:
@@ -664,22 +682,34 @@ class LabelView:
                             break
         return found
 
-    def _object_lists(self, job: str) -> tuple[list[dict[str, Any]], list[str | None]]:
+    def _object_lists(self, job: str) -> _Objects:
+        """:meth:`objects`, :meth:`object_frames` and, when the walk read every list of them on its fast path, the
+        category name of each object (else None)."""
         found = self._objects.get(job)
         if found is None:
-            occurrences = self.occurrences(job)
-            annotations = occurrences[0][0].get("annotations") if len(occurrences) == 1 else None
-            if isinstance(annotations, list) and all(map(_IS_DICT, annotations)):  # one list of dicts: as it is
-                found = (annotations, [occurrences[0][1]] * len(annotations))
+            lists = [
+                (annotations, frame)
+                for raw, frame, _ in self.occurrences(job)
+                if (annotations := raw.get("annotations")) and isinstance(annotations, list)
+            ]
+            read = [self._names.get(id(annotations)) for annotations, _ in lists]
+            if len(lists) == 1 and read[0] is not None:  # one list of dicts: as it is
+                annotations, frame = lists[0]
+                found = (annotations, [frame] * len(annotations), read[0])
+            elif all(names is not None for names in read):
+                found = (
+                    [annotation for annotations, _ in lists for annotation in annotations],
+                    [frame for annotations, frame in lists for _ in annotations],
+                    [name for names in read for name in names],  # type: ignore[union-attr]
+                )
             else:
                 pairs = [
                     (annotation, frame)
-                    for raw, frame, _ in occurrences
-                    if isinstance(annotations := raw.get("annotations"), list)
+                    for annotations, frame in lists
                     for annotation in annotations
                     if isinstance(annotation, dict)
                 ]
-                found = ([raw for raw, _ in pairs], [frame for _, frame in pairs])
+                found = ([raw for raw, _ in pairs], [frame for _, frame in pairs], None)
             self._objects[job] = found
         return found
 
@@ -692,9 +722,9 @@ class LabelView:
             index = {}
             if self._video:
                 for frame, jobs in self.frame_responses():
-                    _visit_jobs(index, self._wanted, jobs, frame, None, 0)
+                    _visit_jobs(index, self._wanted, self._names, jobs, frame, None, 0)
             else:
-                _visit_jobs(index, self._wanted, self.json_response, None, None, 0)
+                _visit_jobs(index, self._wanted, self._names, self.json_response, None, None, 0)
             self._occurrences = index
         return index
 
@@ -711,14 +741,12 @@ def _is_video(response: dict[str, Any]) -> bool:
 
 
 def _bad_frame_keys(response: dict[str, Any]) -> list[str]:
-    """The keys of a video response that are neither frame numbers nor ``assetLevel`` (shown with ``repr``)."""
-    if not _is_video(response):
-        return []
+    """The keys of a video response (``_is_video``) that are neither frame numbers nor ``assetLevel`` (shown with
+    ``repr``)."""
     bad = [key for key in response if not (is_frame_key(key) or key == ASSET_LEVEL)]
     return [repr(key)[:40] for key in bad[:5]] + ([f"and {len(bad) - 5} more"] if len(bad) > 5 else [])
 
 
-_IS_DICT = dict.__instancecheck__
 _IS_LIST = list.__instancecheck__
 _IS_STR = str.__instancecheck__
 
@@ -758,9 +786,52 @@ def _may_nest(annotations: list[Any]) -> bool:
         return True
 
 
+_GET = dict.get
+#: The keys under which a job's answer may hold other jobs (``_visit_jobs`` visits them when they are not empty).
+_NESTING_KEYS = frozenset({"categories", "children", "annotations"})
+
+
+def _fast_object_names(annotations: list[Any]) -> tuple[list[Any], bool] | None:
+    """The fast path of the walk over a job's objects, one comprehension: the name (any JSON value) in each
+    object's one category, and whether an object may have ``children`` (False: none has), when ``annotations``
+    holds Kili's usual objects only: dicts without pose ``points``, whose ``categories`` is a list of one dict
+    without ``children``. None when any object is otherwise, or has no name: the careful visit then reads them.
+
+    Such objects hold a child job under their own ``children`` only, and ``category_names`` of each is
+    ``(name,)`` when the name is a string, ``()`` otherwise: what :meth:`LabelView.object_categories` and
+    :meth:`LabelView.objects_in` read from these names, without another pass over the objects.
+    """
+    try:
+        if not _GET(annotations[0], "children"):  # boxes without a child job: the children checked on the way
+            names = [
+                category["name"]
+                for annotation in annotations
+                if not _GET(annotation, "children") and "points" not in annotation  # dict.get: TypeError unless a dict
+                for categories in (annotation["categories"],)
+                if categories.__class__ is list
+                for [category] in (categories,)  # ValueError unless exactly one
+                if "children" not in category
+            ]
+            if len(names) == len(annotations):
+                return names, False
+        names = [
+            category["name"]
+            for annotation in annotations
+            if not _GET(annotation, "points")
+            for categories in (annotation["categories"],)
+            if categories.__class__ is list
+            for [category] in (categories,)
+            if "children" not in category
+        ]
+    except Exception:  # no categories, not a list of one dict, no name...: anything odd goes the careful way
+        return None
+    return (names, True) if len(names) == len(annotations) else None
+
+
 def _visit_jobs(
     index: dict[str, Any],
     wanted: frozenset[str] | None,
+    names: dict[int, list[Any]],
     jobs: dict[str, Any],
     frame: str | None,
     parent_mid: str | None,
@@ -769,7 +840,8 @@ def _visit_jobs(
     record: bool = True,
 ) -> None:
     """Index the occurrences of the ``wanted`` jobs (None: all) among ``jobs`` and, recursively, the child jobs
-    under their categories, their job-level ``children``, their annotations and their pose points.
+    under their categories, their job-level ``children``, their annotations and their pose points; ``names``
+    gets the category names of the object lists read on the fast path (``_fast_object_names``), by their id.
 
     Hot path (once per label): children are visited only where there are some; a job's occurrences are recorded
     in the order of a depth-first walk (a job's own answer, then what nests under it).
@@ -787,25 +859,79 @@ def _visit_jobs(
                 found.append((raw, frame, parent_mid))
         categories = raw.get("categories")
         if categories:
-            _visit_category_children(index, wanted, categories, frame, parent_mid, depth)
+            _visit_category_children(index, wanted, names, categories, frame, parent_mid, depth)
         job_children = raw.get("children")  # a classification's children written at job level
         if job_children and isinstance(job_children, dict):
-            _visit_jobs(index, wanted, job_children, frame, parent_mid, depth + 1)
+            _visit_jobs(index, wanted, names, job_children, frame, parent_mid, depth + 1)
         annotations = raw.get("annotations")
-        if annotations and isinstance(annotations, list) and _may_nest(annotations):
-            _visit_annotations(index, wanted, annotations, frame, parent_mid, depth)
+        if annotations and isinstance(annotations, list):
+            _visit_objects(index, wanted, names, annotations, frame, parent_mid, depth)
 
 
-def _visit_annotations(
+def _visit_objects(
     index: dict[str, Any],
     wanted: frozenset[str] | None,
+    names: dict[int, list[Any]],
     annotations: list[Any],
     frame: str | None,
     parent_mid: str | None,
     depth: int,
 ) -> None:
-    """The child jobs of each annotation (under itself, its categories, its pose points). Hot path for boxes with a
-    child answer: a child answer with nothing under it is recorded here, without a call to ``_visit_jobs``."""
+    """The child jobs under a job's objects: Kili's usual objects on the fast path (their category names read
+    in one comprehension and kept, then only the children of those that have some), any others the careful way."""
+    found = _fast_object_names(annotations)
+    if found is None:
+        if _may_nest(annotations):
+            _visit_annotations(index, wanted, names, annotations, frame, parent_mid, depth)
+        return
+    names[id(annotations)], with_children = found
+    if not with_children or depth + 1 > MAX_DEPTH:
+        return
+    for annotation in annotations:  # all dicts (_fast_object_names checked)
+        children = annotation.get("children")
+        if children and isinstance(children, dict):
+            mid = annotation.get("mid")
+            owner = mid if mid.__class__ is str else mid_of(annotation)
+            _visit_children(index, wanted, names, children, frame, parent_mid if owner is None else owner, depth)
+
+
+def _visit_children(
+    index: dict[str, Any],
+    wanted: frozenset[str] | None,
+    names: dict[int, list[Any]],
+    children: dict[Any, Any],
+    frame: str | None,
+    owner: str | None,
+    depth: int,
+) -> None:
+    """The child jobs of one annotation (``_visit_jobs(children, depth + 1)``, inlined): a child answer with nothing
+    under it, as a child transcription, is recorded here without a call to ``_visit_jobs``."""
+    for job, raw in children.items():
+        if not isinstance(raw, dict) or not isinstance(job, str) or job in IGNORED_JOBS:
+            continue
+        if wanted is None or job in wanted:
+            found = index.get(job)
+            if found is None:
+                index[job] = [(raw, frame, owner)]
+            else:
+                found.append((raw, frame, owner))
+        if not _NESTING_KEYS.isdisjoint(raw) and (
+            raw.get("categories") or raw.get("children") or raw.get("annotations")
+        ):
+            _visit_jobs(index, wanted, names, {job: raw}, frame, owner, depth + 1, record=False)
+
+
+def _visit_annotations(
+    index: dict[str, Any],
+    wanted: frozenset[str] | None,
+    names: dict[int, list[Any]],
+    annotations: list[Any],
+    frame: str | None,
+    parent_mid: str | None,
+    depth: int,
+) -> None:
+    """The child jobs of each annotation (under itself, its categories, its pose points): the careful visit, for
+    objects of any shape."""
     inner = depth + 1 <= MAX_DEPTH
     for annotation in annotations:
         if not isinstance(annotation, dict):
@@ -819,33 +945,24 @@ def _visit_annotations(
             continue
         mid = mid_of(annotation)
         owner = mid if mid is not None else parent_mid
-        if children and inner and isinstance(children, dict):  # _visit_jobs(children, depth + 1), inlined
-            for job, raw in children.items():
-                if not isinstance(raw, dict) or not isinstance(job, str) or job in IGNORED_JOBS:
-                    continue
-                if wanted is None or job in wanted:
-                    found = index.get(job)
-                    if found is None:
-                        index[job] = [(raw, frame, owner)]
-                    else:
-                        found.append((raw, frame, owner))
-                if raw.get("categories") or raw.get("children") or raw.get("annotations"):
-                    _visit_jobs(index, wanted, {job: raw}, frame, owner, depth + 1, record=False)
+        if children and inner and isinstance(children, dict):
+            _visit_children(index, wanted, names, children, frame, owner, depth)
         if categories and isinstance(categories, list):
             for category in categories:
                 grandchildren = category.get("children") if isinstance(category, dict) else None
                 if grandchildren and isinstance(grandchildren, dict):
-                    _visit_jobs(index, wanted, grandchildren, frame, owner, depth + 1)
+                    _visit_jobs(index, wanted, names, grandchildren, frame, owner, depth + 1)
         if points:
             for pose_point in as_list(points):
                 pose_children = as_dict(pose_point).get("children")
                 if pose_children and isinstance(pose_children, dict):
-                    _visit_jobs(index, wanted, pose_children, frame, owner, depth + 1)
+                    _visit_jobs(index, wanted, names, pose_children, frame, owner, depth + 1)
 
 
 def _visit_category_children(
     index: dict[str, Any],
     wanted: frozenset[str] | None,
+    names: dict[int, list[Any]],
     categories: Any,
     frame: str | None,
     parent_mid: str | None,
@@ -856,4 +973,4 @@ def _visit_category_children(
     for category in categories:
         children = category.get("children") if isinstance(category, dict) else None
         if children and isinstance(children, dict):
-            _visit_jobs(index, wanted, children, frame, parent_mid, depth + 1)
+            _visit_jobs(index, wanted, names, children, frame, parent_mid, depth + 1)
