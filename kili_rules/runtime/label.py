@@ -205,6 +205,8 @@ def is_answered(raw: Mapping[str, Any]) -> bool:
     """Whether a raw job answer is answered (``JobResponse.is_answered``): a category, a non-blank text, at least
     one object or a file."""
     text = raw.get("text")
+    if text.__class__ is str and text.strip():  # a transcription, the most frequent answer: decided first
+        return True
     annotations = raw.get("annotations")
     return bool(
         category_names(raw.get("categories"))
@@ -217,6 +219,8 @@ def is_answered(raw: Mapping[str, Any]) -> bool:
 def mid_of(raw: Mapping[str, Any]) -> str | None:
     """The ``mid`` of a raw annotation, as ``Annotation.mid`` reads it (a string, or None)."""
     mid = raw.get("mid")
+    if mid.__class__ is str:  # as Kili writes it: the one test on the hot path
+        return mid
     if isinstance(mid, bool) or not isinstance(mid, (str, int)):
         return None
     return str(mid)
@@ -667,12 +671,14 @@ class LabelView:
         if found is None:
             objects, _, names = self._object_lists(job)
             found = self._objects_in[job, category] = []
-            if names is not None:  # one name an object: found by list.count and list.index, in C
+            if names is not None:  # one name an object: found by list.index, in C
                 position = -1
-                for _ in range(names.count(category)):
-                    position = names.index(category, position + 1)
-                    found.append(objects[position])
-                return found
+                try:
+                    while True:
+                        position = names.index(category, position + 1)
+                        found.append(objects[position])
+                except ValueError:  # no more
+                    return found
             for raw in objects:  # a plain loop: a generator a box would cost more than the test
                 categories = raw.get("categories")
                 if isinstance(categories, list):
@@ -885,14 +891,79 @@ def _visit_objects(
             _visit_annotations(index, wanted, names, annotations, frame, parent_mid, depth)
         return
     names[id(annotations)], with_children = found
-    if not with_children or depth + 1 > MAX_DEPTH:
+    if (
+        not with_children
+        or depth + 1 > MAX_DEPTH
+        or _record_plain_children(index, wanted, annotations, frame, parent_mid)
+    ):
         return
-    for annotation in annotations:  # all dicts (_fast_object_names checked)
+    for annotation in annotations:  # all dicts (_fast_object_names checked); _visit_children inlined, once a box
         children = annotation.get("children")
-        if children and isinstance(children, dict):
-            mid = annotation.get("mid")
-            owner = mid if mid.__class__ is str else mid_of(annotation)
-            _visit_children(index, wanted, names, children, frame, parent_mid if owner is None else owner, depth)
+        if not children or not isinstance(children, dict):
+            continue
+        owner = annotation.get("mid")
+        if owner.__class__ is not str:
+            owner = _owner(annotation, parent_mid)
+        for job, raw in children.items():
+            if not isinstance(raw, dict) or not isinstance(job, str) or job in IGNORED_JOBS:
+                continue
+            if wanted is None or job in wanted:
+                occurrences = index.get(job)
+                if occurrences is None:
+                    index[job] = [(raw, frame, owner)]
+                else:
+                    occurrences.append((raw, frame, owner))
+            if not _NESTING_KEYS.isdisjoint(raw) and (
+                raw.get("categories") or raw.get("children") or raw.get("annotations")
+            ):
+                _visit_jobs(index, wanted, names, {job: raw}, frame, owner, depth + 1, record=False)
+
+
+def _record_plain_children(
+    index: dict[str, Any],
+    wanted: frozenset[str] | None,
+    annotations: list[dict[str, Any]],
+    frame: str | None,
+    parent_mid: str | None,
+) -> bool:
+    """Record the wanted child jobs of objects read on the fast path, job by job (a few passes in C, one
+    comprehension a job), when nothing nests under those child answers (a child transcription, as Kili writes
+    it): then each object holds each job once at most, and the order of a job's occurrences is the objects'.
+    False, having recorded nothing, when the walk must look at every child job (``wanted`` is None, a child
+    answer holds categories, children or objects, a ``children`` is not a dict)."""
+    if wanted is None:
+        return False
+    kids = list(map(_GET, annotations, repeat("children")))  # objects: all dicts (_fast_object_names checked)
+    try:
+        answers = chain.from_iterable(map(dict.values, filter(None, kids)))  # TypeError unless dicts
+        if not all(map(_NESTING_KEYS.isdisjoint, answers)):  # TypeError on a number
+            return False
+    except TypeError:
+        return False
+    owners: list[Any] = list(map(_GET, annotations, repeat("mid")))
+    if not all(map(_IS_STR, owners)):
+        owners = [_owner(annotation, parent_mid) for annotation in annotations]
+    for job in wanted - IGNORED_JOBS:
+        found = [
+            (answer, frame, owner)
+            for children, owner in zip(kids, owners, strict=True)
+            if children and job in children
+            for answer in (children[job],)
+            if isinstance(answer, dict)
+        ]
+        if found:
+            occurrences = index.get(job)
+            if occurrences is None:
+                index[job] = found
+            else:
+                occurrences += found
+    return True
+
+
+def _owner(annotation: dict[str, Any], parent_mid: str | None) -> str | None:
+    """The mid a child job of ``annotation`` hangs from: its own, else its parent's."""
+    mid = mid_of(annotation)
+    return parent_mid if mid is None else mid
 
 
 def _visit_children(
