@@ -45,7 +45,7 @@ from kili_rules.runtime.condition import holds as condition_holds
 from kili_rules.runtime.condition import names as condition_names
 from kili_rules.runtime.contract import RuleType, build_params, jobs_read
 from kili_rules.runtime.label import LabelView
-from kili_rules.runtime.message import render
+from kili_rules.runtime.message import compile_template, render
 from kili_rules.runtime.model import (
     COULD_NOT_CHECK,
     NOT_APPLICABLE,
@@ -68,10 +68,12 @@ def import_python_rule(module: str, function: str) -> Callable[[Any], Any]:
 
 
 class _BoundRule:
-    """One rule of the set, ready to run: its data, its check bound to its parameters, and the jobs it reads
-    (``reads``: None for any job, as a Python rule may read)."""
+    """One rule of the set, ready to run: its data, its check bound to its parameters, the jobs it reads
+    (``reads``: None for any job, as a Python rule may read), and what its outcomes and findings share, made once:
+    its ``on_error``, its ``pass`` and ``not_applicable`` outcomes, the function that makes a finding of a
+    violation (its message template compiled)."""
 
-    __slots__ = ("check", "data", "reads", "setup_error")
+    __slots__ = ("check", "data", "finding", "not_applicable", "on_error", "passed", "reads", "setup_error", "weight")
 
     def __init__(
         self,
@@ -84,6 +86,20 @@ class _BoundRule:
         self.check = check
         self.setup_error = setup_error
         self.reads = reads
+
+    def complete(self, on_error: str) -> None:
+        """Make what every evaluation of the rule shares (``on_error``: the rule's, else the rule set's). A rule
+        whose keys cannot be read so is set up as broken: it reports an error each time, like one whose parameters
+        could not be built."""
+        self.on_error = on_error
+        try:
+            rule_id, self.weight = self.data["id"], _weight(self.data)
+            self.passed = RuleOutcome(rule_id, "pass", self.weight, on_error=on_error)
+            self.not_applicable = RuleOutcome(rule_id, "not_applicable", self.weight, on_error=on_error)
+            self.finding = _finding_maker(self.data)
+        except Exception as error:
+            if self.check is not None:
+                self.check, self.setup_error = None, f"cannot set up rule: {type(error).__name__}: {error}"
 
 
 class Engine:
@@ -103,8 +119,11 @@ class Engine:
     ) -> None:
         self.rule_set = rule_set
         self.rules = [self._bind(rule, rule_types, resolve_python) for rule in rule_set.get("rules", [])]
+        for bound in self.rules:
+            bound.complete(self._on_error(bound.data))
         #: the jobs the rules read (see the module docstring): what the label view indexes; None for all
         self.jobs: frozenset[str] | None = _union([bound.reads for bound in self.rules])
+        self._by_event: dict[str, list[_BoundRule]] = {}  # the enabled rules of each event, in order
 
     @staticmethod
     def _bind(
@@ -136,9 +155,12 @@ class Engine:
         view = label if isinstance(label, LabelView) else LabelView.from_label(label, jobs=self.jobs)
         if view.unreadable is not None:
             return Report((_unreadable_outcome(view.unreadable),))
-        rules = [b for b in self.rules if b.data.get("enabled", True) and event in b.data.get("events", ())]
+        rules = self._by_event.get(event)
+        if rules is None:
+            rules = [b for b in self.rules if b.data.get("enabled", True) and event in b.data.get("events", ())]
+            self._by_event[event] = rules
         if budget is None:
-            return Report(tuple(self._run(bound, view) for bound in rules))
+            return Report(tuple([self._run(bound, view) for bound in rules]))
         return Report(tuple(_run_within(rules, view, self._run, self.error_outcome, budget)))
 
     def _run(self, bound: _BoundRule, label: LabelView) -> RuleOutcome:
@@ -151,12 +173,13 @@ class Engine:
                 NOT_APPLICABLE if when is not None and not condition_holds(when, label) else bound.check(label)
             )
             if result is NOT_APPLICABLE:
-                return RuleOutcome(rule["id"], "not_applicable", _weight(rule), on_error=self._on_error(rule))
-            findings = tuple(_finding(rule, violation) for violation in result)
+                return bound.not_applicable
+            findings = tuple(map(bound.finding, result))
         except BaseException as error:  # even SystemExit from a user rule: reported, never raised
             return self.error_outcome(rule, f"{type(error).__name__}: {error}", traceback.format_exc())
-        status = "fail" if findings else "pass"
-        return RuleOutcome(rule["id"], status, _weight(rule), findings, on_error=self._on_error(rule))
+        if not findings:
+            return bound.passed
+        return RuleOutcome(rule["id"], "fail", bound.weight, findings, on_error=bound.on_error)
 
     def _on_error(self, rule: Mapping[str, Any]) -> str:
         return rule.get("on_error") or self.rule_set.get("on_error") or "fail"
@@ -240,22 +263,27 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _finding(rule: Mapping[str, Any], violation: Violation) -> Finding:
-    if not isinstance(violation, Violation):
-        raise TypeError(f"a check must return Violation objects, not {type(violation).__name__}")
+def _finding_maker(rule: Mapping[str, Any]) -> Callable[[Violation], Finding]:
+    """The function that makes a finding of each violation of ``rule``: the rule's message (or the violation's
+    own) rendered with the violation's values over the common placeholders. What depends on the rule only is read
+    here, once: its id, severity, defaults, display names and compiled message."""
+    rule_id, severity = rule["id"], rule.get("severity", "error")
     params = rule.get("params") or {}
-    values = {"id": rule["id"], "job": violation.job or params.get("job"), "frame": violation.frame}
-    values.update(violation.values)
+    default_job, default_category = params.get("job"), params.get("category")
     names = rule.get("names") or {}  # display names from the interface, when the rule file names one
-    category = values.get("category", params.get("category"))
-    values.setdefault("job_name", names.get("jobs", {}).get(values["job"], values["job"]))
-    values.setdefault("category_name", names.get("categories", {}).get(category, category))
-    template = violation.message if violation.message is not None else rule.get("message", "")
-    return Finding(
-        rule_id=rule["id"],
-        severity=rule.get("severity", "error"),
-        message=render(template, values),
-        mid=violation.mid,
-        job=values["job"],
-        frame=violation.frame,
-    )
+    job_names, category_names = names.get("jobs", {}), names.get("categories", {})
+    rule_message = compile_template(rule.get("message", ""))
+
+    def finding(violation: Violation) -> Finding:
+        if not isinstance(violation, Violation):
+            raise TypeError(f"a check must return Violation objects, not {type(violation).__name__}")
+        values = {"id": rule_id, "job": violation.job or default_job, "frame": violation.frame}
+        values.update(violation.values)
+        job = values["job"]
+        category = values.get("category", default_category)
+        values.setdefault("job_name", job_names.get(job, job))
+        values.setdefault("category_name", category_names.get(category, category))
+        message = rule_message(values) if violation.message is None else render(violation.message, values)
+        return Finding(rule_id, severity, message, violation.mid, job, violation.frame)
+
+    return finding
