@@ -38,7 +38,7 @@ import importlib
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from kili_rules.runtime.condition import holds as condition_holds
@@ -70,10 +70,10 @@ def import_python_rule(module: str, function: str) -> Callable[[Any], Any]:
 class _BoundRule:
     """One rule of the set, ready to run: its data, its check bound to its parameters, the jobs it reads
     (``reads``: None for any job, as a Python rule may read), and what its outcomes and findings share, made once:
-    its ``on_error``, its ``pass`` and ``not_applicable`` outcomes, the function that makes a finding of a
-    violation (its message template compiled)."""
+    its ``on_error``, its ``pass`` and ``not_applicable`` outcomes, the function that makes findings of
+    violations (its message template compiled)."""
 
-    __slots__ = ("check", "data", "finding", "not_applicable", "on_error", "passed", "reads", "setup_error", "weight")
+    __slots__ = ("check", "data", "findings", "not_applicable", "on_error", "passed", "reads", "setup_error", "weight")
 
     def __init__(
         self,
@@ -96,7 +96,7 @@ class _BoundRule:
             rule_id, self.weight = self.data["id"], _weight(self.data)
             self.passed = RuleOutcome(rule_id, "pass", self.weight, on_error=on_error)
             self.not_applicable = RuleOutcome(rule_id, "not_applicable", self.weight, on_error=on_error)
-            self.finding = _finding_maker(self.data)
+            self.findings = _findings_maker(self.data)
         except Exception as error:
             if self.check is not None:
                 self.check, self.setup_error = None, f"cannot set up rule: {type(error).__name__}: {error}"
@@ -174,7 +174,7 @@ class Engine:
             )
             if result is NOT_APPLICABLE:
                 return bound.not_applicable
-            findings = tuple(map(bound.finding, result))
+            findings = bound.findings(result)
         except BaseException as error:  # even SystemExit from a user rule: reported, never raised
             return self.error_outcome(rule, f"{type(error).__name__}: {error}", traceback.format_exc())
         if not findings:
@@ -263,10 +263,11 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _finding_maker(rule: Mapping[str, Any]) -> Callable[[Violation], Finding]:
-    """The function that makes a finding of each violation of ``rule``: the rule's message (or the violation's
-    own) rendered with the violation's values over the common placeholders. What depends on the rule only is read
-    here, once: its id, severity, defaults, display names and compiled message."""
+def _findings_maker(rule: Mapping[str, Any]) -> Callable[[Iterable[Any]], tuple[Finding, ...]]:
+    """The function that makes the findings of the violations of ``rule``: the rule's message (or the violation's
+    own) rendered with each violation's values over the common placeholders. What depends on the rule only is read
+    here, once: its id, severity, defaults, display names and compiled message. Violations of a list that share
+    their values (the same dict, job and frame: a count's boxes in excess) share one rendered message."""
     rule_id, severity = rule["id"], rule.get("severity", "error")
     params = rule.get("params") or {}
     default_job, default_category = params.get("job"), params.get("category")
@@ -274,16 +275,38 @@ def _finding_maker(rule: Mapping[str, Any]) -> Callable[[Violation], Finding]:
     job_names, category_names = names.get("jobs", {}), names.get("categories", {})
     rule_message = compile_template(rule.get("message", ""))
 
-    def finding(violation: Violation) -> Finding:
-        if not isinstance(violation, Violation):
-            raise TypeError(f"a check must return Violation objects, not {type(violation).__name__}")
+    def rendered(violation: Violation) -> tuple[Any, str]:
+        """The finding's job and message."""
         values = {"id": rule_id, "job": violation.job or default_job, "frame": violation.frame}
         values.update(violation.values)
         job = values["job"]
         category = values.get("category", default_category)
         values.setdefault("job_name", job_names.get(job, job))
         values.setdefault("category_name", category_names.get(category, category))
-        message = rule_message(values) if violation.message is None else render(violation.message, values)
-        return Finding(rule_id, severity, message, violation.mid, job, violation.frame)
+        return job, rule_message(values) if violation.message is None else render(violation.message, values)
 
-    return finding
+    def findings(violations: Iterable[Any]) -> tuple[Finding, ...]:
+        made = []
+        # the last violation rendered with the rule's message, and its job and message; only within a list, which
+        # holds every violation before any is rendered (a generator could change a dict it yielded already)
+        last: tuple[Any, Any, Any, Any, str] | None = None
+        shared = isinstance(violations, list)
+        for violation in violations:
+            if not isinstance(violation, Violation):
+                raise TypeError(f"a check must return Violation objects, not {type(violation).__name__}")
+            if (
+                last is not None
+                and violation.values is last[0]
+                and violation.job is last[1]
+                and violation.frame is last[2]
+                and violation.message is None
+            ):
+                job, message = last[3], last[4]
+            else:
+                job, message = rendered(violation)
+                if shared and violation.message is None:
+                    last = (violation.values, violation.job, violation.frame, job, message)
+            made.append(Finding(rule_id, severity, message, violation.mid, job, violation.frame))
+        return tuple(made)
+
+    return findings

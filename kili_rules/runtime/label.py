@@ -693,16 +693,21 @@ class LabelView:
         category name of each object (else None)."""
         found = self._objects.get(job)
         if found is None:
+            occurrences = self.occurrences(job)
+            if len(occurrences) == 1:  # the usual case: one list, read on the fast path (then all dicts): as it is
+                raw, frame, _ = occurrences[0]
+                annotations: Any = raw.get("annotations")
+                names = self._names.get(id(annotations))
+                if names is not None:
+                    found = self._objects[job] = (annotations, [frame] * len(annotations), names)
+                    return found
             lists = [
                 (annotations, frame)
-                for raw, frame, _ in self.occurrences(job)
+                for raw, frame, _ in occurrences
                 if (annotations := raw.get("annotations")) and isinstance(annotations, list)
             ]
             read = [self._names.get(id(annotations)) for annotations, _ in lists]
-            if len(lists) == 1 and read[0] is not None:  # one list of dicts: as it is
-                annotations, frame = lists[0]
-                found = (annotations, [frame] * len(annotations), read[0])
-            elif all(names is not None for names in read):
+            if all(names is not None for names in read):
                 found = (
                     [annotation for annotations, _ in lists for annotation in annotations],
                     [frame for annotations, frame in lists for _ in annotations],
@@ -743,7 +748,7 @@ def is_frame_key(key: Any) -> bool:
 
 def _is_video(response: dict[str, Any]) -> bool:
     """A response is a video's when it has a frame key or ``assetLevel``: jobs are never named so."""
-    return any(is_frame_key(key) or key == ASSET_LEVEL for key in response)
+    return ASSET_LEVEL in response or any(map(is_frame_key, response))
 
 
 def _bad_frame_keys(response: dict[str, Any]) -> list[str]:
