@@ -896,12 +896,15 @@ def _visit_objects(
             _visit_annotations(index, wanted, names, annotations, frame, parent_mid, depth)
         return
     names[id(annotations)], with_children = found
-    if (
-        not with_children
-        or depth + 1 > MAX_DEPTH
-        or _record_plain_children(index, wanted, annotations, frame, parent_mid)
-    ):
+    if not with_children or depth + 1 > MAX_DEPTH:
         return
+    if wanted is None:  # every job is recorded (a Python rule may read any): the general visit, a box at a time
+        for annotation in annotations:
+            children = annotation.get("children")
+            if children and isinstance(children, dict):
+                _visit_children(index, wanted, names, children, frame, _owner(annotation, parent_mid), depth)
+        return
+    recorded = wanted - IGNORED_JOBS  # strings, none ignored: what _visit_children records
     for annotation in annotations:  # all dicts (_fast_object_names checked); _visit_children inlined, once a box
         children = annotation.get("children")
         if not children or not isinstance(children, dict):
@@ -910,59 +913,21 @@ def _visit_objects(
         if owner.__class__ is not str:
             owner = _owner(annotation, parent_mid)
         for job, raw in children.items():
-            if not isinstance(raw, dict) or not isinstance(job, str) or job in IGNORED_JOBS:
+            if raw.__class__ is not dict and not isinstance(raw, dict):
                 continue
-            if wanted is None or job in wanted:
+            if job in recorded:
                 occurrences = index.get(job)
                 if occurrences is None:
                     index[job] = [(raw, frame, owner)]
                 else:
                     occurrences.append((raw, frame, owner))
-            if not _NESTING_KEYS.isdisjoint(raw) and (
-                raw.get("categories") or raw.get("children") or raw.get("annotations")
+            if (
+                not _NESTING_KEYS.isdisjoint(raw)
+                and (raw.get("categories") or raw.get("children") or raw.get("annotations"))
+                and isinstance(job, str)
+                and job not in IGNORED_JOBS
             ):
                 _visit_jobs(index, wanted, names, {job: raw}, frame, owner, depth + 1, record=False)
-
-
-def _record_plain_children(
-    index: dict[str, Any],
-    wanted: frozenset[str] | None,
-    annotations: list[dict[str, Any]],
-    frame: str | None,
-    parent_mid: str | None,
-) -> bool:
-    """Record the wanted child jobs of objects read on the fast path, job by job (a few passes in C, one
-    comprehension a job), when nothing nests under those child answers (a child transcription, as Kili writes
-    it): then each object holds each job once at most, and the order of a job's occurrences is the objects'.
-    False, having recorded nothing, when the walk must look at every child job (``wanted`` is None, a child
-    answer holds categories, children or objects, a ``children`` is not a dict)."""
-    if wanted is None:
-        return False
-    kids = list(map(_GET, annotations, repeat("children")))  # objects: all dicts (_fast_object_names checked)
-    try:
-        answers = chain.from_iterable(map(dict.values, filter(None, kids)))  # TypeError unless dicts
-        if not all(map(_NESTING_KEYS.isdisjoint, answers)):  # TypeError on a number
-            return False
-    except TypeError:
-        return False
-    owners: list[Any] = list(map(_GET, annotations, repeat("mid")))
-    if not all(map(_IS_STR, owners)):
-        owners = [_owner(annotation, parent_mid) for annotation in annotations]
-    for job in wanted - IGNORED_JOBS:
-        found = [
-            (answer, frame, owner)
-            for children, owner in zip(kids, owners, strict=True)
-            if children and job in children
-            for answer in (children[job],)
-            if isinstance(answer, dict)
-        ]
-        if found:
-            occurrences = index.get(job)
-            if occurrences is None:
-                index[job] = found
-            else:
-                occurrences += found
-    return True
 
 
 def _owner(annotation: dict[str, Any], parent_mid: str | None) -> str | None:
