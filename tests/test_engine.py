@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kili_rules.plugins.registry import default_registry
 from kili_rules.runtime.contract import RuleType
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.label import LabelView
-from kili_rules.runtime.message import placeholders, render
-from kili_rules.runtime.model import NOT_APPLICABLE, Finding, Violation
+from kili_rules.runtime.message import compile_template, placeholders, render
+from kili_rules.runtime.model import NOT_APPLICABLE, Finding, RuleOutcome, Violation
 
 TYPES = dict(default_registry().rule_types)
 
@@ -108,6 +112,43 @@ def test_message_templates_fill_only_simple_placeholders():
     assert render("{count} boxes {{literal}} {missing}", {"count": 3}) == "3 boxes {literal} {missing}"
     assert render("{a.__class__}", {"a": 1}) == "{a.__class__}"
     assert placeholders("x {a} {{b}} {c}") == ["a", "c"]
+
+
+TEMPLATE_PIECES = ["{a}", "{b:>3}", "{c:.2f}", "{d:02d}", "{e:.0%}", "{{", "}}", "{", "}", "x", " ", ":", "{a.b}",
+                   "{a:{b}}", "{}", "{1}", "{a:q}", "{missing}", "é"]  # fmt: skip
+VALUES = st.dictionaries(
+    st.sampled_from("abcde"),
+    st.one_of(st.none(), st.integers(), st.floats(), st.text(max_size=3), st.booleans(), st.lists(st.integers())),
+)
+
+
+@given(st.lists(st.sampled_from(TEMPLATE_PIECES), max_size=8).map("".join), VALUES)
+def test_a_compiled_template_renders_as_render_does(template, values):
+    """The engine compiles each rule's message once: the same text as ``render``, whatever the values."""
+    assert compile_template(template)(values) == render(template, values)
+
+
+def test_outcomes_and_findings_are_frozen_dataclasses_with_their_defaults():
+    """Their __init__ is written by hand (for speed): the dataclass behaviour stays."""
+    assert Violation().values == {} and Violation().values is not Violation().values
+    assert Violation(values=None).values is None  # as given, as before
+    violation = Violation({"n": 1}, "m", "J", "3", "text")
+    assert violation == Violation(values={"n": 1}, mid="m", job="J", frame="3", message="text")
+    assert dataclasses.replace(violation, mid="n").mid == "n" and violation.mid == "m"
+    finding = Finding("r", "error", "x", mid="m")
+    assert hash(finding) == hash(Finding("r", "error", "x", "m")) and finding.job is None
+    assert repr(finding) == "Finding(rule_id='r', severity='error', message='x', mid='m', job=None, frame=None)"
+    outcome = RuleOutcome("r", "fail", 2.0, (finding,))
+    assert (outcome.error, outcome.traceback, outcome.on_error) == (None, None, "fail") and outcome.counts_as_failed
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        outcome.status = "pass"  # type: ignore[misc]
+
+
+def test_a_rule_whose_keys_cannot_be_read_fails_closed_each_time():
+    broken = {**rule("b", job="J", max=0), "message": ["not", "a", "template"]}
+    report = Engine({"rules": [broken, rule("a", job="J", max=0)]}, TYPES).evaluate(boxes("A"))
+    assert report.outcome("b").status == "error" and "cannot set up rule" in report.outcome("b").error
+    assert report.outcome("a").status == "fail"
 
 
 def test_findings_carry_the_rule_and_the_common_placeholders():

@@ -14,6 +14,7 @@ import dataclasses
 import json
 import time
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 from legacy_checks import categories as legacy_categories
@@ -23,6 +24,7 @@ from legacy_checks import required as legacy_required
 from legacy_checks import text as legacy_text
 from test_fuzz import FOR_EACH_JOB, GROUPS, JOBS, RESPONSES, RULE_TYPES, WHEN_JOB, _rules_of, random_label
 
+from kili_rules.runtime import label as label_module
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.label import LabelView
 
@@ -105,7 +107,7 @@ def _same_view(response, hint) -> None:
         old.is_video,
         old.frames,
     )
-    for job in [*sorted(hint), *old.jobs]:
+    for job in [*sorted(hint or ()), *old.jobs]:
         olds, news = old.responses(job), new.responses(job)
         assert [(key(r.raw), r.frame, r.parent_mid) for r in news] == [
             (key(r.raw), r.frame, r.parent_mid) for r in olds
@@ -118,6 +120,10 @@ def _same_view(response, hint) -> None:
             (key(a.raw), a.frame) for a in old.annotations(job)
         ]
         assert new.object_categories(job) == [a.categories for a in old.annotations(job)]
+        for category in sorted({c for a in old.annotations(job) for c in a.categories}):
+            assert [key(raw) for raw in new.objects_in(job, category)] == [
+                key(a.raw) for a in old.annotations(job, category=category)
+            ]
     assert new.jobs == old.jobs
 
 
@@ -158,3 +164,77 @@ def test_the_engine_names_the_jobs_its_rules_read():
     assert Engine({"rules": rules}, RULE_TYPES).jobs == {"JOB_0", "T", "JOB_1", "C"}
     python = {"id": "p", "type": "python", "params": {"module": "m", "function": "f"}}
     assert Engine({"rules": [*rules, python]}, RULE_TYPES, lambda m, f: lambda label: None).jobs is None
+
+
+def _box(mid="m", **fields):
+    """A box as Kili writes it (one category, empty children), with ``fields`` changed."""
+    return {"mid": mid, "type": "rectangle", "categories": [{"name": "A"}], "children": {}, **fields}
+
+
+class _Categories(dict):
+    """A dict subclass, where JSON has a dict."""
+
+
+#: One odd object each, put among Kili's usual boxes: every way out of the view's fast path (or through it).
+ODD_OBJECTS = [
+    _box(categories=({"name": "A"},)),  # a tuple: not a list, no category (the careful reading)
+    _box(categories=[]),
+    _box(categories=[{"name": "A"}, {"name": "B"}]),
+    _box(categories=[{"name": 5}]),
+    _box(categories=[{"name": None}]),
+    _box(categories=[{}]),
+    _box(categories=["A"]),
+    _box(categories="A"),
+    _box(categories={"name": "A"}),
+    _box(categories=None),
+    {"mid": "no-categories", "children": {}},
+    _box(categories=[_Categories(name="B")]),
+    _box(categories=[{"name": "C", "children": {"T": {"text": "under a category"}}}]),
+    _box(categories=[{"name": "C", "children": {}}]),
+    _box(points=[]),
+    _box(points=[{"code": "P", "children": {"T": {"text": "under a point"}}}]),
+    _box(points="x"),
+    _box(children={"T": {"text": "FR76"}}),
+    _box(children={"T": {"text": "FR76"}, "U": {"text": "EUR"}}),
+    _box(children={"T": {"categories": [{"name": "C", "children": {"T": {"text": "deep"}}}]}}),
+    _box(children={"U": {"children": {"T": {"text": "job-level child"}}}}),
+    _box(children={"ROTATION_JOB": {"text": "ignored"}, "T": {"text": "x"}}),
+    _box(children={5: {"text": "a number key"}, "T": {"text": "x"}}),
+    _box(children={"T": "not a dict"}),
+    _box(children={"T": 5}),
+    _box(children={"T": ["children"]}),
+    _box(children={"T": {"text": "x", "annotations": []}}),
+    _box(children=["T"]),
+    _box(children="T"),
+    _box(children={"JOB_0": {"annotations": [_box("nested", children={"T": {"text": "nested"}})]}}),
+    _box(mid=7, children={"T": {"text": "a number mid"}}),
+    _box(mid=True, children={"T": {"text": "a boolean mid"}}),
+    _box(mid=None, children={"T": {"text": "no mid"}}),
+    _box(mid="", children={"T": {"text": "an empty mid"}}),
+    _Categories(_box("subclass", children={"T": {"text": "a dict subclass"}})),
+    MappingProxyType(_box("proxy", children={"T": {"text": "a mapping, not a dict"}})),
+    ["a", "list"],
+    None,
+]
+
+
+@pytest.mark.parametrize("odd", range(len(ODD_OBJECTS)))
+@pytest.mark.parametrize("with_children", [False, True], ids=["plain boxes", "boxes with a child text"])
+def test_the_fast_reading_of_kili_objects_matches_the_careful_one(odd, with_children):
+    """The view reads Kili's usual objects on a fast path (one comprehension, then their child answers job by job)
+    and anything else the careful way: whatever the odd object and where it sits, the same answers as the frozen
+    view, told any jobs."""
+    usual = [_box(f"b{i}", children={"T": {"text": f"t{i}"}} if with_children else {}) for i in range(3)]
+    for position in (0, 1, 3):
+        boxes = [*usual[:position], ODD_OBJECTS[odd], *usual[position:]]
+        for response in ({"JOB_0": {"annotations": boxes}}, {"0": {"JOB_0": {"annotations": boxes}}, "1": {}}):
+            for hint in ({"JOB_0"}, {"T"}, {"JOB_0", "T", "U"}, {"ROTATION_JOB", "T"}, None):
+                _same_view(response, hint)
+
+
+def test_kili_objects_take_the_fast_path():
+    """What the test above compares is the fast path: Kili's usual boxes, with or without a child text, are read
+    by it; an odd one sends the list the careful way."""
+    assert label_module._fast_object_names([_box("a"), _box("b")]) == (["A", "A"], False)
+    assert label_module._fast_object_names([_box("a", children={"T": {"text": "x"}})]) == (["A"], True)
+    assert label_module._fast_object_names([_box("a"), _box(categories=({"name": "A"},))]) is None

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from kili_rules.rule_types._ml_tasks import CATEGORY_TASKS, SINGLE_CHOICE_INPUTS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
 from kili_rules.runtime.interface import ProjectInterface
-from kili_rules.runtime.label import LabelView, category_names, mid_of
+from kili_rules.runtime.label import LabelView, Occurrence, category_names, mid_of
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 
@@ -106,21 +106,50 @@ def _names(params: CategoriesParams, interface: ProjectInterface, categories: li
 def check(params: CategoriesParams, label: LabelView) -> list[Violation] | object:
     """Check each non-empty choice of the job: the answer of each occurrence, then each of its objects'.
 
-    Hot path: reads the raw answers and objects (no JobResponse or Annotation built)."""
-    choices = []  # (categories, mid, frame)
-    for raw, frame, parent_mid in label.occurrences(params.job):
+    Hot path: reads the raw answers and, for an object job, the objects' category names the view reads once per
+    label (no JobResponse or Annotation built); each distinct choice is judged once (a choice's problem depends on
+    the choice and the parameters only), so a label whose choices are all right costs a set of them."""
+    occurrences = label.occurrences(params.job)
+    if any(category_names(raw.get("categories")) for raw, _, _ in occurrences):  # an answer has categories
+        return _check_choices(params, _choices(occurrences), label.interface)
+    objects, chosen = label.objects(params.job), label.object_categories(params.job)
+    problems = {choice: _problem(params, choice, label.interface) for choice in set(chosen) if choice}
+    if not problems:
+        return NOT_APPLICABLE
+    if not any(problems.values()):
+        return []
+    violations = []
+    for raw, choice, frame in zip(objects, chosen, label.object_frames(params.job), strict=True):
+        reason = problems.get(choice)
+        if reason is not None:
+            values = {"categories": ", ".join(choice), "reason": reason}
+            violations.append(Violation(values=values, mid=mid_of(raw), job=params.job, frame=frame))
+    return violations
+
+
+def _choices(occurrences: list[Occurrence]) -> list[tuple[tuple[str, ...], str | None, str | None]]:
+    """``(categories, mid, frame)`` of each non-empty choice: each occurrence's answer, then its objects'."""
+    choices = []
+    for raw, frame, parent_mid in occurrences:
         choices.append((category_names(raw.get("categories")), parent_mid, frame))
         annotations = raw.get("annotations")
         if isinstance(annotations, list):
             choices.extend(
                 (category_names(a.get("categories")), mid_of(a), frame) for a in annotations if isinstance(a, dict)
             )
-    choices = [c for c in choices if c[0]]
+    return [c for c in choices if c[0]]
+
+
+def _check_choices(
+    params: CategoriesParams,
+    choices: list[tuple[tuple[str, ...], str | None, str | None]],
+    interface: ProjectInterface,
+) -> list[Violation] | object:
     if not choices:
         return NOT_APPLICABLE
     violations = []
     for chosen, mid, frame in choices:
-        reason = _problem(params, chosen, label.interface)
+        reason = _problem(params, chosen, interface)
         if reason is not None:
             values = {"categories": ", ".join(chosen), "reason": reason}
             violations.append(Violation(values=values, mid=mid, job=params.job, frame=frame))

@@ -71,6 +71,7 @@ passes:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from kili_rules.rule_types._ml_tasks import ANNOTATION_JOB, ANNOTATION_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
@@ -124,12 +125,20 @@ def check(params: RequiredParams, label: LabelView) -> list[Violation] | object:
         return [Violation(values={**values, "reason": reason}, job=params.job)]
 
     owner_job, category = params.for_each.job, params.for_each.category
-    owners = list(zip(label.objects(owner_job), label.object_frames(owner_job), strict=True))
-    if category is not None:
-        owners = [o for o, names in zip(owners, label.object_categories(owner_job), strict=True) if category in names]
+    if category is not None and not label.is_video:  # the objects of the category, picked once per label
+        owners: list[tuple[dict[str, Any], str | None]] = [(raw, None) for raw in label.objects_in(owner_job, category)]
+    else:
+        owners = list(zip(label.objects(owner_job), label.object_frames(owner_job), strict=True))
+        if category is not None:
+            chosen = label.object_categories(owner_job)
+            owners = [o for o, names in zip(owners, chosen, strict=True) if category in names]
     if not owners:
         return NOT_APPLICABLE
-    answered = {mid for raw, _, mid in label.occurrences(params.job) if is_answered(raw)}
+    answered = {
+        mid
+        for raw, _, mid in label.occurrences(params.job)
+        if ((text := raw.get("text")).__class__ is str and text.strip()) or is_answered(raw)  # a text, decided inline
+    }
     violations, seen = [], set()
     reason = _for_each_reason(params, label.interface)
     for raw, frame in owners:

@@ -108,6 +108,8 @@ import datetime
 import math
 import re
 from dataclasses import dataclass, replace
+from itertools import repeat
+from operator import itemgetter
 from typing import Literal
 
 from kili_rules.rule_types._checksums import problem as checksum_problem
@@ -218,9 +220,9 @@ def effective_kind(params: TextParams) -> str:
     return "text"
 
 
-def _problem(params: TextParams, value: str) -> str | None:
-    """What is wrong with ``value``, in words, or None."""
-    prepared = _prepared(params)
+def _problem(params: TextParams, value: str, prepared: _Prepared | None = None) -> str | None:
+    """What is wrong with ``value``, in words, or None (``prepared``: the rule's ``_prepared``, when at hand)."""
+    prepared = prepared or _prepared(params)
     kind, prefixes, suffixes = prepared.kind, prepared.prefixes, prepared.suffixes
     if prefixes and not value.startswith(prefixes):
         return f"does not start with {' or '.join(prefixes)}"
@@ -260,11 +262,14 @@ def _problem(params: TextParams, value: str) -> str | None:
 
 
 class _Prepared:
-    """What a ``text`` rule's checks need that depends on its parameters only: computed once per rule."""
+    """What a ``text`` rule's checks need that depends on its parameters only: computed once per rule, with the
+    problems found so far, by value (a value's problem depends on the value and the parameters only)."""
 
-    __slots__ = ("kind", "plain", "prefixes", "regex", "suffixes")
+    __slots__ = ("kind", "params", "plain", "prefixes", "problems", "regex", "suffixes")
 
     def __init__(self, params: TextParams) -> None:
+        self.params = params
+        self.problems: dict[str, str | None] = {}
         self.kind = effective_kind(params)
         self.prefixes = tuple(_as_list(params.starts_with))
         self.suffixes = tuple(_as_list(params.ends_with))
@@ -273,6 +278,20 @@ class _Prepared:
         self.plain = self.kind == "text" and not any(
             getattr(params, key) is not None for key in ("regex", "one_of", "min_length", "max_length", "checksum")
         )
+
+    def problem(self, value: str) -> str | None:
+        """``_problem`` of ``value``, remembered (for the first 4,096 values, no longer than 256 characters)."""
+        found = self.problems.get(value, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = _problem(self.params, value, self)
+            if len(value) <= 256 and len(self.problems) < 4096:
+                self.problems[value] = found
+        return found  # type: ignore[return-value]
+
+
+_UNKNOWN = object()
+#: The raw answer of an occurrence (``LabelView.occurrences``).
+_ANSWER = itemgetter(0)
 
 
 #: ``_Prepared`` by rule: keyed by the params object's id, holding the object (so the id cannot be reused meanwhile)
@@ -291,14 +310,18 @@ def _prepared(params: TextParams) -> _Prepared:
 
 
 def check(params: TextParams, label: LabelView) -> list[Violation] | object:
-    """Check each non-empty value of the job (of a NER job: each entity's content)."""
-    if params.category is not None or any(r.raw.get("annotations") for r in label.responses(params.job)):
+    """Check each non-empty value of the job (of a NER job: each entity's content).
+
+    Hot path: reads the raw answers (no JobResponse built); what depends on the parameters only, and the problem
+    of each value already seen, come from the rule's ``_prepared``."""
+    occurrences = label.occurrences(params.job)
+    if params.category is not None or any(map(dict.get, map(_ANSWER, occurrences), repeat("annotations"))):
         return check_entities(params, label)
     prepared = _prepared(params)
-    prefixes, suffixes, plain = prepared.prefixes, prepared.suffixes, prepared.plain
+    prefixes, suffixes, plain, problem = prepared.prefixes, prepared.suffixes, prepared.plain, prepared.problem
     strip, remove_spaces, case, job = params.strip, params.remove_spaces, params.case, params.job
     violations, checked = [], 0
-    for raw, frame, parent_mid in label.occurrences(job):
+    for raw, frame, parent_mid in occurrences:
         value = raw.get("text")
         if not isinstance(value, str):
             continue
@@ -315,7 +338,7 @@ def check(params: TextParams, label: LabelView) -> list[Violation] | object:
         checked += 1
         if plain and (not prefixes or value.startswith(prefixes)) and (not suffixes or value.endswith(suffixes)):
             continue
-        reason = _problem(params, value)
+        reason = problem(value)
         if reason is not None:
             values = {"value": value, "reason": f"{label.interface.job_shown(job)}: '{value}' {reason}"}
             violations.append(Violation(values=values, mid=parent_mid, job=job, frame=frame))

@@ -43,7 +43,7 @@ import importlib
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from kili_rules.runtime.condition import holds as condition_holds
@@ -51,7 +51,7 @@ from kili_rules.runtime.condition import names as condition_names
 from kili_rules.runtime.contract import RuleType, build_params, jobs_read
 from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label import LabelView
-from kili_rules.runtime.message import render
+from kili_rules.runtime.message import compile_template, render
 from kili_rules.runtime.model import (
     COULD_NOT_CHECK,
     NOT_APPLICABLE,
@@ -74,10 +74,12 @@ def import_python_rule(module: str, function: str) -> Callable[[Any], Any]:
 
 
 class _BoundRule:
-    """One rule of the set, ready to run: its data, its check bound to its parameters, and the jobs it reads
-    (``reads``: None for any job, as a Python rule may read)."""
+    """One rule of the set, ready to run: its data, its check bound to its parameters, the jobs it reads
+    (``reads``: None for any job, as a Python rule may read), and what its outcomes and findings share, made once:
+    its ``on_error``, its ``pass`` and ``not_applicable`` outcomes, the function that makes findings of
+    violations (its message template compiled)."""
 
-    __slots__ = ("check", "data", "reads", "setup_error")
+    __slots__ = ("check", "data", "findings", "not_applicable", "on_error", "passed", "reads", "setup_error", "weight")
 
     def __init__(
         self,
@@ -90,6 +92,21 @@ class _BoundRule:
         self.check = check
         self.setup_error = setup_error
         self.reads = reads
+
+    def complete(self, on_error: str, interface: ProjectInterface) -> None:
+        """Make what every evaluation of the rule shares (``on_error``: the rule's, else the rule set's; the
+        interface the rule set carries, for display names). A rule
+        whose keys cannot be read so is set up as broken: it reports an error each time, like one whose parameters
+        could not be built."""
+        self.on_error = on_error
+        try:
+            rule_id, self.weight = self.data["id"], _weight(self.data)
+            self.passed = RuleOutcome(rule_id, "pass", self.weight, on_error=on_error)
+            self.not_applicable = RuleOutcome(rule_id, "not_applicable", self.weight, on_error=on_error)
+            self.findings = _findings_maker(self.data, interface)
+        except Exception as error:
+            if self.check is not None:
+                self.check, self.setup_error = None, f"cannot set up rule: {type(error).__name__}: {error}"
 
 
 class Engine:
@@ -109,10 +126,13 @@ class Engine:
     ) -> None:
         self.rule_set = rule_set
         self.rules = [self._bind(rule, rule_types, resolve_python) for rule in rule_set.get("rules", [])]
-        #: the jobs the rules read (see the module docstring): what the label view indexes; None for all
-        self.jobs: frozenset[str] | None = _union([bound.reads for bound in self.rules])
         #: the project's interface as the rule set carries it (``"interface"``): ``label.interface`` in every rule
         self.interface = ProjectInterface(rule_set.get("interface"))
+        for bound in self.rules:
+            bound.complete(self._on_error(bound.data), self.interface)
+        #: the jobs the rules read (see the module docstring): what the label view indexes; None for all
+        self.jobs: frozenset[str] | None = _union([bound.reads for bound in self.rules])
+        self._by_event: dict[str, list[_BoundRule]] = {}  # the enabled rules of each event, in order
 
     @staticmethod
     def _bind(
@@ -145,9 +165,12 @@ class Engine:
         view.interface = self.interface  # the rules read the interface of their rule set
         if view.unreadable is not None:
             return Report((_unreadable_outcome(view.unreadable),))
-        rules = [b for b in self.rules if b.data.get("enabled", True) and event in b.data.get("events", ())]
+        rules = self._by_event.get(event)
+        if rules is None:
+            rules = [b for b in self.rules if b.data.get("enabled", True) and event in b.data.get("events", ())]
+            self._by_event[event] = rules
         if budget is None:
-            return Report(tuple(self._run(bound, view) for bound in rules))
+            return Report(tuple([self._run(bound, view) for bound in rules]))
         return Report(tuple(_run_within(rules, view, self._run, self.error_outcome, budget)))
 
     def _run(self, bound: _BoundRule, label: LabelView) -> RuleOutcome:
@@ -160,13 +183,13 @@ class Engine:
                 NOT_APPLICABLE if when is not None and not condition_holds(when, label) else bound.check(label)
             )
             if result is NOT_APPLICABLE:
-                return RuleOutcome(rule["id"], "not_applicable", _weight(rule), on_error=self._on_error(rule))
-            interface = label.interface
-            findings = tuple(_finding(rule, violation, interface) for violation in result)
+                return bound.not_applicable
+            findings = bound.findings(result)
         except BaseException as error:  # even SystemExit from a user rule: reported, never raised
             return self.error_outcome(rule, f"{type(error).__name__}: {error}", traceback.format_exc())
-        status = "fail" if findings else "pass"
-        return RuleOutcome(rule["id"], status, _weight(rule), findings, on_error=self._on_error(rule))
+        if not findings:
+            return bound.passed
+        return RuleOutcome(rule["id"], "fail", bound.weight, findings, on_error=bound.on_error)
 
     def _on_error(self, rule: Mapping[str, Any]) -> str:
         return rule.get("on_error") or self.rule_set.get("on_error") or "fail"
@@ -250,25 +273,58 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _finding(rule: Mapping[str, Any], violation: Violation, interface: ProjectInterface) -> Finding:
-    if not isinstance(violation, Violation):
-        raise TypeError(f"a check must return Violation objects, not {type(violation).__name__}")
+def _findings_maker(
+    rule: Mapping[str, Any], interface: ProjectInterface
+) -> Callable[[Iterable[Any]], tuple[Finding, ...]]:
+    """The function that makes the findings of the violations of ``rule``: the rule's message (or the violation's
+    own) rendered with each violation's values over the common placeholders. What depends on the rule only is read
+    here, once: its id, severity, defaults, display names and compiled message. Violations of a list that share
+    their values (the same dict, job and frame: a count's boxes in excess) share one rendered message."""
+    rule_id, severity = rule["id"], rule.get("severity", "error")
     params = rule.get("params") or {}
-    values = {"id": rule["id"], "job": violation.job or params.get("job"), "frame": violation.frame}
-    values.update(violation.values)
-    job = values["job"]
-    template = violation.message if violation.message is not None else rule.get("message", "")
-    if "_name" in template:  # display names from the interface the rule set carries (the ids when it has none)
-        category = values.get("category", params.get("category"))
-        if "job_name" not in values:
-            values["job_name"] = interface.job_name(job) if isinstance(job, str) else job
-        if "category_name" not in values:
-            values["category_name"] = interface.category_name(category, job) if isinstance(category, str) else category
-    return Finding(
-        rule_id=rule["id"],
-        severity=rule.get("severity", "error"),
-        message=render(template, values),
-        mid=violation.mid,
-        job=values["job"],
-        frame=violation.frame,
-    )
+    default_job, default_category = params.get("job"), params.get("category")
+    rule_message = compile_template(rule.get("message", ""))
+    names_shown = "_name" in rule.get("message", "")
+
+    def rendered(violation: Violation) -> tuple[Any, str]:
+        """The finding's job and message."""
+        values = {"id": rule_id, "job": violation.job or default_job, "frame": violation.frame}
+        values.update(violation.values)
+        job = values["job"]
+        template = violation.message
+        if names_shown if template is None else "_name" in template:
+            # display names from the interface the rule set carries (the ids when it has none), only when shown
+            category = values.get("category", default_category)
+            if "job_name" not in values:
+                values["job_name"] = interface.job_name(job) if isinstance(job, str) else job
+            if "category_name" not in values:
+                values["category_name"] = (
+                    interface.category_name(category, job) if isinstance(category, str) else category
+                )
+        return job, rule_message(values) if template is None else render(template, values)
+
+    def findings(violations: Iterable[Any]) -> tuple[Finding, ...]:
+        made = []
+        # the last violation rendered with the rule's message, and its job and message; only within a list, which
+        # holds every violation before any is rendered (a generator could change a dict it yielded already)
+        last: tuple[Any, Any, Any, Any, str] | None = None
+        shared = isinstance(violations, list)
+        for violation in violations:
+            if not isinstance(violation, Violation):
+                raise TypeError(f"a check must return Violation objects, not {type(violation).__name__}")
+            if (
+                last is not None
+                and violation.values is last[0]
+                and violation.job is last[1]
+                and violation.frame is last[2]
+                and violation.message is None
+            ):
+                job, message = last[3], last[4]
+            else:
+                job, message = rendered(violation)
+                if shared and violation.message is None:
+                    last = (violation.values, violation.job, violation.frame, job, message)
+            made.append(Finding(rule_id, severity, message, violation.mid, job, violation.frame))
+        return tuple(made)
+
+    return findings

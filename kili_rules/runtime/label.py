@@ -207,6 +207,8 @@ def is_answered(raw: Mapping[str, Any]) -> bool:
     """Whether a raw job answer is answered (``JobResponse.is_answered``): a category, a non-blank text, at least
     one object or a file."""
     text = raw.get("text")
+    if text.__class__ is str and text.strip():  # a transcription, the most frequent answer: decided first
+        return True
     annotations = raw.get("annotations")
     return bool(
         category_names(raw.get("categories"))
@@ -219,6 +221,8 @@ def is_answered(raw: Mapping[str, Any]) -> bool:
 def mid_of(raw: Mapping[str, Any]) -> str | None:
     """The ``mid`` of a raw annotation, as ``Annotation.mid`` reads it (a string, or None)."""
     mid = raw.get("mid")
+    if mid.__class__ is str:  # as Kili writes it: the one test on the hot path
+        return mid
     if isinstance(mid, bool) or not isinstance(mid, (str, int)):
         return None
     return str(mid)
@@ -226,6 +230,8 @@ def mid_of(raw: Mapping[str, Any]) -> str | None:
 
 #: One occurrence of a job as the view indexes it: its raw answer, its frame, the mid of the annotation it hangs from.
 Occurrence = tuple[dict[str, Any], "str | None", "str | None"]
+#: A job's objects, their frames and, when the walk read them all on its fast path, their category names.
+_Objects = tuple[list[dict[str, Any]], list["str | None"], "list[Any] | None"]
 
 
 class Annotation:
@@ -555,20 +561,22 @@ class LabelView:
             kind = "missing" if json_response is None else f"a {type(json_response).__name__}, not an object"
             self._unreadable(f"jsonResponse is {kind}")
             json_response = {}
-        bad_frames = _bad_frame_keys(json_response)
+        self._video = _is_video(json_response)
+        bad_frames = _bad_frame_keys(json_response) if self._video else []
         if bad_frames:
             self._unreadable(f"video frame keys that are not frame numbers: {', '.join(bad_frames)}")
-            json_response = {}
+            json_response, self._video = {}, False
         self.json_response: dict[str, Any] = json_response
         self.label_id = label_id
         self.label_type = label_type
         self.author_id = author_id
-        self._video = _is_video(json_response)
         # the jobs the next walk indexes (None: all); the occurrences it found, by job; what was built from them
         self._wanted: frozenset[str] | None = None if jobs is None else frozenset(jobs)
         self._occurrences: dict[str, list[Occurrence]] | None = None
         self._responses: dict[str, list[JobResponse]] = {}
-        self._objects: dict[str, tuple[list[dict[str, Any]], list[str | None]]] = {}
+        self._objects: dict[str, _Objects] = {}
+        #: the category name of each object of the object lists the walk read on its fast path, by the list's id
+        self._names: dict[int, list[Any]] = {}
         self._object_categories: dict[str, list[tuple[str, ...]]] = {}
         self._objects_in: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
@@ -663,7 +671,14 @@ class LabelView:
         shared by every rule."""
         found = self._object_categories.get(job)
         if found is None:
-            found = self._object_categories[job] = _names_of(self.objects(job))
+            names = self._object_lists(job)[2]
+            if names is None:
+                found = _names_of(self.objects(job))
+            elif all(map(_IS_STR, names)):
+                found = list(zip(names))  # one 1-tuple a name, in C
+            else:
+                found = [(name,) if isinstance(name, str) else () for name in names]
+            self._object_categories[job] = found
         return found
 
     def objects_in(self, job: str, category: str) -> list[dict[str, Any]]:
@@ -671,8 +686,17 @@ class LabelView:
         order; cached by job and category, shared by every rule."""
         found = self._objects_in.get((job, category))
         if found is None:
+            objects, _, names = self._object_lists(job)
             found = self._objects_in[job, category] = []
-            for raw in self.objects(job):  # a plain loop: a generator a box would cost more than the test
+            if names is not None:  # one name an object: found by list.index, in C
+                position = -1
+                try:
+                    while True:
+                        position = names.index(category, position + 1)
+                        found.append(objects[position])
+                except ValueError:  # no more
+                    return found
+            for raw in objects:  # a plain loop: a generator a box would cost more than the test
                 categories = raw.get("categories")
                 if isinstance(categories, list):
                     for chosen in categories:
@@ -681,22 +705,39 @@ class LabelView:
                             break
         return found
 
-    def _object_lists(self, job: str) -> tuple[list[dict[str, Any]], list[str | None]]:
+    def _object_lists(self, job: str) -> _Objects:
+        """:meth:`objects`, :meth:`object_frames` and, when the walk read every list of them on its fast path, the
+        category name of each object (else None)."""
         found = self._objects.get(job)
         if found is None:
             occurrences = self.occurrences(job)
-            annotations = occurrences[0][0].get("annotations") if len(occurrences) == 1 else None
-            if isinstance(annotations, list) and all(map(_IS_DICT, annotations)):  # one list of dicts: as it is
-                found = (annotations, [occurrences[0][1]] * len(annotations))
+            if len(occurrences) == 1:  # the usual case: one list, read on the fast path (then all dicts): as it is
+                raw, frame, _ = occurrences[0]
+                annotations: Any = raw.get("annotations")
+                names = self._names.get(id(annotations))
+                if names is not None:
+                    found = self._objects[job] = (annotations, [frame] * len(annotations), names)
+                    return found
+            lists = [
+                (annotations, frame)
+                for raw, frame, _ in occurrences
+                if (annotations := raw.get("annotations")) and isinstance(annotations, list)
+            ]
+            read = [self._names.get(id(annotations)) for annotations, _ in lists]
+            if all(names is not None for names in read):
+                found = (
+                    [annotation for annotations, _ in lists for annotation in annotations],
+                    [frame for annotations, frame in lists for _ in annotations],
+                    [name for names in read for name in names],  # type: ignore[union-attr]
+                )
             else:
                 pairs = [
                     (annotation, frame)
-                    for raw, frame, _ in occurrences
-                    if isinstance(annotations := raw.get("annotations"), list)
+                    for annotations, frame in lists
                     for annotation in annotations
                     if isinstance(annotation, dict)
                 ]
-                found = ([raw for raw, _ in pairs], [frame for _, frame in pairs])
+                found = ([raw for raw, _ in pairs], [frame for _, frame in pairs], None)
             self._objects[job] = found
         return found
 
@@ -709,9 +750,9 @@ class LabelView:
             index = {}
             if self._video:
                 for frame, jobs in self.frame_responses():
-                    _visit_jobs(index, self._wanted, jobs, frame, None, 0)
+                    _visit_jobs(index, self._wanted, self._names, jobs, frame, None, 0)
             else:
-                _visit_jobs(index, self._wanted, self.json_response, None, None, 0)
+                _visit_jobs(index, self._wanted, self._names, self.json_response, None, None, 0)
             self._occurrences = index
         return index
 
@@ -724,18 +765,16 @@ def is_frame_key(key: Any) -> bool:
 
 def _is_video(response: dict[str, Any]) -> bool:
     """A response is a video's when it has a frame key or ``assetLevel``: jobs are never named so."""
-    return any(is_frame_key(key) or key == ASSET_LEVEL for key in response)
+    return ASSET_LEVEL in response or any(map(is_frame_key, response))
 
 
 def _bad_frame_keys(response: dict[str, Any]) -> list[str]:
-    """The keys of a video response that are neither frame numbers nor ``assetLevel`` (shown with ``repr``)."""
-    if not _is_video(response):
-        return []
+    """The keys of a video response (``_is_video``) that are neither frame numbers nor ``assetLevel`` (shown with
+    ``repr``)."""
     bad = [key for key in response if not (is_frame_key(key) or key == ASSET_LEVEL)]
     return [repr(key)[:40] for key in bad[:5]] + ([f"and {len(bad) - 5} more"] if len(bad) > 5 else [])
 
 
-_IS_DICT = dict.__instancecheck__
 _IS_LIST = list.__instancecheck__
 _IS_STR = str.__instancecheck__
 
@@ -775,9 +814,52 @@ def _may_nest(annotations: list[Any]) -> bool:
         return True
 
 
+_GET = dict.get
+#: The keys under which a job's answer may hold other jobs (``_visit_jobs`` visits them when they are not empty).
+_NESTING_KEYS = frozenset({"categories", "children", "annotations"})
+
+
+def _fast_object_names(annotations: list[Any]) -> tuple[list[Any], bool] | None:
+    """The fast path of the walk over a job's objects, one comprehension: the name (any JSON value) in each
+    object's one category, and whether an object may have ``children`` (False: none has), when ``annotations``
+    holds Kili's usual objects only: dicts without pose ``points``, whose ``categories`` is a list of one dict
+    without ``children``. None when any object is otherwise, or has no name: the careful visit then reads them.
+
+    Such objects hold a child job under their own ``children`` only, and ``category_names`` of each is
+    ``(name,)`` when the name is a string, ``()`` otherwise: what :meth:`LabelView.object_categories` and
+    :meth:`LabelView.objects_in` read from these names, without another pass over the objects.
+    """
+    try:
+        if not _GET(annotations[0], "children"):  # boxes without a child job: the children checked on the way
+            names = [
+                category["name"]
+                for annotation in annotations
+                if not _GET(annotation, "children") and "points" not in annotation  # dict.get: TypeError unless a dict
+                for categories in (annotation["categories"],)
+                if categories.__class__ is list
+                for [category] in (categories,)  # ValueError unless exactly one
+                if "children" not in category
+            ]
+            if len(names) == len(annotations):
+                return names, False
+        names = [
+            category["name"]
+            for annotation in annotations
+            if not _GET(annotation, "points")
+            for categories in (annotation["categories"],)
+            if categories.__class__ is list
+            for [category] in (categories,)
+            if "children" not in category
+        ]
+    except Exception:  # no categories, not a list of one dict, no name...: anything odd goes the careful way
+        return None
+    return (names, True) if len(names) == len(annotations) else None
+
+
 def _visit_jobs(
     index: dict[str, Any],
     wanted: frozenset[str] | None,
+    names: dict[int, list[Any]],
     jobs: dict[str, Any],
     frame: str | None,
     parent_mid: str | None,
@@ -786,7 +868,8 @@ def _visit_jobs(
     record: bool = True,
 ) -> None:
     """Index the occurrences of the ``wanted`` jobs (None: all) among ``jobs`` and, recursively, the child jobs
-    under their categories, their job-level ``children``, their annotations and their pose points.
+    under their categories, their job-level ``children``, their annotations and their pose points; ``names``
+    gets the category names of the object lists read on the fast path (``_fast_object_names``), by their id.
 
     Hot path (once per label): children are visited only where there are some; a job's occurrences are recorded
     in the order of a depth-first walk (a job's own answer, then what nests under it).
@@ -804,25 +887,109 @@ def _visit_jobs(
                 found.append((raw, frame, parent_mid))
         categories = raw.get("categories")
         if categories:
-            _visit_category_children(index, wanted, categories, frame, parent_mid, depth)
+            _visit_category_children(index, wanted, names, categories, frame, parent_mid, depth)
         job_children = raw.get("children")  # a classification's children written at job level
         if job_children and isinstance(job_children, dict):
-            _visit_jobs(index, wanted, job_children, frame, parent_mid, depth + 1)
+            _visit_jobs(index, wanted, names, job_children, frame, parent_mid, depth + 1)
         annotations = raw.get("annotations")
-        if annotations and isinstance(annotations, list) and _may_nest(annotations):
-            _visit_annotations(index, wanted, annotations, frame, parent_mid, depth)
+        if annotations and isinstance(annotations, list):
+            _visit_objects(index, wanted, names, annotations, frame, parent_mid, depth)
 
 
-def _visit_annotations(
+def _visit_objects(
     index: dict[str, Any],
     wanted: frozenset[str] | None,
+    names: dict[int, list[Any]],
     annotations: list[Any],
     frame: str | None,
     parent_mid: str | None,
     depth: int,
 ) -> None:
-    """The child jobs of each annotation (under itself, its categories, its pose points). Hot path for boxes with a
-    child answer: a child answer with nothing under it is recorded here, without a call to ``_visit_jobs``."""
+    """The child jobs under a job's objects: Kili's usual objects on the fast path (their category names read
+    in one comprehension and kept, then only the children of those that have some), any others the careful way."""
+    found = _fast_object_names(annotations)
+    if found is None:
+        if _may_nest(annotations):
+            _visit_annotations(index, wanted, names, annotations, frame, parent_mid, depth)
+        return
+    names[id(annotations)], with_children = found
+    if not with_children or depth + 1 > MAX_DEPTH:
+        return
+    if wanted is None:  # every job is recorded (a Python rule may read any): the general visit, a box at a time
+        for annotation in annotations:
+            children = annotation.get("children")
+            if children and isinstance(children, dict):
+                _visit_children(index, wanted, names, children, frame, _owner(annotation, parent_mid), depth)
+        return
+    recorded = wanted - IGNORED_JOBS  # strings, none ignored: what _visit_children records
+    for annotation in annotations:  # all dicts (_fast_object_names checked); _visit_children inlined, once a box
+        children = annotation.get("children")
+        if not children or not isinstance(children, dict):
+            continue
+        owner = annotation.get("mid")
+        if owner.__class__ is not str:
+            owner = _owner(annotation, parent_mid)
+        for job, raw in children.items():
+            if raw.__class__ is not dict and not isinstance(raw, dict):
+                continue
+            if job in recorded:
+                occurrences = index.get(job)
+                if occurrences is None:
+                    index[job] = [(raw, frame, owner)]
+                else:
+                    occurrences.append((raw, frame, owner))
+            if (
+                not _NESTING_KEYS.isdisjoint(raw)
+                and (raw.get("categories") or raw.get("children") or raw.get("annotations"))
+                and isinstance(job, str)
+                and job not in IGNORED_JOBS
+            ):
+                _visit_jobs(index, wanted, names, {job: raw}, frame, owner, depth + 1, record=False)
+
+
+def _owner(annotation: dict[str, Any], parent_mid: str | None) -> str | None:
+    """The mid a child job of ``annotation`` hangs from: its own, else its parent's."""
+    mid = mid_of(annotation)
+    return parent_mid if mid is None else mid
+
+
+def _visit_children(
+    index: dict[str, Any],
+    wanted: frozenset[str] | None,
+    names: dict[int, list[Any]],
+    children: dict[Any, Any],
+    frame: str | None,
+    owner: str | None,
+    depth: int,
+) -> None:
+    """The child jobs of one annotation (``_visit_jobs(children, depth + 1)``, inlined): a child answer with nothing
+    under it, as a child transcription, is recorded here without a call to ``_visit_jobs``."""
+    for job, raw in children.items():
+        if not isinstance(raw, dict) or not isinstance(job, str) or job in IGNORED_JOBS:
+            continue
+        if wanted is None or job in wanted:
+            found = index.get(job)
+            if found is None:
+                index[job] = [(raw, frame, owner)]
+            else:
+                found.append((raw, frame, owner))
+        if not _NESTING_KEYS.isdisjoint(raw) and (
+            raw.get("categories") or raw.get("children") or raw.get("annotations")
+        ):
+            _visit_jobs(index, wanted, names, {job: raw}, frame, owner, depth + 1, record=False)
+
+
+def _visit_annotations(
+    index: dict[str, Any],
+    wanted: frozenset[str] | None,
+    names: dict[int, list[Any]],
+    annotations: list[Any],
+    frame: str | None,
+    parent_mid: str | None,
+    depth: int,
+) -> None:
+    """The child jobs of each annotation (under itself, its categories, its pose points): the careful visit, for
+    objects of any shape."""
     inner = depth + 1 <= MAX_DEPTH
     for annotation in annotations:
         if not isinstance(annotation, dict):
@@ -836,33 +1003,24 @@ def _visit_annotations(
             continue
         mid = mid_of(annotation)
         owner = mid if mid is not None else parent_mid
-        if children and inner and isinstance(children, dict):  # _visit_jobs(children, depth + 1), inlined
-            for job, raw in children.items():
-                if not isinstance(raw, dict) or not isinstance(job, str) or job in IGNORED_JOBS:
-                    continue
-                if wanted is None or job in wanted:
-                    found = index.get(job)
-                    if found is None:
-                        index[job] = [(raw, frame, owner)]
-                    else:
-                        found.append((raw, frame, owner))
-                if raw.get("categories") or raw.get("children") or raw.get("annotations"):
-                    _visit_jobs(index, wanted, {job: raw}, frame, owner, depth + 1, record=False)
+        if children and inner and isinstance(children, dict):
+            _visit_children(index, wanted, names, children, frame, owner, depth)
         if categories and isinstance(categories, list):
             for category in categories:
                 grandchildren = category.get("children") if isinstance(category, dict) else None
                 if grandchildren and isinstance(grandchildren, dict):
-                    _visit_jobs(index, wanted, grandchildren, frame, owner, depth + 1)
+                    _visit_jobs(index, wanted, names, grandchildren, frame, owner, depth + 1)
         if points:
             for pose_point in as_list(points):
                 pose_children = as_dict(pose_point).get("children")
                 if pose_children and isinstance(pose_children, dict):
-                    _visit_jobs(index, wanted, pose_children, frame, owner, depth + 1)
+                    _visit_jobs(index, wanted, names, pose_children, frame, owner, depth + 1)
 
 
 def _visit_category_children(
     index: dict[str, Any],
     wanted: frozenset[str] | None,
+    names: dict[int, list[Any]],
     categories: Any,
     frame: str | None,
     parent_mid: str | None,
@@ -873,4 +1031,4 @@ def _visit_category_children(
     for category in categories:
         children = category.get("children") if isinstance(category, dict) else None
         if children and isinstance(children, dict):
-            _visit_jobs(index, wanted, children, frame, parent_mid, depth + 1)
+            _visit_jobs(index, wanted, names, children, frame, parent_mid, depth + 1)

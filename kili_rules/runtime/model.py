@@ -42,7 +42,11 @@ class _NotApplicable:
 NOT_APPLICABLE = _NotApplicable()
 
 
-@dataclass(frozen=True)
+#: The default of ``Violation.values``: a new empty dict for each violation.
+_NO_VALUES: Any = object()
+
+
+@dataclass(frozen=True, init=False)
 class Violation:
     """One thing a check found wrong.
 
@@ -60,8 +64,22 @@ class Violation:
     frame: str | None = None
     message: str | None = None
 
+    def __init__(
+        self,
+        values: Mapping[str, Any] = _NO_VALUES,
+        mid: str | None = None,
+        job: str | None = None,
+        frame: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        # what the generated __init__ does, written into the instance dict at once: a frozen dataclass's own
+        # __init__ calls object.__setattr__ per field, which makes a finding cost twice as much
+        fields = self.__dict__
+        fields["values"] = {} if values is _NO_VALUES else values
+        fields["mid"], fields["job"], fields["frame"], fields["message"] = mid, job, frame, message
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class Finding:
     """A violation of one rule on one label, with its rendered message."""
 
@@ -71,6 +89,19 @@ class Finding:
     mid: str | None = None
     job: str | None = None
     frame: str | None = None
+
+    def __init__(
+        self,
+        rule_id: str,
+        severity: str,
+        message: str,
+        mid: str | None = None,
+        job: str | None = None,
+        frame: str | None = None,
+    ) -> None:
+        fields = self.__dict__  # as Violation.__init__: one write of the instance dict
+        fields["rule_id"], fields["severity"], fields["message"] = rule_id, severity, message
+        fields["mid"], fields["job"], fields["frame"] = mid, job, frame
 
     @property
     def issue_text(self) -> str:
@@ -84,7 +115,7 @@ class Finding:
         return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class RuleOutcome:
     """How one rule ended on one label: ``pass``, ``fail``, ``not_applicable`` or ``error``.
 
@@ -99,6 +130,20 @@ class RuleOutcome:
     error: str | None = None
     traceback: str | None = None
     on_error: str = "fail"
+
+    def __init__(
+        self,
+        rule_id: str,
+        status: str,
+        weight: float = 1.0,
+        findings: tuple[Finding, ...] = (),
+        error: str | None = None,
+        traceback: str | None = None,
+        on_error: str = "fail",
+    ) -> None:
+        fields = self.__dict__  # as Violation.__init__: one write of the instance dict
+        fields["rule_id"], fields["status"], fields["weight"], fields["findings"] = rule_id, status, weight, findings
+        fields["error"], fields["traceback"], fields["on_error"] = error, traceback, on_error
 
     @property
     def counts_as_failed(self) -> bool:
