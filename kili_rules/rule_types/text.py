@@ -325,10 +325,10 @@ def check(params: TextParams, label: LabelView) -> list[Violation] | object:
         value = raw.get("text")
         if not isinstance(value, str):
             continue
-        if strip:  # normalise(), inline: once per value on the hot path
+        if remove_spaces:  # normalise(), inline: once per value on the hot path
+            value = "".join(value.split())  # stripped too: split() and strip() take the same characters as spaces
+        elif strip:
             value = value.strip()
-        if remove_spaces:
-            value = "".join(value.split())
         if case == "upper":
             value = value.upper()
         elif case == "lower":

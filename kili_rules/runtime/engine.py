@@ -27,7 +27,9 @@ The compiled rule set names the jobs it reads: ``Engine.jobs`` is the union, ove
 rule type declares with ``option(..., job=True)`` (nested ones included: ``for_each.job``) and the jobs of the
 rule's condition (None, every job, when a Python rule is among them: it may read anything). The engine gives it to
 the :class:`LabelView` it builds, which then indexes only those jobs; a rule that reads another job still sees it
-(the view indexes everything then), so the hint changes the time, never the result.
+(the view indexes everything then), so the hint changes the time, never the result. What depends on a rule only
+is made once, when the engine binds it: its outcome when it passes or does not apply (one object, shared by the
+reports), its message template compiled, its display names.
 
 With a ``budget`` (the plugin always gives one), the rules run in a worker thread: at the end of the budget the rule
 still running is abandoned (it fails closed) and so are those not started. CPython cannot interrupt a thread that

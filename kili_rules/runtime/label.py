@@ -523,10 +523,13 @@ class LabelView:
             ``label.interface``; the engine sets the one its rule set carries. Default: none (names are ids).
 
     Reading is lazy and shared by every rule: the response is walked once, on the first read, recording for each
-    indexed job its occurrences as ``(raw answer, frame, parent mid)``; a list of plain objects (boxes, without any
-    child) is looked at in C, not box by box. :class:`JobResponse` and :class:`Annotation` objects are built on
-    demand, once per job; rule types that only count objects or read their categories use :meth:`occurrences`,
-    :meth:`objects` and :meth:`object_categories`, which build none.
+    indexed job its occurrences as ``(raw answer, frame, parent mid)``. A list of Kili's usual objects (one
+    category each, no pose points) is read in one comprehension, which checks that nothing nests under them but
+    their own children and keeps their category names for :meth:`objects_in` and :meth:`object_categories`; any
+    other shape is read object by object, carefully, with the same result. :class:`JobResponse` and
+    :class:`Annotation` objects are built on demand, once per job; rule types that only count objects or read
+    their categories use :meth:`occurrences`, :meth:`objects`, :meth:`objects_in` and :meth:`object_categories`,
+    which build none.
     """
 
     def __init__(
