@@ -63,6 +63,8 @@ def lint_rule_file(
     problems = list(compilation.problems)
     for rule in compilation.rules:
         problems += lint_rule(rule, interface, compilation.source)
+    for at, raw_rule in compilation.broken_rules:  # one problem must not hide another: the job it names, still
+        problems += _lint_broken_rule(at, raw_rule, interface, compilation.source)
     for python_rule in compilation.python_rules:
         problems += lint_python_rule(python_rule, interface, compilation.source)
     if live_interface is not None:
@@ -76,6 +78,19 @@ def lint_rule_file(
             )
             problems.append(compilation.source.problem(at, message, severity="warning"))
     return _in_file_order(list(dict.fromkeys(problems)), compilation.source.path)
+
+
+def _lint_broken_rule(
+    at: tuple[str | int, ...], raw_rule: Any, interface: Interface, source: SourceMap
+) -> list[Problem]:
+    """The problems of the job a rule that did not compile names (its other problems are already reported)."""
+    if not isinstance(raw_rule, dict) or not isinstance(raw_rule.get("job"), str):
+        return []
+    rule_id = raw_rule.get("id") if isinstance(raw_rule.get("id"), str) else None
+    _, found = interface.check_job("job", raw_rule["job"])
+    return [
+        source.problem((*at, "job"), problem.message, severity=problem.severity, rule_id=rule_id) for problem in found
+    ]
 
 
 def interface_drift(local: dict[str, Any], live: dict[str, Any], most: int = 6) -> list[str]:

@@ -280,6 +280,8 @@ class Compilation:
     interface_problem: Problem | None = None
     #: the Python rules (their ``when`` is linted like a YAML rule's)
     python_rules: list[CompiledPythonRule] = field(default_factory=list)
+    #: the rules that did not compile, as written, with their place (lint still checks the job they name)
+    broken_rules: list[tuple[tuple[str | int, ...], Any]] = field(default_factory=list)
 
 
 def load_rule_set(path: str | Path, registry: Registry | None = None) -> RuleSet:
@@ -328,6 +330,7 @@ def compile_rule_file(
     compiled_rules: list[CompiledRule] = []
     used_types: dict[str, RuleType] = {}
     seen_ids: dict[str, tuple[int, int]] = {}
+    broken_rules: list[tuple[tuple[str | int, ...], Any]] = []
     for index, raw_rule in enumerate(header.rules):
         before = len(problems)
         compiled = _compile_rule(raw_rule, ("rules", index), source, registry, interface, header.on_error, problems)
@@ -337,6 +340,8 @@ def compile_rule_file(
             rules.append(rule)
             used_types[rule_type.name] = rule_type
             compiled_rules.append(CompiledRule(rule["id"], rule_type, params, ("rules", index), rule))
+        else:
+            broken_rules.append((("rules", index), raw_rule))
         rule_id = raw_rule.get("id") if isinstance(raw_rule, dict) else None
         if isinstance(rule_id, str):
             problems[before:] = [p if p.rule_id else replace(p, rule_id=rule_id) for p in problems[before:]]
@@ -359,7 +364,9 @@ def compile_rule_file(
                     rules.append(rule)
                     python_rules.append(CompiledPythonRule(rule["id"], rule, file, site, at))
     if problems:
-        return Compilation(path, source, interface, compiled_rules, problems, None, interface_problem, python_rules)
+        return Compilation(
+            path, source, interface, compiled_rules, problems, None, interface_problem, python_rules, broken_rules
+        )
 
     data = {
         "name": name,
