@@ -96,10 +96,9 @@ class _BoundRule:
         self.reads = reads
 
     def complete(self, on_error: str, interface: ProjectInterface) -> None:
-        """Make what every evaluation of the rule shares (``on_error``: the rule's, else the rule set's; the
-        interface the rule set carries, for display names). A rule
-        whose keys cannot be read so is set up as broken: it reports an error each time, like one whose parameters
-        could not be built."""
+        """Make what every evaluation of the rule shares (``on_error``: the rule's, else the rule set's;
+        ``interface``: the one the rule set carries, for display names). A rule whose keys cannot be read so is set
+        up as broken: it reports an error each time, like one whose parameters could not be built."""
         self.on_error = on_error
         try:
             rule_id, self.weight = self.data["id"], _weight(self.data)
