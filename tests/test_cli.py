@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import cli_runner
 import pytest
 from conftest import ROOT
 
@@ -15,8 +16,8 @@ COMMANDS = sorted(parser()._subparsers._group_actions[0].choices)
 
 
 def run_cli(*args, cwd=ROOT):
-    command = [sys.executable, "-m", "kili_rules.cli", *map(str, args)]
-    return subprocess.run(command, capture_output=True, text=True, cwd=cwd)
+    """``kili-rules ARGS`` in this process (tests/cli_runner.py), in the repository's root unless told."""
+    return cli_runner.run_cli(*args, cwd=cwd)
 
 
 def test_every_issue_command_exists():
