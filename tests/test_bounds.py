@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from cli_runner import run_cli_process
 from conftest import RULES
 
 from kili_rules.authoring.loader import load_rule_set
@@ -20,8 +21,9 @@ BILLION_LAUGHS = "".join(
 
 
 def run_cli(*args, timeout=60):
-    command = [sys.executable, "-m", "kili_rules.cli", *map(str, args)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    """``kili-rules ARGS`` in a process of its own, ended at ``timeout``: every command here reads what would take
+    all the memory or run forever if it were not refused, which would take the test process down with it."""
+    return run_cli_process(*args, timeout=timeout)
 
 
 def assert_one_line(done, expected: str) -> None:

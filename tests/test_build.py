@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cli_runner import run_cli
 from conftest import ROOT, RULES
 from kili.services.plugins.upload import check_file_contains_handler
 
@@ -86,11 +87,7 @@ def test_a_python_rule_importing_authoring_code_is_refused(write_rules):
 def test_the_cli_reports_a_build_error_in_one_line(write_rules, tmp_path):
     module = "import pydantic\nfrom kili_rules import rule\n"
     path = write_rules("python: [np_rules.py]\nrules: []\n", np_rules__py=module)
-    result = subprocess.run(
-        [sys.executable, "-m", "kili_rules.cli", "build", str(path), "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-    )
+    result = run_cli("build", path, "--out", tmp_path)
     assert result.returncode == 2
     assert re.match(r"error: np_rules\.py:1: kili_rules_user_[0-9a-f]{12}\.np_rules imports pydantic", result.stderr)
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1

@@ -9,6 +9,7 @@ import sys
 import textwrap
 
 import pytest
+from cli_runner import run_cli
 from conftest import ROOT, RULES, SDK, SHARED_FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -61,11 +62,7 @@ def test_check_on_every_sdk_export_counts_what_plain_python_counts(export, tmp_p
 
 
 def test_check_on_every_export_at_once_from_the_command_line():
-    done = subprocess.run(
-        [sys.executable, "-m", "kili_rules.cli", "check", str(RULES / "image.yaml"), *map(str, EXPORTS), "--format",
-         "json", "--fail-on", "never"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    done = run_cli("check", RULES / "image.yaml", *EXPORTS, "--format", "json", "--fail-on", "never")
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no progress bar when stderr is not a terminal
     report = json.loads(done.stdout)
@@ -75,8 +72,8 @@ def test_check_on_every_export_at_once_from_the_command_line():
 
 
 def run_check(*args):
-    command = [sys.executable, "-m", "kili_rules.cli", "check", *map(str, args)]
-    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    """``kili-rules check ARGS`` in this process (tests/cli_runner.py), in the repository's root."""
+    return run_cli("check", *args, cwd=ROOT)
 
 
 def test_fail_on_sets_the_exit_code(tmp_path):

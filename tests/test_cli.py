@@ -3,11 +3,14 @@ and `init` gives a rule set that lints, tests and builds at once."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import sysconfig
 
+import cli_runner
 import pytest
-from conftest import ROOT
+from conftest import ROOT, RULES
 
 from kili_rules.cli import main, parser
 
@@ -15,8 +18,8 @@ COMMANDS = sorted(parser()._subparsers._group_actions[0].choices)
 
 
 def run_cli(*args, cwd=ROOT):
-    command = [sys.executable, "-m", "kili_rules.cli", *map(str, args)]
-    return subprocess.run(command, capture_output=True, text=True, cwd=cwd)
+    """``kili-rules ARGS`` in this process (tests/cli_runner.py), in the repository's root unless told."""
+    return cli_runner.run_cli(*args, cwd=cwd)
 
 
 def test_every_issue_command_exists():
@@ -72,6 +75,15 @@ def test_init_scaffolds_a_rule_set_that_lints_tests_and_builds(tmp_path):
     assert again.returncode == 2 and "already exists" in again.stderr
     renamed = run_cli("init", "qa/invoices", "--name", "bad name", cwd=tmp_path)
     assert renamed.returncode == 2 and "--name" in renamed.stderr
+
+
+def test_the_console_script_runs_the_command():
+    """The ``kili-rules`` script that pip installs (``[project.scripts]``), in a process of its own."""
+    script = shutil.which("kili-rules", path=sysconfig.get_path("scripts"))
+    assert script, f"no kili-rules script in {sysconfig.get_path('scripts')}: pip install -e . makes it"
+    done = subprocess.run([script, "validate", RULES / "image.yaml"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout == f"{RULES / 'image.yaml'}: OK, rule set 'image': 1 rules (count)\n"
 
 
 def test_a_reader_that_goes_away_is_no_error(tmp_path):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 
 import pytest
+from cli_runner import run_cli
 from conftest import ROOT, RULES, SDK
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -81,10 +80,6 @@ def test_without_an_interface_lint_says_how_to_give_one(write_rules):
     with pytest.raises(RuleFileError) as raised:
         lint_rule_file(path)
     assert "add `interface:" in str(raised.value) and "--interface FILE" in str(raised.value)
-
-
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "kili_rules.cli", *map(str, args)], capture_output=True, text=True)
 
 
 def test_cli_exit_codes_clean_problems_unreadable(tmp_path):

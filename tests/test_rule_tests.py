@@ -4,10 +4,9 @@ and the pytest plugin collecting a user project's cases (pytester)."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import textwrap
 
+import cli_runner
 import pytest
 import yaml
 from conftest import ROOT, RULES, SDK
@@ -174,8 +173,8 @@ def test_any_test_file_loads_or_fails_with_located_lines(project, cases):
 
 
 def run_cli(*args, cwd=ROOT):
-    command = [sys.executable, "-m", "kili_rules.cli", *map(str, args)]
-    return subprocess.run(command, capture_output=True, text=True, cwd=cwd)
+    """``kili-rules ARGS`` in this process (tests/cli_runner.py), in the repository's root unless told."""
+    return cli_runner.run_cli(*args, cwd=cwd)
 
 
 def test_cli_test_runs_every_case_and_exits_1_on_a_failing_one(project, tmp_path):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import jsonschema
 import pytest
 import yaml
+from cli_runner import run_cli
 from conftest import ROOT, RULES, SDK, load_json
 from test_lint import CORPUS, _AreaPlugin
 
@@ -105,12 +104,11 @@ def test_a_plugin_rule_type_appears_in_the_schema_and_is_narrowed_too():
 
 def test_cli_writes_the_narrowed_schema(tmp_path):
     out = tmp_path / "schema" / "document.schema.json"
-    command = [sys.executable, "-m", "kili_rules.cli", "schema", str(RULES / "document.yaml"), "--out", str(out)]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    done = run_cli("schema", RULES / "document.yaml", "--out", out, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     schema = json.loads(out.read_text())
     assert "TRANSCRIPTION_JOB_3" in schema["$defs"]["rule.text"]["properties"]["job"]["enum"]
-    missing = subprocess.run([*command[:4], "--interface", str(tmp_path / "no.json")], capture_output=True, text=True)
+    missing = run_cli("schema", "--interface", tmp_path / "no.json")
     assert (
         missing.returncode == 2 and "cannot read the interface" in missing.stderr and "Traceback" not in missing.stderr
     )
