@@ -16,6 +16,7 @@ The same inputs give the same bytes.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import importlib.machinery
 import importlib.resources
@@ -23,6 +24,7 @@ import importlib.util
 import json
 import pprint
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,6 +138,20 @@ def _imports(tree: ast.AST, module: str, is_package: bool) -> list[tuple[str, in
     return found
 
 
+@functools.lru_cache(maxsize=512)
+def _source_imports(
+    source: str, filename: str, module: str, is_package: bool
+) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
+    """The imports of one module's ``source`` (see :func:`_imports`), parsed once per process: every build embeds
+    the same runtime and rule-type modules, and parsing them was most of a build's time (``build.py`` builds every
+    rule set in one process, and so do the tests). Raises BuildError when the source is not Python."""
+    try:
+        tree = ast.parse(source, filename)
+    except SyntaxError as error:
+        raise BuildError(f"{filename}:{error.lineno}: cannot embed {module}: {error.msg}") from None
+    return tuple((imported, line, tuple(names)) for imported, line, names in _imports(tree, module, is_package))
+
+
 class _Collector:
     """Gathers the modules to embed and checks their imports."""
 
@@ -164,14 +180,10 @@ class _Collector:
         parent = name.rpartition(".")[0]
         if parent:
             self.add(parent)
-        try:
-            tree = ast.parse(source, filename)
-        except SyntaxError as error:
-            raise BuildError(f"{filename}:{error.lineno}: cannot embed {name}: {error.msg}") from None
-        for imported, line, names in _imports(tree, name, is_package):
+        for imported, line, names in _source_imports(source, filename, name, is_package):
             self._check_import(name, filename, imported, line, names)
 
-    def _check_import(self, module: str, filename: str, imported: str, line: int, names: list[str]) -> None:
+    def _check_import(self, module: str, filename: str, imported: str, line: int, names: Sequence[str]) -> None:
         root = imported.split(".")[0]
         if root in ALLOWED_ROOTS:
             return
