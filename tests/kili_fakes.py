@@ -1,7 +1,8 @@
 """A stateful fake of the Kili client behind an autospec of the real ``kili.client.Kili``.
 
-Every call the plugin makes goes first through ``create_autospec(Kili, instance=True)``, which checks it against
-the real signatures, then to :class:`FakeKiliState`, which keeps issues and metadata like Kili would.
+Every call the plugin makes goes first through ``create_autospec`` of the real ``Kili`` (narrowed to the methods a
+plugin calls: ``kili_rules.testing.helpers.plugin_kili_spec``), which checks it against the real signatures, then to
+:class:`FakeKiliState`, which keeps issues and metadata like Kili would.
 """
 
 from __future__ import annotations

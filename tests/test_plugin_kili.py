@@ -33,6 +33,28 @@ def make_handler(plugin, state, label):
     return plugin.PluginHandler(kili, "project-1", logger), kili, records
 
 
+def test_the_autospec_is_kilis_own_narrowed_to_what_a_plugin_calls():
+    """The mock every plugin test calls: Kili's real methods and signatures, and nothing else."""
+    import inspect
+
+    from kili.client import Kili
+
+    from kili_rules.testing.helpers import KILI_METHODS, plugin_kili_spec
+
+    kili = autospec_kili(FakeKiliState())
+    assert isinstance(kili, Kili) and issubclass(plugin_kili_spec(), Kili)
+    for name in KILI_METHODS:
+        assert getattr(plugin_kili_spec(), name) is getattr(Kili, name)
+        real = inspect.signature(getattr(Kili, name))
+        assert inspect.signature(getattr(kili, name)) == real.replace(parameters=list(real.parameters.values())[1:])
+    with pytest.raises(TypeError, match="missing a required argument: 'label_id_array'"):
+        kili.create_issues(project_id="p", label_ids=["l"], text_array=["t"])
+    with pytest.raises(AttributeError):  # a Kili method a plugin does not call: a test of one would fail
+        kili.labels(project_id="p")
+    with pytest.raises(AttributeError):
+        kili.not_a_kili_method()
+
+
 def test_the_handler_is_a_real_plugin_core(document_plugin):
     assert issubclass(document_plugin.PluginHandler, PluginCore)
     assert "on_submit" in vars(document_plugin.PluginHandler) and "on_review" in vars(document_plugin.PluginHandler)
