@@ -26,6 +26,38 @@ SDK = SHARED_FIXTURES / "kili-sdk"
 SEED = SHARED_FIXTURES / "seed-examples"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Spread the tests marked ``heavy(seconds)`` over the xdist workers, each at the front of a worker's first
+    share, the longest first (to the worker with the least so far): a heavy test that a worker reaches last is the
+    run's tail, since the scheduler (``--dist worksteal``) can steal only the tests a worker has not reached. The
+    order is the same in every worker (xdist requires it)."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers < 2:
+        return
+    heavy = sorted((item for item in items if item.get_closest_marker("heavy")), key=_seconds, reverse=True)
+    light = [item for item in items if not item.get_closest_marker("heavy")]
+    shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    loads = [0.0] * workers
+    for item in heavy:
+        worker = loads.index(min(loads))
+        shares[worker].append(item)
+        loads[worker] += _seconds(item)
+    remaining = len(items)  # the first share the scheduler sends each worker, as xdist's worksteal computes it
+    for worker, share in enumerate(shares):
+        size = remaining // (workers - worker)
+        remaining -= size
+        take = max(0, size - len(share))
+        share.extend(light[:take])
+        del light[:take]
+    shares[-1].extend(light)
+    items[:] = [item for share in shares for item in share]
+
+
+def _seconds(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("heavy")
+    return float(marker.args[0]) if marker is not None and marker.args else 1.0
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Compile kili_rules once, before the workers start (only the controller has no ``workerinput``): the workers
     and the subprocesses the tests start then all read the same bytecode."""

@@ -150,6 +150,7 @@ MEASURE = textwrap.dedent(
 )
 
 
+@pytest.mark.heavy(8.4)
 def test_check_over_100000_labels_keeps_memory_flat(labels_100000, tmp_path):
     """One audit of the 100,000 labels, in a process of its own, measures its peak memory before the first label,
     after 10,000 labels and at the end: memory must not grow with the labels, and the whole run must hold less than
@@ -183,6 +184,7 @@ labels = st.lists(
 )
 
 
+@pytest.mark.heavy(2.7)
 @settings(max_examples=200, deadline=None)
 @given(items=labels, indent=st.sampled_from([None, 0, 2]), chunk=st.sampled_from([1, 3, 16, 1 << 20]))
 def test_a_json_array_read_as_a_stream_gives_what_json_load_gives(tmp_path_factory, items, indent, chunk):
@@ -195,6 +197,7 @@ def test_a_json_array_read_as_a_stream_gives_what_json_load_gives(tmp_path_facto
         label_files.CHUNK = saved
 
 
+@pytest.mark.heavy(1.9)
 @settings(max_examples=200, deadline=None)
 @given(items=labels.filter(bool), cut=st.floats(0.05, 0.95))
 def test_a_cut_or_broken_array_is_a_located_error(tmp_path_factory, items, cut):

@@ -138,6 +138,7 @@ def test_a_huge_transcription_gives_a_bounded_issue_text(tmp_path):
     assert text.startswith("[fr] not FR: DExxx") and len(text) == 1000 and text.endswith("…")
 
 
+@pytest.mark.heavy(3.5)
 def test_a_hundred_thousand_findings_give_a_hundred_issues_and_a_summary(tmp_path):
     plugin = plugin_of(
         tmp_path,

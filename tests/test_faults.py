@@ -91,6 +91,7 @@ def plugin(tmp_path_factory):
     return load_plugin_module(build_plugin(load_rule_set(RULES / "document.yaml"), tmp_path_factory.mktemp("f")).path)
 
 
+@pytest.mark.heavy(1.5)
 @pytest.mark.parametrize("seed", range(10))
 def test_faults_never_break_the_invariants(plugin, seed):
     rng = random.Random(seed)

@@ -432,6 +432,7 @@ def readable(response) -> bool:
 CHUNKS = 4  # the 100,000 labels in 4 runs of 25,000, which the suite's workers share
 
 
+@pytest.mark.heavy(9)
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_100000_random_labels_never_break_a_rule(chunk):
     statuses: Counter = Counter()  # (variant, status): how often each rule variant ended so
@@ -546,12 +547,14 @@ def mutated_responses(draw):
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
 
+@pytest.mark.heavy(4.8)
 @FUZZ
 @given(mutated_responses())
 def test_mutated_fixture_responses_never_break_a_rule(response):
     _assert_no_rule_error(response)
 
 
+@pytest.mark.heavy(2.1)
 @FUZZ
 @given(json_values)
 def test_generated_json_never_breaks_a_rule(response):

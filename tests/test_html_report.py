@@ -71,6 +71,7 @@ def test_the_check_report_is_self_contained_escaped_and_linked(kili, tmp_path, c
     assert page.find("a", href=f"{kili.base_url}/label/projects/{PROJECT}/")
 
 
+@pytest.mark.heavy(4.3)
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium): no browser test")
 def test_the_reports_render_in_chromium(kili, tmp_path, capsys):
     check = check_report(tmp_path, capsys, "--project", PROJECT)

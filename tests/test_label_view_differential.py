@@ -127,6 +127,7 @@ def _same_view(response, hint) -> None:
     assert new.jobs == old.jobs
 
 
+@pytest.mark.heavy(1.2)
 @pytest.mark.parametrize("source", ["fixtures", "sdk examples"])
 def test_every_fixture_label_gets_the_same_report(source):
     responses = RESPONSES if source == "fixtures" else SDK_EXAMPLES
@@ -137,6 +138,7 @@ def test_every_fixture_label_gets_the_same_report(source):
         _same_view(response, frozenset(JOBS[index % len(JOBS) : index % len(JOBS) + 2]))
 
 
+@pytest.mark.heavy(4)
 @pytest.mark.parametrize("half", [0, 1])
 def test_generated_labels_get_the_same_report(half):
     started = time.perf_counter()

@@ -164,6 +164,7 @@ job_like = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.heavy(2.2)
 @settings(max_examples=120, deadline=None)
 @given(
     jobs=st.dictionaries(st.text(max_size=8), job_like | json_values, max_size=5),

@@ -171,6 +171,7 @@ def test_apply_dry_run_changes_nothing_and_lists_the_plan(kili, tmp_path, capsys
     assert not (tmp_path / ".kili-rules").exists()
 
 
+@pytest.mark.heavy(1.8)
 def test_apply_twice_creates_each_issue_once_and_resumes(kili, tmp_path, capsys):
     state = tmp_path / "state.jsonl"
     args = ["apply", str(RULES / "image.yaml"), "--project", PROJECT, "--rate", "0", "--yes", "--state", str(state)]
@@ -413,6 +414,7 @@ def test_without_the_kili_sdk_deploy_says_so_in_one_line(tmp_path):
 # ---------------------------------------------------------------- the key
 
 
+@pytest.mark.heavy(2.6)
 def test_no_output_log_or_file_contains_the_api_key(kili, tmp_path, capsys, caplog):
     key = kili.api_key
     caplog.set_level("DEBUG")

@@ -156,6 +156,7 @@ raw_case = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.heavy(2.4)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cases=st.lists(raw_case | case_values, max_size=3))
 def test_any_test_file_loads_or_fails_with_located_lines(project, cases):
