@@ -274,7 +274,7 @@ class QaPlugin:
                 result.failures.append(f"{task.name}: abandoned at the deadline")
                 self._log(
                     logging.ERROR,
-                    "kili-rules: %s abandoned: still waiting for Kili at the end of the %.0f s budget",
+                    "kili-rules: %s abandoned: still waiting for Kili at the end of the %g s budget",
                     task.name,
                     self.limits["event_seconds"],
                 )
