@@ -108,6 +108,26 @@ def test_engine_accepts_a_kili_label_dict():
     assert report.outcome("a").status == "fail"
 
 
+@pytest.mark.parametrize(
+    ("broken", "rule_id"),
+    [
+        ({"weight": "heavy"}, "b"),
+        ({"weight": None}, "b"),
+        ({"id": ...}, "<a rule without an id>"),  # ...: the key is missing
+        ({"params": ["J"]}, "b"),
+    ],
+)
+def test_a_rule_whose_id_weight_or_params_cannot_be_read_fails_closed_and_never_raises(broken, rule_id):
+    """The loader never compiles such a rule; the engine, which the plugin embeds, still must not raise on one."""
+    changed = {key: value for key, value in {**rule("b", job="J", max=0), **broken}.items() if value is not ...}
+    rules = [changed, rule("a", job="J", max=5)]
+    report = Engine({"rules": rules}, TYPES).evaluate(boxes("A"))
+    outcome = report.outcome(rule_id)
+    assert outcome.status == "error" and outcome.weight == 1.0 and "cannot set up rule" in outcome.error
+    assert [f.rule_id for f in outcome.findings] == [rule_id]  # fails closed: a "could not check" finding
+    assert report.outcome("a").status == "pass" and report.score == 50.0
+
+
 def test_message_templates_fill_only_simple_placeholders():
     assert render("{count} boxes {{literal}} {missing}", {"count": 3}) == "3 boxes {literal} {missing}"
     assert render("{a.__class__}", {"a": 1}) == "{a.__class__}"

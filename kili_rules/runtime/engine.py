@@ -198,12 +198,12 @@ class Engine:
     def error_outcome(self, rule: Mapping[str, Any], reason: str, trace: str | None = None) -> RuleOutcome:
         """The outcome of a rule that could not give a verdict: with its ``could not check`` finding when it
         fails closed (``on_error: fail``), without one when it is skipped."""
-        on_error = self._on_error(rule)
+        on_error, rule_id = self._on_error(rule), _id_of(rule)
         findings: tuple[Finding, ...] = ()
         if on_error == "fail":
             message = COULD_NOT_CHECK + _one_line(reason)
-            findings = (Finding(rule["id"], rule.get("severity", "error"), message, job=_job_of(rule)),)
-        return RuleOutcome(rule["id"], "error", _weight(rule), findings, reason, trace, on_error)
+            findings = (Finding(rule_id, rule.get("severity", "error"), message, job=_job_of(rule)),)
+        return RuleOutcome(rule_id, "error", _weight_or_one(rule), findings, reason, trace, on_error)
 
 
 def _union(reads: list[frozenset[str] | None]) -> frozenset[str] | None:
@@ -265,8 +265,23 @@ def _weight(rule: Mapping[str, Any]) -> float:
     return float(rule.get("weight", 1))
 
 
+def _weight_or_one(rule: Mapping[str, Any]) -> float:
+    """The rule's weight, 1 when it cannot be read: an error outcome is made even for a rule whose keys are broken
+    (that is why it is an error), and it must still count against the score."""
+    try:
+        return _weight(rule)
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def _id_of(rule: Mapping[str, Any]) -> str:
+    rule_id = rule.get("id")
+    return rule_id if isinstance(rule_id, str) else "<a rule without an id>"
+
+
 def _job_of(rule: Mapping[str, Any]) -> str | None:
-    job = (rule.get("params") or {}).get("job")
+    params = rule.get("params")
+    job = params.get("job") if isinstance(params, Mapping) else None
     return job if isinstance(job, str) else None
 
 
