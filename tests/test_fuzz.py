@@ -245,13 +245,13 @@ LEAVES = [
 
 
 def _pick(rng: random.Random, items):
-    """``rng.choice(items)``, four times cheaper (``random()`` is one C call; ``choice`` loops on ``getrandbits``):
-    generation was a third of the 100,000-label run."""
+    """``rng.choice(items)`` in about half its time (``random()`` is one C call; ``choice`` loops on
+    ``getrandbits``): generating the labels is about a quarter of the 100,000-label run."""
     return items[int(rng.random() * len(items))]
 
 
 def _int(rng: random.Random, low: int, high: int) -> int:
-    """``rng.randint(low, high)``, cheaper (see ``_pick``)."""
+    """``rng.randint(low, high)`` in about 40% of its time (see ``_pick``)."""
     return low + int(rng.random() * (high - low + 1))
 
 
