@@ -22,9 +22,43 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
-SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
-SDK = SHARED_FIXTURES / "kili-sdk"
-SEED = SHARED_FIXTURES / "seed-examples"
+FIXTURES = ROOT / "tests" / "fixtures"  # real Kili data, copied into the repository (see its README)
+SDK = FIXTURES / "kili-sdk"
+SEED = FIXTURES / "seed-examples"
+
+
+_BESIDE = str(ROOT.parent) + os.sep
+_INSIDE = str(ROOT) + os.sep
+_READ_EVENTS = frozenset({"open", "os.listdir", "os.scandir", "glob.glob"})
+
+
+def outside_the_repository(path: object) -> str | None:
+    """``path`` as an absolute string when it lies beside the repository (its parent folder, or a sibling such as
+    ``../shared``), else ``None``. The standard library, site-packages, temporary folders and devices are
+    elsewhere: allowed."""
+    if isinstance(path, int) or path is None:
+        return None
+    try:
+        text = os.fsdecode(path)
+    except TypeError:
+        return None
+    absolute = os.path.normpath(os.path.join(os.getcwd(), text)) if not os.path.isabs(text) else os.path.normpath(text)
+    if (absolute + os.sep).startswith(_BESIDE) and not (absolute + os.sep).startswith(_INSIDE):
+        return absolute
+    return None
+
+
+def _refuse_reads_beside_the_repository(event: str, args: tuple) -> None:
+    """An audit hook: a test that opens or lists a path beside the repository fails at once (PermissionError), so
+    the suite passes from a clone with nothing beside it, and CI (which lays ``../shared`` beside the clone) proves
+    it on every run."""
+    if event in _READ_EVENTS and args:
+        absolute = outside_the_repository(args[0])
+        if absolute is not None:
+            raise PermissionError(f"{absolute}: a test read outside the repository (copy what it needs into tests/)")
+
+
+sys.addaudithook(_refuse_reads_beside_the_repository)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -121,8 +155,8 @@ def load_json(path: Path):
 
 
 def all_fixture_json_files() -> list[Path]:
-    """Every JSON file of ../shared/fixtures (the tests must cover each one)."""
-    return sorted(SHARED_FIXTURES.rglob("*.json"))
+    """Every JSON file of tests/fixtures (the tests must cover each one)."""
+    return sorted(FIXTURES.rglob("*.json"))
 
 
 @pytest.fixture
@@ -169,9 +203,9 @@ def labels_100000(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def kili_stand_in():
-    """A local stand-in of Kili's GraphQL endpoint on 127.0.0.1, serving ../shared/fixtures (a real HTTP server,
+    """A local stand-in of Kili's GraphQL endpoint on 127.0.0.1, serving tests/fixtures (a real HTTP server,
     started for the test and stopped after it). See kili_rules.live.stand_in for what it answers."""
     from kili_rules.live.stand_in import KiliStandIn, StandInData
 
-    with KiliStandIn(StandInData.from_fixtures(SHARED_FIXTURES)) as server:
+    with KiliStandIn(StandInData.from_fixtures(FIXTURES)) as server:
         yield server

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 from cli_runner import run_cli
-from conftest import ROOT, RULES, SDK, SHARED_FIXTURES
+from conftest import FIXTURES, ROOT, RULES, SDK
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -226,7 +226,7 @@ def test_every_export_reads_the_same_streamed_in_small_chunks_or_loaded_whole(ch
 @pytest.mark.parametrize("shape", ["interface", "project"])
 def test_an_interface_or_a_project_given_as_labels_is_refused_not_scored(tmp_path, shape):
     """An interface read as a bare jsonResponse would be a label no rule applies to, scoring 100: refused instead."""
-    interface = json.loads((SHARED_FIXTURES / "kili-sdk" / "interfaces" / "image_defects.json").read_text())
+    interface = json.loads((FIXTURES / "kili-sdk" / "interfaces" / "image_defects.json").read_text())
     document = interface if shape == "interface" else {"id": "p", "title": "t", "jsonInterface": interface}
     path = tmp_path / f"{shape}.json"
     path.write_text(json.dumps(document))

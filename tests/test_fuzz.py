@@ -10,7 +10,7 @@ What runs:
 - ``test_100000_random_labels_never_break_a_rule``: 100,000 labels from a seeded pure-random generator (no
   hypothesis: its per-example overhead made 10,000 examples take two minutes). Label ``i`` is built by
   ``random_label(i)`` from ``random.Random(SEED * 1_000_003 + i)`` alone, so a failing label is rebuilt from its
-  index. About half are fixture responses (every jsonResponse of ../shared/fixtures) with 1 to 6 random mutations
+  index. About half are fixture responses (every jsonResponse of tests/fixtures) with 1 to 6 random mutations
   (replace, delete, insert, wrap), a third of those turned into videos; the rest are generated JSON, generated
   labels of plausible shape (mids repeated, missing or numbers, children nested past ``MAX_DEPTH``), deeply nested
   responses, and raw values (JSON text, cut text, text nested 100,000 deep, lists, numbers, None). Video responses
@@ -36,7 +36,7 @@ import random
 from collections import Counter
 
 import pytest
-from conftest import SHARED_FIXTURES, load_json
+from conftest import FIXTURES, load_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,7 +49,7 @@ from kili_rules.runtime.model import UNREADABLE_LABEL
 
 def _fixture_responses() -> list:
     responses = []
-    for path in sorted(SHARED_FIXTURES.rglob("*.json")):
+    for path in sorted(FIXTURES.rglob("*.json")):
         data = load_json(path)
         if isinstance(data, dict) and "jobs" in data and "jsonResponse" not in data:
             continue

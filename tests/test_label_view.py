@@ -10,7 +10,7 @@ from kili_rules.runtime.label import LabelView
 
 
 def test_the_fixtures_are_there():
-    assert len(all_fixture_json_files()) >= 30, "../shared/fixtures must sit beside the repository"
+    assert len(all_fixture_json_files()) >= 30, "tests/fixtures holds the real Kili data the tests read"
 
 
 @pytest.mark.parametrize("path", all_fixture_json_files(), ids=lambda p: p.name)

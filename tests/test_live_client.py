@@ -37,7 +37,7 @@ def connect(stand_in: KiliStandIn, **options) -> KiliClient:
 
 
 def fixture_labels() -> dict[str, list[tuple[str, object]]]:
-    """(label id, jsonResponse) by project, read from ../shared/fixtures directly (not through the stand-in)."""
+    """(label id, jsonResponse) by project, read from tests/fixtures directly (not through the stand-in)."""
     expected = {
         "seed-image": [
             (load_json(SEED / f"{name}.json")["id"], load_json(SEED / f"{name}.json")["jsonResponse"])

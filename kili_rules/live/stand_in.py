@@ -51,8 +51,8 @@ from typing import Any
 
 DEFAULT_API_KEY = "stand-in-secret-key-0123456789"
 GRAPHQL_PATH = "/api/label/v2/graphql"
-#: Where ../shared/fixtures is when kili-rules runs from its repository (its tests do).
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+#: The real Kili data of kili-rules' own tests, when kili-rules runs from a clone of its repository.
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
 
 _HEADER = re.compile(r"^\s*(?:(?:query|mutation|subscription)\b[^{(]*(?:\([^)]*\))?\s*)?\{", re.S)
 _FIELD = re.compile(r"\s*(?:([A-Za-z_]\w*)\s*:\s*)?([A-Za-z_]\w*)")
@@ -145,7 +145,8 @@ class StandInData:
 
     @classmethod
     def from_fixtures(cls, root: str | Path | None = None) -> StandInData:
-        """The projects of ../shared/fixtures (see its README):
+        """The projects of a fixtures folder laid out as kili-rules' ``tests/fixtures`` (see its README; the default,
+        which exists in a clone of the repository):
 
         - ``seed-image``: Kili's plugin-tutorial interface (``JOB_0``, OBJECT_A / OBJECT_B), asset ``seed-asset-3``
           with the three-box label and ``seed-asset-1`` with the one-box label;
@@ -156,6 +157,11 @@ class StandInData:
           fixtures: ``{"jobs": {}}``).
         """
         root = Path(root) if root is not None else FIXTURES
+        if not (root / "seed-examples").is_dir():
+            raise FileNotFoundError(
+                f"{root}: no fixtures folder here (it needs seed-examples/ and kili-sdk/, "
+                "as kili-rules' tests/fixtures has)"
+            )
         data = cls()
         seed = root / "seed-examples"
         data.add_project("seed-image", _read(seed / "image_interface.json"), "IMAGE", "Seed example")
