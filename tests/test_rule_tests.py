@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from kili_rules.errors import LabelFileError, RuleFileError
 from kili_rules.runtime.model import Finding, Report, RuleOutcome
-from kili_rules.testing.cases import Expectation, differences, discover, load_test_file, new_case, run_case
+from kili_rules.testing.cases import Expectation, differences, discover, load_test_file, run_case
+from kili_rules.testing.new_case import new_case
 
 RULE_SET = """\
 interface: interface.json

@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Append a test case made from a real label, expecting what the rules say about it today."""
-    from kili_rules.testing.cases import new_case
+    from kili_rules.testing.new_case import new_case
 
     target, case, report = new_case(
         args.rule_file,
