@@ -43,7 +43,7 @@ from hypothesis import strategies as st
 from kili_rules.authoring.label_files import read_labels
 from kili_rules.plugins.registry import default_registry
 from kili_rules.runtime.engine import Engine
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.model import UNREADABLE_LABEL
 
 

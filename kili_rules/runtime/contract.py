@@ -30,7 +30,7 @@ Example (a whole rule type; a plugin registers ``RULE_TYPE`` through the ``kili_
     ...     return [OptionProblem("max", "a max of 0 forbids the job: use a `required` rule")] if not params.max else []
     >>> MAX_BOXES = RuleType("max_boxes", MaxBoxesParams, check, ("count",), "{count} boxes", validate=validate)
     >>> params = build_params(MaxBoxesParams, {"job": "JOB_0", "max": 1})
-    >>> from kili_rules.runtime.label import LabelView
+    >>> from kili_rules.runtime.label_view import LabelView
     >>> MAX_BOXES.check(params, LabelView({"JOB_0": {"annotations": [{"mid": "a"}, {"mid": "b"}]}}))
     [Violation(values={'count': 2}, mid=None, job=None, frame=None, message=None)]
 
@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from kili_rules.runtime.label import LabelView
+    from kili_rules.runtime.label_view import LabelView
 
 P = TypeVar("P")
 #: Marks an option without a default (required).

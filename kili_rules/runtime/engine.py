@@ -52,7 +52,7 @@ from kili_rules.runtime.condition import holds as condition_holds
 from kili_rules.runtime.condition import names as condition_names
 from kili_rules.runtime.contract import RuleType, build_params, jobs_read
 from kili_rules.runtime.interface import ProjectInterface
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.message import compile_template, render
 from kili_rules.runtime.model import (
     COULD_NOT_CHECK,
