@@ -277,6 +277,9 @@ class RuleType(Generic[P]):
         prepare: ``prepare(params, interface) -> params``: completes the options from the jsonInterface at load.
         lint: ``lint(params, interface) -> Iterable[OptionProblem]``: checks against the jsonInterface, run by
             ``kili-rules lint``.
+        reads_shapes: whether ``check`` reads the shapes (vertices) of its jobs' objects: the engine then also fails
+            it closed on a shape the view cannot read (a NaN vertex, none at all...; see
+            :mod:`kili_rules.runtime.unreadable`). Unreadable answers and categories fail every rule type closed.
     """
 
     name: str
@@ -287,6 +290,7 @@ class RuleType(Generic[P]):
     validate: Callable[[P], Iterable[OptionProblem]] | None = None
     prepare: Callable[[P, InterfaceView], P] | None = None
     lint: Callable[[P, InterfaceView], Iterable[OptionProblem]] | None = None
+    reads_shapes: bool = False
 
     @property
     def module(self) -> str:

@@ -11,9 +11,11 @@ finding can be pinned to that box.
 
 The view never raises on any JSON, which real exports may contain malformed (missing keys, ``None``, a rectangle with
 two vertices, an empty ``annotations`` list, a number where a list was expected): what cannot be read inside the
-response is skipped. A response that cannot be read as a whole (not JSON, nested too deep, not an object, a video
-frame key that is not a frame number) is not read as an empty label: ``LabelView.unreadable`` says why, and the
-engine reports it as a finding of its own (fail closed).
+response is skipped by the reads, and listed by :meth:`LabelView.unreadable_in` (objects that are not objects,
+``categories`` that is not a list, shapes without finite vertices: :mod:`kili_rules.runtime.unreadable`), so that
+the engine fails closed the rules that read it. A response that cannot be read as a whole (not JSON, nested too
+deep, not an object, a video frame key that is not a frame number) is not read as an empty label:
+``LabelView.unreadable`` says why, and the engine reports it as a finding of its own (fail closed).
 
 The objects the view gives (``Annotation``, ``JobResponse``, ``Point``) are in :mod:`kili_rules.runtime.label_model`,
 the walk that indexes the jobs in :mod:`kili_rules.runtime.job_walk`. This module is stdlib-only: it is embedded
@@ -81,6 +83,7 @@ from kili_rules.runtime.interface import NO_INTERFACE, ProjectInterface
 from kili_rules.runtime.job_walk import Occurrence, visit_jobs
 from kili_rules.runtime.label_model import Annotation, JobResponse, as_dict, category_names
 from kili_rules.runtime.object_reader import category_names_of
+from kili_rules.runtime.unreadable import Unreadable, job_problems
 
 #: The key of a video response that holds the jobs answered for the whole video.
 ASSET_LEVEL = "assetLevel"
@@ -161,6 +164,7 @@ class LabelView:
         self._names: dict[int, list[Any]] = {}
         self._object_categories: dict[str, list[tuple[str, ...]]] = {}
         self._objects_in: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._unreadable_in: dict[tuple[str, bool], list[Unreadable]] = {}
 
     def _unreadable(self, reason: str) -> None:
         self.problems.append(reason)
@@ -285,6 +289,16 @@ class LabelView:
                         if isinstance(chosen, dict) and chosen.get("name") == category:
                             found.append(raw)
                             break
+        return found
+
+    def unreadable_in(self, job: str, *, shapes: bool = False) -> list[Unreadable]:
+        """What cannot be read in ``job``'s answers and objects (and their shapes, with ``shapes``), which the other
+        reads skip: see :mod:`kili_rules.runtime.unreadable`. Read once per job; the engine fails closed the rules
+        that read a job where it is not empty."""
+        found = self._unreadable_in.get((job, shapes))
+        if found is None:
+            found = job_problems(self.occurrences(job), job, self._names, shapes=shapes)
+            self._unreadable_in[job, shapes] = found
         return found
 
     def _object_lists(self, job: str) -> _Objects:
