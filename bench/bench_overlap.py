@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from kili_rules.authoring.loader import load_rule_set
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 
 RULES = "rules:\n  - {id: dup, type: overlap, job: JOB_0, max_iou: 0.5}\n"
 MAX_IOU = 0.5

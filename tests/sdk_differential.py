@@ -11,7 +11,8 @@ import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from kili_rules.runtime.label import Annotation, JobResponse, LabelView, Point, is_frame_key
+from kili_rules.runtime.label_model import Annotation, JobResponse, Point
+from kili_rules.runtime.label_view import LabelView, is_frame_key
 
 UNREADABLE = object()
 Fact = tuple[str, tuple, Any]

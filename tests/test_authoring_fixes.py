@@ -15,7 +15,7 @@ from kili_rules.authoring.lint import lint_rule_file
 from kili_rules.authoring.loader import load_rule_set
 from kili_rules.cli import main
 from kili_rules.errors import RuleFileError
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.message import render
 
 IMAGE_INTERFACE = RULES / "interfaces" / "image.json"

@@ -15,7 +15,7 @@ from kili_rules.authoring.loader import load_rule_set
 from kili_rules.errors import RuleFileError
 from kili_rules.runtime import condition
 from kili_rules.runtime.condition import ConditionError, holds, parse, to_text
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 
 MEDICAL = {
     "jobs": {

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from kili_rules.authoring.loader import load_rule_set
 from kili_rules.runtime.interface import ProjectInterface, as_shown
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.testing import FakeKili, run_plugin
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from kili_rules.plugins.registry import default_registry
 from kili_rules.runtime.contract import RuleType
 from kili_rules.runtime.engine import Engine
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.message import compile_template, placeholders, render
 from kili_rules.runtime.model import NOT_APPLICABLE, Finding, RuleOutcome, Violation
 

@@ -1,9 +1,11 @@
 """Fuzzing the runtime with generated and mutated jsonResponses (from the fixtures' shapes), through every rule type.
 
-Property: the engine never lets an exception escape; no built-in rule type ends in ``error`` on malformed data (it
-skips what it cannot read); a label whose ``jsonResponse`` cannot be read as a whole (not JSON, nested too deep, not
-an object, a video frame key that is not ASCII digits) gets exactly one outcome, ``unreadable-label`` (fail), and no
-rule runs on it.
+Property: the engine never lets an exception escape; a built-in rule type ends in ``error`` only when the label
+holds, in a job it reads, what the view cannot read (an object that is not one, ``categories`` that is not a list,
+a shape without a finite vertex for the rule types that read shapes: ``kili_rules.runtime.unreadable``), and then
+with a finding naming the object; a label whose ``jsonResponse`` cannot be read as a whole (not JSON, nested too
+deep, not an object, a video frame key that is not ASCII digits) gets exactly one outcome, ``unreadable-label``
+(fail), and no rule runs on it.
 
 What runs:
 
@@ -23,7 +25,10 @@ What runs:
   a mutated fixture is taken among those that hold the label's job, so the rules apply. The test asserts that every
   variant ran on a third of the readable labels and passed and failed hundreds of times (the generator reaches the
   checks, not only "not applicable"), and that a label is unreadable exactly when an independent oracle
-  (``readable``) says so.
+  (``readable``) says so. One label in 12 is then poisoned (``_poison``): its job gets an object the view cannot
+  read (a NaN vertex first or not, an infinite one, one at 1e7, a ``boundingPoly`` without ``normalizedVertices``,
+  ``categories`` as an object), and no rule reading it may pass: every rule on the job ends in ``error`` for the
+  categories, the shape-reading ones (``geometry``, ``overlap``) for a shape, with a finding on the object.
 - hypothesis properties with modest example counts (300 each, all 250 rules on each), kept for their shrinking: a
   failure there comes out minimal.
 """
@@ -42,9 +47,10 @@ from hypothesis import strategies as st
 
 from kili_rules.authoring.label_files import read_labels
 from kili_rules.plugins.registry import default_registry
-from kili_rules.runtime.engine import Engine
-from kili_rules.runtime.label import LabelView
-from kili_rules.runtime.model import UNREADABLE_LABEL
+from kili_rules.runtime.engine import MAX_UNREADABLE_FINDINGS, Engine
+from kili_rules.runtime.job_walk import IGNORED_JOBS
+from kili_rules.runtime.label_view import LabelView
+from kili_rules.runtime.model import COULD_NOT_CHECK, UNREADABLE_DATA, UNREADABLE_LABEL
 
 
 def _fixture_responses() -> list:
@@ -213,7 +219,17 @@ def _check_report(report, response) -> None:
         assert report.score == 0
         return
     errors = [(o.rule_id, o.error) for o in report.outcomes if o.status == "error"]
+    # an error only for what the view cannot read, with findings that name it (as "object 'mid'", "object #n", or
+    # "the answer of JOB")
+    errors = [(rule_id, error) for rule_id, error in errors if not error.startswith(UNREADABLE_DATA)]
     assert errors == [], (errors[:3], response)
+    for outcome in report.outcomes:
+        if outcome.status == "error":
+            assert outcome.findings and all(
+                f.message.startswith(COULD_NOT_CHECK + "object ")
+                or f.message.startswith(COULD_NOT_CHECK + "the answer")
+                for f in outcome.findings
+            ), outcome
     assert 0 <= report.score <= 100
 
 
@@ -335,8 +351,20 @@ def _categories(rng: random.Random, job: str, most: int) -> list[dict]:
     return [{"name": _pick(rng, names)} for _ in range(_int(rng, 0, most))]
 
 
+def _shape(rng: random.Random) -> dict:
+    """The shape of a generated object: a box (some past the image's edge), else a marker."""
+    if rng.random() < 0.85:
+        x0, y0 = rng.random() * 0.9, rng.random() * 0.9
+        x1, y1 = x0 + rng.random() * 0.5, y0 + rng.random() * 0.5
+        corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+        return {"type": "rectangle", "boundingPoly": [{"normalizedVertices": [{"x": x, "y": y} for x, y in corners]}]}
+    return {"type": "marker", "point": {"x": rng.random(), "y": rng.random()}}
+
+
 def _annotation(rng: random.Random, job: str, depth: int) -> dict:
     annotation = {"mid": _pick(rng, ["a", "b", "c", "d", None, 7, True, ""]), "categories": _categories(rng, job, 2)}
+    if rng.random() < 0.6:  # objects of plausible shape: the rules that read shapes check them
+        annotation.update(_shape(rng))
     if rng.random() < 0.3:
         annotation["isKeyFrame"] = rng.random() < 0.5
     if rng.random() < 0.3:
@@ -397,10 +425,7 @@ def _raw(rng: random.Random, job: str):
     return _pick(rng, [None, [], [{}], 3, 2.5, "", "null", "[]", '"x"', True, b"\xff", {job: None}])
 
 
-def random_label(index: int):
-    """Label ``index`` of the 100,000: a jsonResponse, from ``index`` alone."""
-    rng = random.Random(SEED * 1_000_003 + index)
-    job = JOBS[index % len(JOBS)]
+def _unpoisoned(rng: random.Random, job: str):
     roll = rng.random()
     if roll < 0.5:
         response = _mutate(rng, _pick(rng, RESPONSES_WITH[job]))
@@ -414,6 +439,75 @@ def random_label(index: int):
         deep = _deep(rng, job)
         return _as_video(rng, deep) if rng.random() < 0.3 else deep
     return _raw(rng, job)
+
+
+NAN, INF = float("nan"), float("inf")
+SQUARE = [(0.1, 0.1), (0.2, 0.1), (0.2, 0.2), (0.1, 0.2)]
+#: The poisons (``_poison``): the vertices of the poisoned box (None: a boundingPoly without them), or its categories.
+POISONS = {
+    "nan first": [(NAN, 0.1), *SQUARE[1:]],
+    "nan later": [*SQUARE[:2], (0.2, NAN), SQUARE[3]],
+    "inf": [SQUARE[0], (-INF, 0.1), *SQUARE[2:]],
+    "1e7": [*SQUARE[:3], (1e7, 0.2)],
+    "no vertices": None,
+    "categories as an object": SQUARE,
+}
+POISON_MID = "poisoned"
+
+
+def _poison(rng: random.Random, response, job: str):
+    """``response`` with one box the view cannot read added to ``job`` at the top (of a frame, in a video), and
+    which poison (a key of POISONS); None when the response is not an object or the job is ignored."""
+    if not isinstance(response, dict) or job in IGNORED_JOBS:
+        return response, None
+    kind = _pick(rng, list(POISONS))
+    vertices = POISONS[kind]
+    box = {"mid": POISON_MID, "type": "rectangle", "categories": [{"name": CATEGORIES[0]}]}
+    box["boundingPoly"] = [{"normalizedVertices": [{"x": x, "y": y} for x, y in vertices]} if vertices else {}]
+    if kind == "categories as an object":
+        box["categories"] = {"name": CATEGORIES[0]}
+    response = dict(response)
+    frames = [key for key, value in response.items() if key.isascii() and key.isdigit() and isinstance(value, dict)]
+    top = response
+    if frames:
+        frame = _pick(rng, frames)
+        top = response[frame] = dict(response[frame])
+    answer = dict(top[job]) if isinstance(top.get(job), dict) else {}
+    objects = answer.get("annotations")
+    answer["annotations"] = [box, *objects] if isinstance(objects, list) else [box]
+    top[job] = answer
+    return response, kind
+
+
+def random_label_and_poison(index: int):
+    """Label ``index`` of the 100,000 from ``index`` alone: a jsonResponse, and its poison (see ``_poison``; None
+    for 11 labels in 12)."""
+    rng = random.Random(SEED * 1_000_003 + index)
+    job = JOBS[index % len(JOBS)]
+    response = _unpoisoned(rng, job)
+    if rng.random() < 1 / 12:
+        return _poison(rng, response, job)
+    return response, None
+
+
+def random_label(index: int):
+    """Label ``index`` of the 100,000: a jsonResponse (``random_label_and_poison``)."""
+    return random_label_and_poison(index)[0]
+
+
+def _check_poisoned(report, kind: str) -> bool:
+    """No rule reading the poisoned job passes (all of them for categories, those that read shapes for a shape):
+    each ends in error with a finding on the poisoned box (or the most findings, naming others first)."""
+    checked = False
+    for outcome in report.outcomes:
+        rule_type = outcome.rule_id.split("-")[0]
+        if kind != "categories as an object" and not RULE_TYPES[rule_type].reads_shapes:
+            continue
+        assert outcome.status == "error", (kind, outcome)
+        mids = [f.mid for f in outcome.findings]
+        assert POISON_MID in mids or len(mids) == MAX_UNREADABLE_FINDINGS, (kind, outcome)
+        checked = True
+    return checked
 
 
 def readable(response) -> bool:
@@ -437,9 +531,10 @@ CHUNKS = 4  # the 100,000 labels in 4 runs of 25,000, which the suite's workers 
 def test_100000_random_labels_never_break_a_rule(chunk):
     by_rule: Counter = Counter()  # (rule id, status): how often each rule ended so
     unreadable = videos = 0
+    poisoned: Counter = Counter()  # poison: how many labels it made a rule fail closed on
     size = LABELS // CHUNKS
     for index in range(chunk * size, (chunk + 1) * size):
-        response = random_label(index)
+        response, poison = random_label_and_poison(index)
         engine = ENGINES[index % len(JOBS)][index // len(JOBS) % len(GROUPS)]
         label = LabelView(response) if index % 2 else {"id": f"l{index}", "jsonResponse": response}
         try:
@@ -447,6 +542,8 @@ def test_100000_random_labels_never_break_a_rule(chunk):
             _check_report(report, response)
             was_unreadable = report.unreadable
             assert was_unreadable is not readable(response), "unreadable, or not, unlike the oracle"
+            if poison is not None and not was_unreadable and _check_poisoned(report, poison):
+                poisoned[poison] += 1
         except BaseException as error:
             raise AssertionError(f"random_label({index}): {error!r}") from error
         if was_unreadable:
@@ -459,6 +556,8 @@ def test_100000_random_labels_never_break_a_rule(chunk):
         statuses["-".join(rule_id.split("-")[:2]), status] += count
     print(f"{size} labels: {size - unreadable} readable ({videos} videos), {unreadable} unreadable")
     print(sorted(statuses.items()))
+    print(sorted(poisoned.items()))
+    assert set(poisoned) == set(POISONS) and min(poisoned.values()) > 50, poisoned
     assert 0.75 * size < size - unreadable < 0.97 * size and videos > 0.15 * size
     variants = {"-".join(_rules_of(0, JOBS[0])[v]["id"].split("-")[:2]) for group in GROUPS for v in group}
     assert len(variants) == VARIANTS

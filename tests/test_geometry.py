@@ -1,4 +1,4 @@
-"""The plugin's stdlib geometry (kili_rules/rule_types/_geometry.py) checked against shapely, differentially.
+"""The plugin's stdlib geometry (kili_rules/runtime/geometry.py, polygons.py) checked against shapely, differentially.
 
 10,000 random polygons (generated once for the module): validity on arbitrary rings (most cross themselves),
 area, intersection over union and containment on simple ones (star-shaped, with and without holes), identical to
@@ -12,9 +12,9 @@ import random
 
 import pytest
 
-from kili_rules.rule_types import _geometry as geo
 from kili_rules.rule_types.overlap import Grid
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime import polygons as geo
+from kili_rules.runtime.label_view import LabelView
 
 shapely = pytest.importorskip("shapely")
 from shapely.geometry import Polygon  # noqa: E402

@@ -6,7 +6,7 @@ import pytest
 from conftest import SDK, SEED, all_fixture_json_files, load_json
 
 from kili_rules.authoring.label_files import read_labels
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 
 
 def test_the_fixtures_are_there():

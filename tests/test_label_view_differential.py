@@ -24,9 +24,9 @@ from legacy_checks import required as legacy_required
 from legacy_checks import text as legacy_text
 from test_fuzz import FOR_EACH_JOB, GROUPS, JOBS, RESPONSES, RULE_TYPES, WHEN_JOB, _rules_of, random_label
 
-from kili_rules.runtime import label as label_module
+from kili_rules.runtime import object_reader
 from kili_rules.runtime.engine import Engine
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 
 GENERATED = 10_000
 SDK_EXAMPLES = [
@@ -237,6 +237,6 @@ def test_the_fast_reading_of_kili_objects_matches_the_careful_one(odd, with_chil
 def test_kili_objects_take_the_fast_path():
     """What the test above compares is the fast path: Kili's usual boxes, with or without a child text, are read
     by it; an odd one sends the list the careful way."""
-    assert label_module._fast_object_names([_box("a"), _box("b")]) == (["A", "A"], False)
-    assert label_module._fast_object_names([_box("a", children={"T": {"text": "x"}})]) == (["A"], True)
-    assert label_module._fast_object_names([_box("a"), _box(categories=({"name": "A"},))]) is None
+    assert object_reader.fast_object_names([_box("a"), _box("b")]) == (["A", "A"], False)
+    assert object_reader.fast_object_names([_box("a", children={"T": {"text": "x"}})]) == (["A"], True)
+    assert object_reader.fast_object_names([_box("a"), _box(categories=({"name": "A"},))]) is None

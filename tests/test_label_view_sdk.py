@@ -12,8 +12,8 @@ import pytest
 from sdk_differential import ASPECTS, compare
 
 from kili_rules.authoring.lint import lint_rule_file
-from kili_rules.runtime import label as label_module
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime import label_view as label_module
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.testing import evaluate, run_plugin
 
 HARVEST = Path(__file__).parent / "sdk_examples"

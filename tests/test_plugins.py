@@ -13,7 +13,7 @@ import pytest
 from kili_rules.authoring.loader import load_rule_set
 from kili_rules.errors import RegistryError
 from kili_rules.plugins.registry import Registry, default_registry, plugin_manager
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 
 PLUGIN_MODULE = '''
 """min_area: every box covers at least `min` of the image (a third-party rule type).

@@ -17,7 +17,7 @@ from kili_rules.authoring.loader import load_rule_set
 from kili_rules.cli import main
 from kili_rules.errors import RuleFileError
 from kili_rules.runtime.condition import parse
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.testing import FakeKili, run_plugin
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

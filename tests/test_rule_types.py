@@ -11,7 +11,7 @@ from kili_rules.authoring.docs import doc_examples, rule_type_doc, rule_types_ma
 from kili_rules.authoring.loader import load_rule_set
 from kili_rules.plugins import hookspecs
 from kili_rules.plugins.registry import default_registry
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 
 RULE_TYPES = default_registry().rule_types
 

@@ -9,7 +9,7 @@ from conftest import RULES
 from kili_rules.authoring.schema import rule_file_schema
 from kili_rules.plugins.registry import default_registry
 from kili_rules.runtime.engine import Engine
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.testing import run_plugin
 
 VISION = ("geometry", "overlap", "track")

@@ -45,7 +45,7 @@ from kili_rules.runtime.condition import parse as parse_condition
 from kili_rules.runtime.contract import OptionProblem, RuleType, build_params, jobs_read, options_of
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.interface import ProjectInterface
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.message import bad_specs, placeholders
 from kili_rules.runtime.model import EVENTS, UNREADABLE_LABEL, Report
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, PythonRule

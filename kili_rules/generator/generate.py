@@ -32,19 +32,25 @@ from kili_rules import __version__
 from kili_rules.authoring.loader import RuleSet
 from kili_rules.errors import BuildError
 
-#: The runtime modules every plugin embeds (the rule types and Python rules come on top).
+#: The runtime modules every plugin embeds (the rule types and Python rules come on top, with what they import:
+#: ``kili_rules.runtime.polygons`` comes with the vision rule types that use it).
 RUNTIME_MODULES = (
     "kili_rules.runtime",
     "kili_rules.runtime.contract",
     "kili_rules.runtime.engine",
+    "kili_rules.runtime.geometry",
     "kili_rules.runtime.interface",
+    "kili_rules.runtime.job_walk",
     "kili_rules.runtime.kili_actions",
-    "kili_rules.runtime.label",
+    "kili_rules.runtime.label_model",
+    "kili_rules.runtime.label_view",
     "kili_rules.runtime.message",
     "kili_rules.runtime.model",
+    "kili_rules.runtime.object_reader",
     "kili_rules.runtime.python_rule",
     "kili_rules.runtime.retry",
     "kili_rules.runtime.tasks",
+    "kili_rules.runtime.unreadable",
 )
 #: Inside a plugin, ``kili_rules`` offers the runtime's public names only (what Python rule modules import).
 PLUGIN_PACKAGE_SOURCE = (

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kili_rules.rule_types._geometry import Coord
-from kili_rules.runtime.label import Annotation, is_frame_key
+from kili_rules.runtime.geometry import Coord
+from kili_rules.runtime.label_model import Annotation
+from kili_rules.runtime.label_view import is_frame_key
 from kili_rules.runtime.model import Violation
 
 #: Tools whose annotations have an area (a region): the others are points and lines.

@@ -52,7 +52,9 @@ from dataclasses import dataclass
 from kili_rules.rule_types._ml_tasks import CATEGORY_TASKS, SINGLE_CHOICE_INPUTS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
 from kili_rules.runtime.interface import ProjectInterface
-from kili_rules.runtime.label import LabelView, Occurrence, category_names, mid_of
+from kili_rules.runtime.job_walk import Occurrence
+from kili_rules.runtime.label_model import category_names, mid_of
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 

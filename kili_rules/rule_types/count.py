@@ -105,7 +105,8 @@ from typing import Any, Literal, TypeVar
 from kili_rules.rule_types._ml_tasks import ANNOTATION_JOB, ANNOTATION_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
 from kili_rules.runtime.interface import ProjectInterface
-from kili_rules.runtime.label import ASSET_LEVEL, LabelView, is_frame_key, mid_of
+from kili_rules.runtime.label_model import mid_of
+from kili_rules.runtime.label_view import ASSET_LEVEL, LabelView, is_frame_key
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 T = TypeVar("T")

@@ -155,7 +155,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kili_rules.rule_types import _geometry as geo
 from kili_rules.rule_types._findings import (
     AREA_TOOLS,
     SHAPE_JOB,
@@ -166,8 +165,11 @@ from kili_rules.rule_types._findings import (
     path,
     region,
 )
+from kili_rules.runtime import geometry as geo
+from kili_rules.runtime import polygons
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
-from kili_rules.runtime.label import Annotation, LabelView
+from kili_rules.runtime.label_model import Annotation
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 
@@ -271,7 +273,7 @@ def validate(params: GeometryParams) -> list[OptionProblem]:
         if any(len(point) != 2 for point in params.inside):
             problems.append(OptionProblem("inside", "each point of the area of interest is a pair `[x, y]`"))
         else:
-            problem = geo.ring_problem([(float(x), float(y)) for x, y in params.inside])
+            problem = polygons.ring_problem([(float(x), float(y)) for x, y in params.inside])
             if problem is not None:
                 problems.append(OptionProblem("inside", f"the area of interest is not a valid polygon: {problem}"))
     if params.tolerance and not params.inside_image:
@@ -301,7 +303,7 @@ def _validity(annotation: Annotation, line: list[geo.Coord]) -> str | None:
             return f"a rectangle with {counts[0]} vertices (4 expected)"
         return None
     for ring in rings:
-        problem = geo.ring_problem(ring)
+        problem = polygons.ring_problem(ring)
         if problem is not None:
             return problem
     if not rings and tool in AREA_TOOLS:
@@ -365,12 +367,12 @@ def _problems(params: GeometryParams, annotation: Annotation, values: dict[str, 
             problems.append(f"invalid: {problem}")
     if params.inside is not None:
         area_of_interest = [[(float(x), float(y)) for x, y in params.inside]]
-        if geo.oriented(rings):
-            within = geo.contains(area_of_interest, rings)
+        if polygons.oriented(rings):
+            within = polygons.contains(area_of_interest, rings)
         else:  # a point, a line, or a degenerate polygon (which `valid` reports): its vertices
             points = line + [p for ring in rings for p in ring]
-            within = not points or all(geo.path_inside([p], False, area_of_interest) for p in points)
-            within = within and (len(line) < 2 or geo.path_inside(line, False, area_of_interest))
+            within = not points or all(polygons.path_inside([p], False, area_of_interest) for p in points)
+            within = within and (len(line) < 2 or polygons.path_inside(line, False, area_of_interest))
         if not within:
             problems.append("outside the area of interest")
     if params.required_points is not None and annotation.tool == "pose":
@@ -445,4 +447,5 @@ RULE_TYPE = RuleType(
     default_message="{reason}",
     validate=validate,
     lint=lint,
+    reads_shapes=True,
 )

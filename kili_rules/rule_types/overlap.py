@@ -113,11 +113,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from kili_rules.rule_types import _geometry as geo
 from kili_rules.rule_types._findings import SHAPE_JOB, SHAPE_TASKS, Grouped, as_names, path, region
+from kili_rules.runtime import geometry as geo
+from kili_rules.runtime import polygons
 from kili_rules.runtime.contract import InterfaceView, JobView, OptionProblem, RuleType, option
 from kili_rules.runtime.interface import ProjectInterface
-from kili_rules.runtime.label import Annotation, LabelView
+from kili_rules.runtime.label_model import Annotation
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 #: How much a containment may miss and still count (rounding of normalized coordinates).
@@ -216,7 +218,7 @@ class Shape:
             return geo.box_intersection(self.aligned, other.aligned)
         if not self.rings or not other.rings:
             return 0.0
-        return geo.intersection_area(self.rings, other.rings)
+        return polygons.intersection_area(self.rings, other.rings)
 
 
 class Grid:
@@ -366,7 +368,7 @@ def _frame_inside(
                 share = container.intersection(shape) / shape.area
             else:
                 points = geo.cleaned(path(shape.annotation)) or [p for ring in shape.rings for p in ring]
-                share = 1.0 if geo.path_inside(points, False, container.rings) else 0.0
+                share = 1.0 if polygons.path_inside(points, False, container.rings) else 0.0
             if best is None or share > best_share:
                 best, best_share = container, share
         if best is not None and best_share >= containment.min_fraction - FRACTION_TOLERANCE:
@@ -470,4 +472,5 @@ RULE_TYPE = RuleType(
     default_message="{reason}",
     validate=validate,
     lint=lint,
+    reads_shapes=True,
 )

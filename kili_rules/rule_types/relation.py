@@ -57,7 +57,8 @@ from typing import Literal
 
 from kili_rules.rule_types._ml_tasks import ANNOTATION_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
-from kili_rules.runtime.label import Annotation, LabelView
+from kili_rules.runtime.label_model import Annotation
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 RELATION_TASKS = frozenset({"NAMED_ENTITIES_RELATION", "OBJECT_RELATION"})

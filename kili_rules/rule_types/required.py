@@ -76,7 +76,8 @@ from typing import Any
 from kili_rules.rule_types._ml_tasks import ANNOTATION_JOB, ANNOTATION_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
 from kili_rules.runtime.interface import ProjectInterface
-from kili_rules.runtime.label import LabelView, is_answered, mid_of
+from kili_rules.runtime.label_model import is_answered, mid_of
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 

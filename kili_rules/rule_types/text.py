@@ -116,7 +116,8 @@ from kili_rules.rule_types._checksums import problem as checksum_problem
 from kili_rules.rule_types._ml_tasks import TEXT_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
 from kili_rules.runtime.interface import ProjectInterface
-from kili_rules.runtime.label import Annotation, LabelView
+from kili_rules.runtime.label_model import Annotation
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 NER = "NAMED_ENTITIES_RECOGNITION"

@@ -90,7 +90,7 @@ from typing import Any
 
 from kili_rules.rule_types._findings import as_names, frames_text
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
-from kili_rules.runtime.label import LabelView, is_frame_key
+from kili_rules.runtime.label_view import LabelView, is_frame_key
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 #: The options that follow objects (not a classification's answers).

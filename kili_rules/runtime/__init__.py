@@ -8,7 +8,8 @@ embeds them verbatim into ``main.py``. This file lists the names a Python rule m
 from kili_rules.runtime.contract import OptionProblem, RuleType, build_params, option
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.interface import ProjectInterface
-from kili_rules.runtime.label import Annotation, JobResponse, LabelView, Point
+from kili_rules.runtime.label_model import Annotation, JobResponse, Point
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, Finding, Report, RuleOutcome, Violation
 from kili_rules.runtime.python_rule import PythonRule, rule
 

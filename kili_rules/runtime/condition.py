@@ -19,7 +19,7 @@ Example::
     'CLASSIFICATION_JOB.NO.count > 0 AND (JOB_0.LUNG.count >= 1 OR JOB_0.HEART.count == 2)'
     >>> names(tree)
     [('CLASSIFICATION_JOB', 'NO'), ('JOB_0', 'LUNG'), ('JOB_0', 'HEART')]
-    >>> from kili_rules.runtime.label import LabelView
+    >>> from kili_rules.runtime.label_view import LabelView
     >>> label = LabelView({"CLASSIFICATION_JOB": {"categories": [{"name": "NO"}]},
     ...                    "JOB_0": {"annotations": [{"mid": "a", "categories": [{"name": "LUNG"}]}]}})
     >>> holds(tree, label)
@@ -43,7 +43,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 
 #: The comparison operators of Kili's category search.
 OPERATORS: dict[str, Callable[[float, float], bool]] = {

@@ -30,7 +30,7 @@ Example (a whole rule type; a plugin registers ``RULE_TYPE`` through the ``kili_
     ...     return [OptionProblem("max", "a max of 0 forbids the job: use a `required` rule")] if not params.max else []
     >>> MAX_BOXES = RuleType("max_boxes", MaxBoxesParams, check, ("count",), "{count} boxes", validate=validate)
     >>> params = build_params(MaxBoxesParams, {"job": "JOB_0", "max": 1})
-    >>> from kili_rules.runtime.label import LabelView
+    >>> from kili_rules.runtime.label_view import LabelView
     >>> MAX_BOXES.check(params, LabelView({"JOB_0": {"annotations": [{"mid": "a"}, {"mid": "b"}]}}))
     [Violation(values={'count': 2}, mid=None, job=None, frame=None, message=None)]
 
@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from kili_rules.runtime.label import LabelView
+    from kili_rules.runtime.label_view import LabelView
 
 P = TypeVar("P")
 #: Marks an option without a default (required).
@@ -277,6 +277,9 @@ class RuleType(Generic[P]):
         prepare: ``prepare(params, interface) -> params``: completes the options from the jsonInterface at load.
         lint: ``lint(params, interface) -> Iterable[OptionProblem]``: checks against the jsonInterface, run by
             ``kili-rules lint``.
+        reads_shapes: whether ``check`` reads the shapes (vertices) of its jobs' objects: the engine then also fails
+            it closed on a shape the view cannot read (a NaN vertex, none at all...; see
+            :mod:`kili_rules.runtime.unreadable`). Unreadable answers and categories fail every rule type closed.
     """
 
     name: str
@@ -287,6 +290,7 @@ class RuleType(Generic[P]):
     validate: Callable[[P], Iterable[OptionProblem]] | None = None
     prepare: Callable[[P, InterfaceView], P] | None = None
     lint: Callable[[P, InterfaceView], Iterable[OptionProblem]] | None = None
+    reads_shapes: bool = False
 
     @property
     def module(self) -> str:

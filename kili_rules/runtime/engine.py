@@ -17,6 +17,11 @@ finding ``could not check this label: <reason>`` with the rule's severity, unles
 ``on_error: skip``. A rule whose condition (``"when"``, a tree of :mod:`kili_rules.runtime.condition`) is false
 on the label is ``not_applicable`` without running. A label whose ``jsonResponse`` cannot be read gets a finding of
 its own (rule id ``unreadable-label``, severity ``error``, score 0) and no rule runs on it.
+Inside a readable label, a built-in rule whose jobs hold what the view cannot read (``LabelView.unreadable_in``:
+objects that are not objects, ``categories`` that is not a list, and for rule types with ``reads_shapes`` a shape
+without finite vertices) ends in ``error`` before it runs, with a ``could not check`` finding pinned on each such
+object (:meth:`Engine.unreadable_outcome`), counted as any error per ``on_error``. Python rules are not held back:
+which jobs they read is not known.
 
 When the rule file names an interface, the compiled rule set carries a trimmed copy of it under ``"interface"`` (the
 jobs its rules read, every job when it has Python rules; see :mod:`kili_rules.runtime.interface`): the engine gives
@@ -52,11 +57,12 @@ from kili_rules.runtime.condition import holds as condition_holds
 from kili_rules.runtime.condition import names as condition_names
 from kili_rules.runtime.contract import RuleType, build_params, jobs_read
 from kili_rules.runtime.interface import ProjectInterface
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.message import compile_template, render
 from kili_rules.runtime.model import (
     COULD_NOT_CHECK,
     NOT_APPLICABLE,
+    UNREADABLE_DATA,
     UNREADABLE_LABEL,
     Finding,
     Report,
@@ -65,8 +71,11 @@ from kili_rules.runtime.model import (
 )
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, violations_of
 from kili_rules.runtime.tasks import Task
+from kili_rules.runtime.unreadable import Unreadable
 
 Check = Callable[[LabelView], Any]
+#: A rule failed closed on unreadable objects gets a finding for each of the first ones (the last says how many more).
+MAX_UNREADABLE_FINDINGS = 10
 
 
 def import_python_rule(module: str, function: str) -> Callable[[Any], Any]:
@@ -79,9 +88,22 @@ class _BoundRule:
     """One rule of the set, ready to run: its data, its check bound to its parameters, the jobs it reads
     (``reads``: None for any job, as a Python rule may read), and what its outcomes and findings share, made once:
     its ``on_error``, its ``pass`` and ``not_applicable`` outcomes, the function that makes findings of
-    violations (its message template compiled)."""
+    violations (its message template compiled). ``gate``: the jobs whose unreadable answers and objects fail it
+    closed (what it reads, sorted; none for a Python rule), their shapes too when ``shapes``."""
 
-    __slots__ = ("check", "data", "findings", "not_applicable", "on_error", "passed", "reads", "setup_error", "weight")
+    __slots__ = (
+        "check",
+        "data",
+        "findings",
+        "gate",
+        "not_applicable",
+        "on_error",
+        "passed",
+        "reads",
+        "setup_error",
+        "shapes",
+        "weight",
+    )
 
     def __init__(
         self,
@@ -89,11 +111,14 @@ class _BoundRule:
         check: Check | None,
         setup_error: str | None,
         reads: frozenset[str] | None = frozenset(),
+        shapes: bool = False,
     ) -> None:
         self.data = data
         self.check = check
         self.setup_error = setup_error
         self.reads = reads
+        self.gate = tuple(sorted(reads)) if reads else ()
+        self.shapes = shapes
 
     def complete(self, on_error: str, interface: ProjectInterface) -> None:
         """Make what every evaluation of the rule shares (``on_error``: the rule's, else the rule set's;
@@ -150,7 +175,10 @@ class Engine:
             bound_params = build_params(rule_type.params, params)
             # the options declared with job=True, and the jobs of the rule's condition
             reads = frozenset(jobs_read(bound_params)) | {job for job, _ in condition_names(rule.get("when"))}
-            return _BoundRule(rule, lambda label: rule_type.check(bound_params, label), None, reads=reads)
+            check = rule_type.check
+            return _BoundRule(
+                rule, lambda label: check(bound_params, label), None, reads=reads, shapes=rule_type.reads_shapes is True
+            )
         except BaseException as error:  # a broken rule must not stop the others: it reports an error each time
             return _BoundRule(rule, None, f"cannot set up rule: {type(error).__name__}: {error}")
 
@@ -179,6 +207,10 @@ class Engine:
         if bound.check is None:
             return self.error_outcome(rule, bound.setup_error or "cannot set up rule")
         try:
+            if bound.gate:  # what the view could not read in the jobs the rule reads: not a pass (fail closed)
+                unreadable = [u for job in bound.gate for u in label.unreadable_in(job, shapes=bound.shapes)]
+                if unreadable:
+                    return self.unreadable_outcome(rule, unreadable)
             when = rule.get("when")  # the rule's condition (a parsed tree): false means not applicable
             result: Any = (
                 NOT_APPLICABLE if when is not None and not condition_holds(when, label) else bound.check(label)
@@ -204,6 +236,28 @@ class Engine:
             message = COULD_NOT_CHECK + _one_line(reason)
             findings = (Finding(rule_id, rule.get("severity", "error"), message, job=_job_of(rule)),)
         return RuleOutcome(rule_id, "error", _weight_or_one(rule), findings, reason, trace, on_error)
+
+    def unreadable_outcome(self, rule: Mapping[str, Any], unreadable: list[Unreadable]) -> RuleOutcome:
+        """The outcome of a rule whose jobs hold answers or objects the view cannot read: an ``error`` (it could
+        not give a verdict) with, when it fails closed, one ``could not check`` finding an object (at most
+        :data:`MAX_UNREADABLE_FINDINGS`), pinned on it and naming it and what is wrong."""
+        on_error, rule_id = self._on_error(rule), _id_of(rule)
+        texts = [_one_line(f"{found.where}: {found.what}") for found in unreadable]
+        more = len(unreadable) - MAX_UNREADABLE_FINDINGS
+        reason = UNREADABLE_DATA + texts[0] + (f" (and {len(texts) - 1} more)" if len(texts) > 1 else "")
+        findings: tuple[Finding, ...] = ()
+        if on_error == "fail":
+            severity = rule.get("severity", "error")
+            kept = unreadable[:MAX_UNREADABLE_FINDINGS]
+            findings = tuple(
+                Finding(rule_id, severity, COULD_NOT_CHECK + text, found.mid, found.job, found.frame)
+                for found, text in zip(kept, texts, strict=False)
+            )
+            if more > 0:
+                last = findings[-1]
+                message = f"{last.message} (and {more} more that cannot be read)"
+                findings = (*findings[:-1], Finding(rule_id, severity, message, last.mid, last.job, last.frame))
+        return RuleOutcome(rule_id, "error", _weight_or_one(rule), findings, reason, None, on_error)
 
 
 def _union(reads: list[frozenset[str] | None]) -> frozenset[str] | None:

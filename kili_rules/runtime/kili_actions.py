@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kili_rules.runtime.engine import Engine
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.model import COULD_NOT_CHECK, UNREADABLE_LABEL, Finding, Report
 from kili_rules.runtime.retry import Deadline, DeadlineExceeded, is_refusal
 from kili_rules.runtime.tasks import Task, asset_lock

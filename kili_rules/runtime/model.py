@@ -20,6 +20,8 @@ ON_ERROR = ("fail", "skip")
 UNREADABLE_LABEL = "unreadable-label"
 #: The start of the message of a rule that could not give a verdict (``[rule-id] could not check this label: ...``).
 COULD_NOT_CHECK = "could not check this label: "
+#: The start of the ``error`` of a rule that could not check a job the label holds unreadable objects in.
+UNREADABLE_DATA = "what the rule reads cannot be read: "
 EVENTS = ("submit", "review")
 STATUSES = ("pass", "fail", "not_applicable", "error")
 

@@ -1,6 +1,6 @@
 """Rules written in Python: the ``@rule`` decorator and what a rule function may return.
 
-A Python rule is a function of a :class:`~kili_rules.runtime.label.LabelView`. It may return (or yield):
+A Python rule is a function of a :class:`~kili_rules.runtime.label_view.LabelView`. It may return (or yield):
 
 - nothing, ``None`` or ``True``: the rule passes;
 - ``False``: the rule fails with its ``message``;

@@ -1,12 +1,10 @@
-"""Plane geometry for the vision rule types (``geometry``, ``overlap``): areas, validity, intersection, IoU and
-containment of polygons, on plain ``(x, y)`` tuples.
+"""Polygon operations for the vision rule types (``geometry``, ``overlap``): intersection, IoU, containment and
+validity of regions (see :mod:`kili_rules.runtime.geometry` for regions, rings and boxes).
 
-A *region* is a list of rings (each a list of vertices, not closed: the last vertex joins the first) read with the
-even-odd rule: a ring inside another is a hole, a ring inside a hole is an island. A box, a polygon and a semantic
-mask with holes are all regions. Intersections are computed on the boundary (Green's theorem): the area of A ∩ B is
-the shoelace sum over the pieces of A's boundary inside B and of B's boundary inside A, a boundary shared by A and
-B counting once when they lie on the same side of it. So any simple polygons work, convex or not, with holes or
-several parts, with no clipping library; a pair of axis-aligned boxes (the common case) takes a shortcut.
+Intersections are computed on the boundary (Green's theorem): the area of A ∩ B is the shoelace sum over the pieces
+of A's boundary inside B and of B's boundary inside A, a boundary shared by A and B counting once when they lie on
+the same side of it. So any simple polygons work, convex or not, with holes or several parts, with no clipping
+library; a pair of axis-aligned boxes (the common case) takes a shortcut.
 
 Checked against shapely in the tests on 10,000+ random polygons (area, IoU, validity, containment).
 Stdlib-only: embedded into the plugins whose rules use it.
@@ -15,93 +13,26 @@ Stdlib-only: embedded into the plugins whose rules use it.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Iterable, Iterator, Sequence
 
-from kili_rules.runtime.label import region_area, ring_contains, ring_depths, signed_area
-
-Coord = tuple[float, float]
-Ring = Sequence[Coord]
-Region = Sequence[Ring]
-Box = tuple[float, float, float, float]
-
-#: The area of a region (even-odd: holes subtracted): the label view's, so an annotation's ``area`` agrees.
-area = region_area
+from kili_rules.runtime.geometry import (
+    Coord,
+    Region,
+    Ring,
+    area,
+    axis_aligned_box,
+    bounding_box,
+    box_intersection,
+    boxes_touch,
+    cleaned,
+    region_box,
+    ring_contains,
+    ring_depths,
+    signed_area,
+)
 
 #: Where a piece of one boundary lies relative to the other region.
 INSIDE, OUTSIDE, ON_SAME, ON_OPPOSITE = "inside", "outside", "on_same", "on_opposite"
-
-
-def cleaned(ring: Iterable[Coord]) -> list[Coord]:
-    """The ring without repeated consecutive vertices (nor a closing vertex equal to the first)."""
-    found: list[Coord] = []
-    for point in ring:
-        if not found or point != found[-1]:
-            found.append(point)
-    while len(found) > 1 and found[-1] == found[0]:
-        found.pop()
-    return found
-
-
-def bounding_box(points: Iterable[Coord]) -> Box | None:
-    """``(x0, y0, x1, y1)`` of the points, None when there are none."""
-    xs: list[float] = []
-    ys: list[float] = []
-    for x, y in points:
-        xs.append(x)
-        ys.append(y)
-    if not xs:
-        return None
-    return min(xs), min(ys), max(xs), max(ys)
-
-
-def region_box(region: Region) -> Box | None:
-    """The bounding box of every vertex of the region."""
-    return bounding_box(p for ring in region for p in ring)
-
-
-def box_ring(box: Box) -> list[Coord]:
-    """The counter-clockwise ring of a box."""
-    x0, y0, x1, y1 = box
-    return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-
-
-def axis_aligned_box(ring: Ring) -> Box | None:
-    """The box a ring draws when it is an axis-aligned rectangle (4 corners going around it), else None."""
-    if len(ring) != 4:
-        return None
-    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = ring
-    if x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0 and x0 != x2 and y0 != y1:
-        pass
-    elif y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0 and x0 != x1 and y1 != y2:
-        pass
-    else:
-        return None
-    return min(x0, x2), min(y0, y2), max(x0, x2), max(y0, y2)
-
-
-def box_area(box: Box) -> float:
-    """The area of a box."""
-    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
-
-
-def box_intersection(a: Box, b: Box) -> float:
-    """The area two boxes share."""
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    return width * height if width > 0 and height > 0 else 0.0
-
-
-def boxes_touch(a: Box, b: Box) -> bool:
-    """Whether two boxes share at least one point."""
-    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
-
-
-def box_iou(a: Box, b: Box) -> float:
-    """Intersection over union of two boxes (0 when both are empty)."""
-    inter = box_intersection(a, b)
-    union = box_area(a) + box_area(b) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def oriented(region: Region) -> list[list[Coord]]:
@@ -355,8 +286,3 @@ def ring_problem(ring: Ring) -> str | None:
     if abs(signed_area(points)) <= 1e-15 * _scale([points]) ** 2:
         return "zero area"
     return None
-
-
-def distance(a: Coord, b: Coord) -> float:
-    """The Euclidean distance between two points."""
-    return math.hypot(a[0] - b[0], a[1] - b[1])
