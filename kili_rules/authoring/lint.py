@@ -18,8 +18,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from kili_rules.authoring.compile_rule import CompiledRule
+from kili_rules.authoring.compile_rule_file import compile_rule_file
 from kili_rules.authoring.interface import Interface
-from kili_rules.authoring.loader import CompiledPythonRule, CompiledRule, compile_rule_file
+from kili_rules.authoring.python_rules import CompiledPythonRule
 from kili_rules.authoring.yaml_source import SourceMap
 from kili_rules.errors import Problem, RuleFileError
 from kili_rules.plugins.registry import Registry

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kili_rules import __version__
-from kili_rules.authoring.loader import RuleSet
+from kili_rules.authoring.rule_set import RuleSet
 from kili_rules.errors import BuildError
 
 #: The runtime modules every plugin embeds (the rule types and Python rules come on top).

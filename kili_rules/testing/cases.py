@@ -36,7 +36,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kili_rules.authoring.label_files import LabelRecord, labels_in, pick_label, read_label_source, read_labels
-from kili_rules.authoring.loader import RuleSet, load_rule_set, validate_model
+from kili_rules.authoring.loader import load_rule_set
+from kili_rules.authoring.model_validation import validate_model
+from kili_rules.authoring.rule_set import RuleSet
 from kili_rules.authoring.yaml_source import (
     MAX_DATA_FILE_BYTES,
     SourceMap,
