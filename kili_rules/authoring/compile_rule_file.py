@@ -12,14 +12,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from kili_rules.authoring.bounded_read import read_text
 from kili_rules.authoring.compile_rule import CompiledRule, check_unique_id, compile_rule
 from kili_rules.authoring.interface_file import load_interface
 from kili_rules.authoring.model_validation import validate_model
-from kili_rules.authoring.python_modules import load_python_modules
+from kili_rules.authoring.python_modules import PythonModules, load_python_modules
 from kili_rules.authoring.python_rules import CompiledPythonRule, compile_python_rules
 from kili_rules.authoring.rule_file_model import RuleSetFile
 from kili_rules.authoring.rule_set import RuleSet
-from kili_rules.authoring.yaml_source import SourceMap, load_yaml, read_text
+from kili_rules.authoring.yaml_source import SourceMap, load_yaml
 from kili_rules.errors import Problem, RuleFileError
 from kili_rules.plugins.registry import Registry, default_registry
 from kili_rules.runtime.condition import names as condition_names
@@ -45,6 +46,8 @@ class Compilation:
     python_rules: list[CompiledPythonRule] = field(default_factory=list)
     #: the rules that did not compile, as written, with their place (lint still checks the job they name)
     broken_rules: list[tuple[tuple[str | int, ...], Any]] = field(default_factory=list)
+    #: the Python rule modules that could be imported (lint checks their imports as the build does)
+    python_modules: PythonModules | None = None
 
 
 def compile_rule_file(
@@ -68,11 +71,7 @@ def compile_rule_file(
     except RuleFileError as error:
         return Compilation(path, source, None, [], error.problems, None)
     problems: list[Problem] = []
-    name = header.name if header.name is not None else path.stem
-    if not _NAME.match(name):
-        problems.append(
-            source.problem(("name",), f"plugin name {name!r} may hold only letters, digits, '.', '_' and '-'")
-        )
+    name = _plugin_name(path, header, source, problems)
     before_interface = len(problems)
     interface = _interface(path, header, interface_path, source, problems)
     interface_problem = problems[-1] if len(problems) > before_interface else None
@@ -84,7 +83,16 @@ def compile_rule_file(
     )
     if problems:
         return Compilation(
-            path, source, interface, compiled_rules, problems, None, interface_problem, python_rules, broken_rules
+            path,
+            source,
+            interface,
+            compiled_rules,
+            problems,
+            None,
+            interface_problem,
+            python_rules,
+            broken_rules,
+            modules,
         )
     data = rule_set_data(name, header, [*(rule.data for rule in compiled_rules), *python_data])
     if interface is not None:
@@ -99,7 +107,20 @@ def compile_rule_file(
         source=source,
         _loaded_modules=modules.loaded,
     )
-    return Compilation(path, source, interface, compiled_rules, [], rule_set, python_rules=python_rules)
+    return Compilation(
+        path, source, interface, compiled_rules, [], rule_set, python_rules=python_rules, python_modules=modules
+    )
+
+
+def _plugin_name(path: Path, header: RuleSetFile, source: SourceMap, problems: list[Problem]) -> str:
+    """The plugin name: ``name:``, else the file's stem (a problem when it holds other characters than letters,
+    digits, '.', '_' and '-')."""
+    name = header.name if header.name is not None else path.stem
+    if not _NAME.match(name):
+        problems.append(
+            source.problem(("name",), f"plugin name {name!r} may hold only letters, digits, '.', '_' and '-'")
+        )
+    return name
 
 
 def rule_set_data(name: str, header: RuleSetFile, rules: list[dict[str, Any]]) -> dict[str, Any]:

@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kili_rules.authoring.yaml_source import MAX_DATA_FILE_BYTES, SourceMap, UnreadableFile, read_bounded
+from kili_rules.authoring.bounded_read import MAX_DATA_FILE_BYTES, UnreadableFile, read_bounded
+from kili_rules.authoring.yaml_source import SourceMap
 from kili_rules.errors import Problem, RuleFileError
 
 

@@ -35,18 +35,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kili_rules.authoring.bounded_read import MAX_DATA_FILE_BYTES, UnreadableFile, read_bounded, read_text
 from kili_rules.authoring.label_files import LabelRecord, labels_in, pick_label, read_label_source, read_labels
 from kili_rules.authoring.loader import load_rule_set
 from kili_rules.authoring.model_validation import validate_model
 from kili_rules.authoring.rule_set import RuleSet
-from kili_rules.authoring.yaml_source import (
-    MAX_DATA_FILE_BYTES,
-    SourceMap,
-    UnreadableFile,
-    load_yaml,
-    read_bounded,
-    read_text,
-)
+from kili_rules.authoring.yaml_source import SourceMap, load_yaml
 from kili_rules.errors import InputError, LabelFileError, Problem, RuleFileError, did_you_mean
 from kili_rules.runtime.model import Finding, Report
 
@@ -364,7 +358,7 @@ def new_case(
     record = pick_label(records, asset, index, str(label_file), "--asset ID or --index N")
     report = rule_set.evaluate(record.label, event)
     target = Path(test_file) if test_file else Path(rule_file).parent / TEST_FOLDER / f"{Path(rule_file).stem}.yaml"
-    existing = target.read_text(encoding="utf-8") if target.exists() else ""
+    existing = read_text(target, "test file", MAX_DATA_FILE_BYTES) if target.exists() else ""
     taken = {c.get("name") for c in (_loaded_cases(existing, target))}
     base = name or " ".join(filter(None, [label_file.stem, asset, None if index is None else f"#{index}"]))
     case_name, number = base, 2
