@@ -45,7 +45,8 @@ from kili_rules.runtime import (
 __version__ = "0.2.0"
 
 if TYPE_CHECKING:
-    from kili_rules.authoring.loader import RuleSet, load_rule_set
+    from kili_rules.authoring.loader import load_rule_set
+    from kili_rules.authoring.rule_set import RuleSet
     from kili_rules.errors import (
         BuildError,
         InputError,
@@ -61,7 +62,7 @@ if TYPE_CHECKING:
 #: Names loaded on first use: ``name -> module``.
 _LAZY = {
     "load_rule_set": "kili_rules.authoring.loader",
-    "RuleSet": "kili_rules.authoring.loader",
+    "RuleSet": "kili_rules.authoring.rule_set",
     "hookimpl": "kili_rules.plugins.hookspecs",
     "Problem": "kili_rules.errors",
     "KiliRulesError": "kili_rules.errors",

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kili_rules.authoring.label_files import LabelRecord, latest_labels, read_label_source
-from kili_rules.authoring.loader import RuleSet
+from kili_rules.authoring.rule_set import RuleSet
 from kili_rules.runtime.model import SEVERITIES, Report
 
 #: Failing labels kept per rule, to show where to look.

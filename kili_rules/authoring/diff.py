@@ -20,7 +20,7 @@ from typing import Any
 
 from kili_rules.authoring.audit import SCORE_BUCKETS, _median
 from kili_rules.authoring.label_files import LabelRecord
-from kili_rules.authoring.loader import RuleSet
+from kili_rules.authoring.rule_set import RuleSet
 from kili_rules.runtime.model import Report
 
 

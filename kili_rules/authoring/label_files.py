@@ -1,6 +1,10 @@
 """Reads labels from the files users have: Kili exports (a file, the folder or the ``.zip`` that
 ``kili.export_labels`` writes), ``kili.labels()`` / ``kili.assets()`` dumps, bare jsonResponses; a JSON document
-(object or list) or JSON Lines (one object per line, read as a stream)."""
+(object or list) or JSON Lines (one object per line, read as a stream).
+
+Reading is bounded: only regular files are read (a FIFO or a device is refused at once, see ``bounded_read.py``), one
+label (an item of a JSON array, a line of JSON Lines, a whole JSON object) may hold at most :data:`MAX_LABEL_CHARS`
+characters, and one that nests deeper than Python can parse is refused: each in one line naming the file."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kili_rules.authoring.bounded_read import UnreadableFile, open_regular, open_text
 from kili_rules.errors import LabelFileError
 
 
@@ -114,15 +119,20 @@ def read_label_source(
         for file in files:
             yield from read_labels(file, None, on_unlabeled)
         return
-    if zipfile.is_zipfile(path):
-        yield from _read_zip(path, on_unlabeled)
-        return
+    try:
+        handle = open_regular(path, "file of labels")
+    except UnreadableFile as error:
+        raise LabelFileError(f"{path}: {error}") from None
+    with handle:
+        if zipfile.is_zipfile(handle):
+            yield from _read_zip(handle, path, on_unlabeled)
+            return
     yield from read_labels(path, on_progress, on_unlabeled)
 
 
-def _read_zip(path: Path, on_unlabeled: Callable[[str], None] | None) -> Iterator[LabelRecord]:
+def _read_zip(handle: Any, path: Path, on_unlabeled: Callable[[str], None] | None) -> Iterator[LabelRecord]:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(handle) as archive:
             members = sorted(
                 m for m in archive.namelist() if m.endswith((".json", ".jsonl")) and not m.startswith("__MACOSX")
             )
@@ -146,7 +156,7 @@ def _labels_of_text(
 ) -> Iterator[LabelRecord]:
     if not lines:
         try:
-            document = json.loads(text)
+            document = _parsed(json.loads, text, source)
         except ValueError:
             lines = True
         else:
@@ -174,7 +184,11 @@ def read_labels(
     file (and line) when the file cannot be read."""
     path = Path(path)
     try:
-        with path.open(encoding="utf-8") as handle:
+        opened = open_text(path, "file of labels")
+    except UnreadableFile as error:
+        raise LabelFileError(f"{path}: {error}") from None
+    try:
+        with opened as handle:
             first = handle.read(1)
             while first.isspace():
                 first = handle.read(1)
@@ -185,9 +199,11 @@ def read_labels(
                 for index, item in enumerate(_json_array_items(handle, str(path), on_progress)):
                     yield from labels_in(item, f"{path}[{index}]", on_unlabeled)
             else:
-                text = handle.read()
+                text = handle.read(MAX_LABEL_CHARS + 1)
                 try:
-                    document = json.loads(text)
+                    if len(text) > MAX_LABEL_CHARS:  # not one label: maybe JSON Lines, each line bounded
+                        raise ValueError("too large")
+                    document = _parsed(json.loads, text, str(path))
                 except ValueError:  # maybe JSON Lines in a .json file
                     handle.seek(0)
                     yield from _read_json_lines(handle, str(path), on_progress, on_unlabeled)
@@ -236,7 +252,7 @@ def _json_array_items(handle: Any, source: str, on_progress: Callable[[int], Non
             line = lines_before + buffer.count("\n", 0, position) + 1
             raise LabelFileError(f"{source}:{line}: not valid JSON: expected ',' or ']' between labels")
         try:
-            item, end = decoder.raw_decode(buffer, position)
+            item, end = _parsed(decoder.raw_decode, buffer, source, position, lines_before)
         except ValueError as error:
             if not at_end and len(buffer) - position < MAX_LABEL_CHARS:
                 chunk = handle.read(max(CHUNK, len(buffer) - position))  # doubling: a big label is parsed O(1) times
@@ -263,17 +279,50 @@ def _read_json_lines(
     on_unlabeled: Callable[[str], None] | None = None,
 ) -> Iterator[LabelRecord]:
     read = 0
-    for number, line in enumerate(handle, start=1):
+    for number, line in _bounded_lines(handle, source):
         read += len(line)
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = _parsed(json.loads, line, f"{source}:{number}")
         except ValueError as error:
             raise LabelFileError(f"{source}:{number}: not valid JSON: {error}") from None
         if on_progress:
             on_progress(read)
         yield from labels_in(item, f"{source}:{number}", on_unlabeled)
+
+
+def _bounded_lines(handle: Any, source: str) -> Iterator[tuple[int, str]]:
+    """The lines of ``handle``, numbered from 1; LabelFileError at the first longer than :data:`MAX_LABEL_CHARS`
+    (read no further than that: a file without newlines is not read whole)."""
+    number = 0
+    while True:
+        line = handle.readline(MAX_LABEL_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LABEL_CHARS:
+            raise LabelFileError(
+                f"{source}:{number}: a line of more than {MAX_LABEL_CHARS} characters is not a label: is the file "
+                "broken? (JSON Lines hold one label per line)"
+            )
+        yield number, line
+
+
+def _parsed(
+    parse: Callable[..., Any], text: str, source: str, position: int | None = None, lines_before: int = 0
+) -> Any:
+    """``parse(text)`` (``parse(text, position)`` with a position); LabelFileError naming ``source`` (and the line)
+    when the document nests deeper than Python can parse, which no label does."""
+    try:
+        return parse(text) if position is None else parse(text, position)
+    except RecursionError:
+        line = None if position is None else lines_before + text.count("\n", 0, position) + 1
+        where = "" if line is None else f":{line}"
+        raise LabelFileError(
+            f"{source}{where}: lists and objects nest too deeply to be a label (no label nests a thousand levels "
+            "deep): is the file broken?"
+        ) from None
 
 
 def pick_label(

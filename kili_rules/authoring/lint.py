@@ -3,7 +3,8 @@
 Everything the loader reports (unknown keys, wrong types, bad regexes, bounds that can never be met...) plus what
 only the interface can tell: an unknown job or category (with "did you mean" from the interface's names), a rule
 type that does not fit the job's mlTask or input type, a child job addressed where it cannot occur, a rule that
-can never apply or never fail, and the conditions (``when``) of Python rules, placed in their Python file. Each rule
+can never apply or never fail, the conditions (``when``) of Python rules, placed in their Python file, and every
+import the build would refuse (the check of ``plugin_imports.py``, which the build makes), at its line. Each rule
 type adds its own checks through the ``lint`` function of its module
 (see :class:`kili_rules.runtime.contract.RuleType`); a rule type without one gets the generic check of its ``job``
 and ``category`` options.
@@ -18,8 +19,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from kili_rules.authoring.compile_rule import CompiledRule
+from kili_rules.authoring.compile_rule_file import Compilation, compile_rule_file
 from kili_rules.authoring.interface import Interface
-from kili_rules.authoring.loader import CompiledPythonRule, CompiledRule, compile_rule_file
+from kili_rules.authoring.plugin_imports import refused_import_problems
+from kili_rules.authoring.python_rules import CompiledPythonRule
 from kili_rules.authoring.yaml_source import SourceMap
 from kili_rules.errors import Problem, RuleFileError
 from kili_rules.plugins.registry import Registry
@@ -67,6 +71,7 @@ def lint_rule_file(
         problems += _lint_broken_rule(at, raw_rule, interface, compilation.source)
     for python_rule in compilation.python_rules:
         problems += lint_python_rule(python_rule, interface, compilation.source)
+    problems += _refused_imports(compilation)
     if live_interface is not None:
         project_id, live = live_interface
         drift = interface_drift(compilation.interface, live)
@@ -78,6 +83,17 @@ def lint_rule_file(
             )
             problems.append(compilation.source.problem(at, message, severity="warning"))
     return _in_file_order(list(dict.fromkeys(problems)), compilation.source.path)
+
+
+def _refused_imports(compilation: Compilation) -> list[Problem]:
+    """Every import the build would refuse in the rule set's Python modules (or in what they import) and in the
+    modules of its rule types: the check the build makes, at the import's line."""
+    modules = compilation.python_modules
+    if modules is None:
+        return []
+    user_modules = {name: (file.path, file.name_in_file) for name, file in modules.files.items()}
+    rule_types = {rule.rule_type.name: rule.rule_type for rule in compilation.rules}
+    return refused_import_problems(compilation.path, modules.package, user_modules, rule_types.values())
 
 
 def _lint_broken_rule(

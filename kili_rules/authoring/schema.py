@@ -21,17 +21,12 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from kili_rules.authoring.bounded_read import read_text
 from kili_rules.authoring.interface import Interface
-from kili_rules.authoring.loader import (
-    COMMON_KEYS,
-    ActionsConfig,
-    CommonRuleKeys,
-    LimitsConfig,
-    ScoreConfig,
-    read_interface,
-)
+from kili_rules.authoring.interface_file import read_interface
 from kili_rules.authoring.options import options_model
-from kili_rules.authoring.yaml_source import BoundedLoader, read_text
+from kili_rules.authoring.rule_file_model import COMMON_KEYS, ActionsConfig, CommonRuleKeys, LimitsConfig, ScoreConfig
+from kili_rules.authoring.yaml_source import BoundedLoader
 from kili_rules.plugins.registry import Registry, default_registry
 from kili_rules.runtime.contract import RuleType
 

@@ -1,15 +1,13 @@
 """YAML loading that remembers where every key and value stands, so errors can name file:line:col.
 
-User files are read within bounds: a file larger than its cap (1 MiB for a rule file) is refused before it is
-parsed, and so is a document whose aliases would expand to more than :data:`MAX_ALIAS_EXPANSION` values (a
-"billion laughs" document is a few hundred bytes) or that nests deeper than :data:`MAX_DEPTH`.
+Documents are read within bounds (the file itself is read by ``bounded_read.py``: a regular file, within its size
+cap): a document whose aliases would expand to more than :data:`MAX_ALIAS_EXPANSION` values (a "billion laughs"
+document is a few hundred bytes) or that nests deeper than :data:`MAX_DEPTH` is refused at the place it crosses.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -18,10 +16,6 @@ from kili_rules.errors import Problem, RuleFileError
 
 Path_ = tuple[Any, ...]
 
-#: The largest rule file read, in bytes.
-MAX_RULE_FILE_BYTES = 1 << 20
-#: The largest other user file read whole (a jsonInterface, a test file), in bytes.
-MAX_DATA_FILE_BYTES = 50 << 20
 #: The most values (scalars, lists, mappings) that the aliases of one YAML document may add once expanded.
 MAX_ALIAS_EXPANSION = 10_000
 #: The deepest nesting of lists and mappings read in a YAML or JSON document.
@@ -59,53 +53,6 @@ class SourceMap:
         """A problem at ``location`` (at its key rather than its value with ``key=True``)."""
         line, column = self.where(location, key=key)
         return Problem(self.path, line, column, message, severity, rule_id)
-
-
-class UnreadableFile(Exception):
-    """A user file that cannot be read; the message says why (``cannot read the <what>: <why>``) or how big."""
-
-
-def read_bounded(path: Path, what: str, limit: int) -> str:
-    """The UTF-8 text of ``path`` if it holds at most ``limit`` bytes; UnreadableFile otherwise. Reads at most
-    ``limit + 1`` bytes, so a device (``/dev/zero``) or a huge file is refused at once."""
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
-            size = os.fstat(handle.fileno()).st_size
-    except OSError as error:
-        raise UnreadableFile(f"cannot read the {what}: {error.strerror}") from None
-    if len(data) > limit:
-        if size > limit:
-            raise UnreadableFile(
-                f"the {what} is {_size_text(size)}, more than the {_size_text(limit)} kili-rules reads: make it smaller"
-            )
-        raise UnreadableFile(
-            f"the {what} holds more than {_size_text(limit)}, the most kili-rules reads: make it smaller"
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UnreadableFile(f"cannot read the {what}: not UTF-8 text") from None
-
-
-def read_text(path: Path, what: str, limit: int = MAX_RULE_FILE_BYTES) -> str:
-    """The UTF-8 text of ``path`` (at most ``limit`` bytes); RuleFileError ``path:1:1: error: ...`` otherwise."""
-    try:
-        return read_bounded(path, what, limit)
-    except UnreadableFile as error:
-        raise RuleFileError([Problem(str(path), 1, 1, str(error))]) from None
-
-
-def _size_text(size: int) -> str:
-    """``900 bytes``, ``1.5 MiB``, ``50 MiB``."""
-    if size < 1024:
-        return f"{size} bytes"
-    value, unit = size / 1024, "KiB"
-    for bigger in ("MiB", "GiB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, bigger
-    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
 
 
 class Refused(yaml.YAMLError):

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         if args.status or args.latest:
             raise InputError("--status and --latest select labels of a live project: use them with --project")
-        missing = [f for f in args.label_files if not Path(f).is_file()]
+        missing = [f for f in args.label_files if not Path(f).exists()]  # what is not a file: read_labels says so
         if missing:
             raise InputError(f"{missing[0]}: no such file")
         endpoint = resolve_endpoint(args.endpoint)

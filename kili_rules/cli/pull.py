@@ -31,7 +31,8 @@ def interface_path(args: argparse.Namespace) -> Path:
     if args.out:
         return Path(args.out)
     if args.rule_file:
-        from kili_rules.authoring.yaml_source import load_yaml, read_text
+        from kili_rules.authoring.bounded_read import read_text
+        from kili_rules.authoring.yaml_source import load_yaml
 
         rule_file = Path(args.rule_file)
         header, _ = load_yaml(read_text(rule_file, f"rule file {rule_file}"), str(rule_file))

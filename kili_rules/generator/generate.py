@@ -7,8 +7,9 @@ The generator fills ``plugin_template/main.py`` with:
   set uses and its Python rule modules, plus whatever ``kili_rules`` modules they import. The template's importer
   compiles each under its original file name, so tracebacks name the original module and line.
 
-Every embedded module's imports are checked: the standard library, ``kili`` and other embedded modules only
-(DESIGN invariant 2). Anything else stops the build with ``file:line: ...``. No string from a rule file is ever
+Every embedded module's imports are checked (``kili_rules/authoring/plugin_imports.py``, the check lint shares):
+the standard library, ``kili`` and other embedded modules only (DESIGN invariant 2), dynamic imports included.
+Anything else stops the build with ``file:line: ...``. No string from a rule file is ever
 pasted into code: rule data goes in as literals, and the header's user-given names pass through ``json.dumps``.
 The same inputs give the same bytes.
 """
@@ -16,20 +17,22 @@ The same inputs give the same bytes.
 from __future__ import annotations
 
 import ast
-import functools
 import hashlib
-import importlib.machinery
 import importlib.resources
-import importlib.util
 import json
 import pprint
-import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from kili_rules import __version__
-from kili_rules.authoring.loader import RuleSet
+from kili_rules.authoring.plugin_imports import (
+    ALLOWED_ROOTS,
+    EmbeddedModule,
+    imports_in,
+    relative_name,
+    walk_plugin_modules,
+)
+from kili_rules.authoring.rule_set import RuleSet
 from kili_rules.errors import BuildError
 
 #: The runtime modules every plugin embeds (the rule types and Python rules come on top, with what they import:
@@ -52,25 +55,8 @@ RUNTIME_MODULES = (
     "kili_rules.runtime.tasks",
     "kili_rules.runtime.unreadable",
 )
-#: Inside a plugin, ``kili_rules`` offers the runtime's public names only (what Python rule modules import).
-PLUGIN_PACKAGE_SOURCE = (
-    '"""kili_rules inside a built plugin: the runtime names only (see kili_rules.runtime)."""\n\n'
-    "from kili_rules.runtime import *  # noqa: F403\n"
-    "from kili_rules.runtime import __all__  # noqa: F401\n"
-)
-USER_PACKAGE_SOURCE = '"""The Python rule modules of this rule set."""\n'
-ALLOWED_ROOTS = frozenset(sys.stdlib_module_names) | {"kili", "__future__"}
+#: The comment that marks where the template is filled.
 FILL_MARK = "# kili-rules: fill "
-
-
-@dataclass(frozen=True)
-class EmbeddedModule:
-    """A module as the plugin embeds it."""
-
-    name: str
-    filename: str
-    is_package: bool
-    source: str
 
 
 @dataclass(frozen=True)
@@ -93,156 +79,23 @@ class BuildResult:
         )
 
 
-def _module_file(name: str) -> Path:
-    """The source file of module ``name``, asked of the import system's finders: never taken from
-    ``sys.modules``, where a built plugin loaded in this process leaves its embedded copies (whose file names
-    are relative, and which are not the installed sources)."""
-    spec = _find_installed(name)
-    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
-        raise BuildError(f"cannot embed module {name}: its Python source was not found")
-    return Path(spec.origin)
-
-
-def _find_installed(name: str) -> importlib.machinery.ModuleSpec | None:
-    parent, _, _ = name.rpartition(".")
-    locations = None
-    if parent:
-        parent_spec = _find_installed(parent)
-        if parent_spec is None:
-            return None
-        locations = parent_spec.submodule_search_locations
-    for finder in sys.meta_path:
-        find_spec = getattr(finder, "find_spec", None)
-        spec = find_spec(name, locations) if find_spec else None
-        if spec is not None and spec.origin and Path(spec.origin).is_absolute():
-            return spec
-    return None
-
-
-def _display_name(name: str, path: Path) -> str:
-    """A machine-independent file name: ``kili_rules/runtime/engine.py``."""
-    parts = name.split(".")
-    if path.name == "__init__.py":
-        return "/".join(parts) + "/__init__.py"
-    return "/".join(parts) + ".py"
-
-
-def _imports(tree: ast.AST, module: str, is_package: bool) -> list[tuple[str, int, list[str]]]:
-    """``(imported module, line, imported names)`` for every import in the module, relative ones resolved."""
-    found = []
-    package = module if is_package else module.rpartition(".")[0]
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.extend((alias.name, node.lineno, []) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")
-                anchor = anchor[: len(anchor) - (node.level - 1)]
-                base = ".".join([*anchor, base] if base else anchor)
-            found.append((base, node.lineno, [alias.name for alias in node.names]))
-    return found
-
-
-@functools.lru_cache(maxsize=512)
-def _source_imports(
-    source: str, filename: str, module: str, is_package: bool
-) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
-    """The imports of one module's ``source`` (see :func:`_imports`), parsed once per process: every build embeds
-    the same runtime and rule-type modules, and parsing them was most of a build's time (``build.py`` builds every
-    rule set in one process, and so do the tests). Raises BuildError when the source is not Python."""
-    try:
-        tree = ast.parse(source, filename)
-    except SyntaxError as error:
-        raise BuildError(f"{filename}:{error.lineno}: cannot embed {module}: {error.msg}") from None
-    return tuple((imported, line, tuple(names)) for imported, line, names in _imports(tree, module, is_package))
-
-
-class _Collector:
-    """Gathers the modules to embed and checks their imports."""
-
-    def __init__(self, rule_set: RuleSet) -> None:
-        self.rule_set = rule_set
-        self.modules: dict[str, EmbeddedModule] = {}
-        self.user_package = rule_set.user_package
-        self.embeddable_roots = {"kili_rules", self.user_package} | {
-            rule_type.module.split(".")[0] for rule_type in rule_set.rule_types.values()
-        }
-
-    def add(self, name: str, path: Path | None = None, filename: str | None = None) -> None:
-        if name in self.modules:
-            return
-        if name == "kili_rules":
-            self.modules[name] = EmbeddedModule(name, "kili_rules/__init__.py", True, PLUGIN_PACKAGE_SOURCE)
-            return
-        if name == self.user_package:
-            self.modules[name] = EmbeddedModule(name, f"{name}/__init__.py", True, USER_PACKAGE_SOURCE)
-            return
-        path = path or _module_file(name)
-        is_package = path.name == "__init__.py"
-        filename = filename or _display_name(name, path)
-        source = path.read_text(encoding="utf-8")
-        self.modules[name] = EmbeddedModule(name, filename, is_package, source)
-        parent = name.rpartition(".")[0]
-        if parent:
-            self.add(parent)
-        for imported, line, names in _source_imports(source, filename, name, is_package):
-            self._check_import(name, filename, imported, line, names)
-
-    def _check_import(self, module: str, filename: str, imported: str, line: int, names: Sequence[str]) -> None:
-        root = imported.split(".")[0]
-        if root in ALLOWED_ROOTS:
-            return
-        if root not in self.embeddable_roots:
-            raise BuildError(
-                f"{filename}:{line}: {module} imports {imported}, which is neither the standard library nor kili; "
-                "a plugin can only use those (Kili's runner installs nothing else): remove the import"
-            )
-        if imported == "kili_rules":
-            from kili_rules import runtime
-
-            unknown = [n for n in names if n != "*" and n not in runtime.__all__]
-            if unknown:
-                raise BuildError(
-                    f"{filename}:{line}: {module} imports {', '.join(unknown)} from kili_rules, which a plugin "
-                    f"does not have; import from kili_rules only: {', '.join(runtime.__all__)}"
-                )
-            self.add("kili_rules")
-            return
-        if root == self.user_package and imported not in self.modules:
-            raise BuildError(f"{filename}:{line}: {module} imports {imported}, which is not listed under `python:`")
-        self.add(imported)
-        for name in names:  # `from package import module`
-            if _is_module(f"{imported}.{name}"):
-                self.add(f"{imported}.{name}")
-
-
-def _is_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
-
-
 def embedded_modules(rule_set: RuleSet) -> list[EmbeddedModule]:
-    """Every module the plugin of ``rule_set`` embeds, sorted by name. Raises BuildError on a forbidden import."""
-    collector = _Collector(rule_set)
-    base = rule_set.path.parent
-    for name, path in sorted(rule_set.python_modules.items()):
-        collector.add(rule_set.user_package)
-        collector.add(name, path, _relative(path, base))
-    for name in RUNTIME_MODULES:
-        collector.add(name)
-    for rule_type in rule_set.rule_types.values():
-        collector.add(rule_type.module)
-    return [collector.modules[name] for name in sorted(collector.modules)]
-
-
-def _relative(path: Path, base: Path) -> str:
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return path.name
+    """Every module the plugin of ``rule_set`` embeds, sorted by name. Raises BuildError on a forbidden import (the
+    first met; ``kili-rules lint`` reports them all)."""
+    found = walk_plugin_modules(
+        rule_set.user_package,
+        rule_set.python_modules,
+        rule_set.path.parent,
+        rule_set.rule_types.values(),
+        more=RUNTIME_MODULES,
+    )
+    if found.refusals:
+        first = found.refusals[0]
+        if first.origin is None:
+            raise BuildError(str(first))
+        module, line, _ = first.origin
+        raise BuildError(f"{found.modules[module].filename}:{line}: this import brings in {first}")
+    return [found.modules[name] for name in sorted(found.modules)]
 
 
 def _literal(value: object) -> str:
@@ -302,7 +155,7 @@ def _header(rule_set: RuleSet, digest: str) -> list[str]:
     """Comment lines; every user-given name goes through json.dumps (no newline can break out)."""
     base = rule_set.path.parent
     sources = [rule_set.path.name]
-    sources += sorted(_relative(path, base) for path in rule_set.python_modules.values())
+    sources += sorted(relative_name(path, base) for path in rule_set.python_modules.values())
     types = sorted({rule["type"] for rule in rule_set.data["rules"]})
     return [
         f"# Generated by kili-rules {__version__}: do not edit, rebuild with `kili-rules build`.",
@@ -316,9 +169,10 @@ def _header(rule_set: RuleSet, digest: str) -> list[str]:
 def _check_output(text: str) -> None:
     """The generated file parses, imports only the stdlib and kili, and has Kili's handler class."""
     tree = ast.parse(text, "main.py")
-    for name, line, _ in _imports(tree, "main", False):
-        if name.split(".")[0] not in ALLOWED_ROOTS and not name.startswith("kili_rules"):
-            raise BuildError(f"main.py:{line}: internal error: the plugin imports {name}")
+    for found in imports_in(tree, "main", False):  # the template imports its embedded modules by name
+        if found.name is not None and found.name.split(".")[0] not in ALLOWED_ROOTS:
+            if not found.name.startswith("kili_rules"):
+                raise BuildError(f"main.py:{found.line}: internal error: the plugin imports {found.name}")
     handlers = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "PluginHandler"]
     defined = {f.name for n in handlers for f in n.body if isinstance(f, ast.FunctionDef)}
     if not {"on_submit", "on_review"} <= defined:

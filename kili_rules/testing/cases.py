@@ -34,16 +34,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kili_rules.authoring.bounded_read import MAX_DATA_FILE_BYTES, UnreadableFile, read_bounded, read_text
 from kili_rules.authoring.label_files import LabelRecord, labels_in, pick_label, read_labels
-from kili_rules.authoring.loader import RuleSet, load_rule_set, validate_model
-from kili_rules.authoring.yaml_source import (
-    MAX_DATA_FILE_BYTES,
-    SourceMap,
-    UnreadableFile,
-    load_yaml,
-    read_bounded,
-    read_text,
-)
+from kili_rules.authoring.loader import load_rule_set
+from kili_rules.authoring.model_validation import validate_model
+from kili_rules.authoring.rule_set import RuleSet
+from kili_rules.authoring.yaml_source import SourceMap, load_yaml
 from kili_rules.errors import InputError, LabelFileError, Problem, RuleFileError, did_you_mean
 from kili_rules.runtime.model import Finding, Report
 

@@ -33,7 +33,8 @@ from types import ModuleType
 from typing import Any
 
 from kili_rules.authoring.label_files import labels_in, pick_label, read_labels
-from kili_rules.authoring.loader import RuleSet, load_rule_set
+from kili_rules.authoring.loader import load_rule_set
+from kili_rules.authoring.rule_set import RuleSet
 from kili_rules.runtime.model import Report
 
 #: The Kili methods a built plugin calls.

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from kili_rules.authoring.bounded_read import MAX_DATA_FILE_BYTES, read_text
 from kili_rules.authoring.label_files import pick_label, read_label_source
 from kili_rules.authoring.loader import load_rule_set
 from kili_rules.authoring.yaml_source import load_yaml
@@ -42,7 +43,7 @@ def new_case(
     record = pick_label(records, asset, index, str(label_file), "--asset ID or --index N")
     report = rule_set.evaluate(record.label, event)
     target = Path(test_file) if test_file else Path(rule_file).parent / TEST_FOLDER / f"{Path(rule_file).stem}.yaml"
-    existing = target.read_text(encoding="utf-8") if target.exists() else ""
+    existing = read_text(target, "test file", MAX_DATA_FILE_BYTES) if target.exists() else ""
     taken = {c.get("name") for c in (_loaded_cases(existing, target))}
     base = name or " ".join(filter(None, [label_file.stem, asset, None if index is None else f"#{index}"]))
     case_name, number = base, 2
