@@ -127,10 +127,12 @@ class KiliReads(KiliPaging):
         with_latest_label: bool = False,
         fields: Sequence[str] = ASSET_FIELDS,
         on_progress: Callable[[int, int], None] | None = None,
+        on_bad_page: Callable[[int, int, KiliApiError], None] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """The assets of a project, streamed, ``jsonMetadata`` parsed to a dict (``{}`` when empty); with
         ``with_latest_label``, each with ``latestLabel`` (``None`` for an asset not labeled yet, else a label as
-        :meth:`iter_labels` gives it). ``asset_ids`` restricts to those assets."""
+        :meth:`iter_labels` gives it). ``asset_ids`` restricts to those assets. ``on_bad_page``: a page whose answer
+        is malformed twice is skipped and passed to it (see :meth:`~kili_rules.live.paging.KiliPaging.paginate`)."""
         fields = list(fields)
         page_size = None
         if with_latest_label:
@@ -149,6 +151,7 @@ class KiliReads(KiliPaging):
             page_size=page_size,
             transform=self._load_asset,
             on_progress=on_progress,
+            on_bad_page=on_bad_page,
         )
 
     def iter_issues(

@@ -14,13 +14,15 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from kili_rules.live.errors import KiliApiError
 
 logger = logging.getLogger("kili_rules.live")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -100,3 +102,16 @@ def with_retries(
                 "%s: %s; retrying in %.2f s (attempt %d of %d)", name, failed.error, delay, attempt + 1, policy.attempts
             )
             sleep(delay)
+
+
+def once_more_if_malformed(read: Callable[[], T]) -> T:
+    """``read()``, sent once more when its answer was malformed (not JSON, cut short, of the wrong shape: an answer
+    that :func:`with_retries` does not resend, the request having been answered); a second malformed answer raises
+    its KiliApiError(kind="malformed"). For reads only: a mutation answered with garbage may have been applied."""
+    try:
+        return read()
+    except KiliApiError as error:
+        if error.kind != "malformed":
+            raise
+        logger.warning("%s; reading it once more", error)
+    return read()

@@ -34,8 +34,9 @@ Supported root fields (the shapes the ``kili`` SDK sends; see ``kili_rules.live.
 - anything else answers a GraphQL error ``Cannot query field "<name>"``, like a real server's validation.
 
 Faults, to test a client's behaviour: a request without the right ``Authorization: X-API-Key: <key>`` gets HTTP 401;
-:meth:`KiliStandIn.fail` queues answers (429 with ``Retry-After``, 500, a slow answer, a dropped connection, or a
-mutation applied *then* answered 500, whose outcome the client cannot know), taken by the next matching requests.
+:meth:`KiliStandIn.fail` queues answers (429 with ``Retry-After``, 500, a slow answer, a dropped connection, a
+mutation applied *then* answered 500, whose outcome the client cannot know, or a mangled body with HTTP 200: an HTML
+page, the JSON cut in half, an answer of the wrong shape), taken by the next matching requests.
 Every request is recorded in :attr:`KiliStandIn.requests` (root field, variables, the status answered).
 
 The modules: :mod:`.data` (:class:`StandInData`, what it serves), :mod:`.schema` (the root field of a document, the

@@ -16,6 +16,23 @@ if TYPE_CHECKING:
 
 DEFAULT_API_KEY = "stand-in-secret-key-0123456789"
 GRAPHQL_PATH = "/api/label/v2/graphql"
+#: The bodies :meth:`KiliStandIn.fail` can send in place of an answer (with HTTP 200, the operation applied).
+MANGLED_BODIES = ("garbage", "truncated", "wrong_shape")
+GARBAGE = b"<html><body><h1>502 Bad Gateway</h1>The server returned an invalid response.</body></html>"
+
+
+def mangled(kind: str, key: str, value: Any) -> tuple[bytes, dict[str, str], str]:
+    """``(body, headers, content type)`` of a mangled answer: ``garbage`` (an HTML error page, not JSON: a proxy's),
+    ``truncated`` (the real answer's JSON cut in half, the HTTP framing intact) or ``wrong_shape`` (JSON whose root
+    field holds an object where a list or a number is expected)."""
+    if kind == "garbage":
+        return GARBAGE, {}, "text/html"
+    raw = json.dumps({"data": {key: value}}).encode()
+    if kind == "truncated":
+        return raw[: max(1, len(raw) // 2)], {}, "application/json"
+    if kind == "wrong_shape":
+        return json.dumps({"data": {key: {"unexpected": "shape"}}}).encode(), {}, "application/json"
+    raise ValueError(f"unknown mangled body {kind!r}: one of {', '.join(MANGLED_BODIES)}")
 
 
 class StandInHandler(BaseHTTPRequestHandler):
@@ -32,11 +49,13 @@ class StandInHandler(BaseHTTPRequestHandler):
         # Headers and body go in separate writes: without this, Nagle's algorithm and delayed ACKs add 40 ms a request.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        raw = json.dumps(body).encode()
+    def _send(
+        self, status: int, body: Any, headers: dict[str, str] | None = None, content_type: str = "application/json"
+    ) -> None:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(raw)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
@@ -133,4 +152,7 @@ class StandInHandler(BaseHTTPRequestHandler):
             return
         if fault is None or not fault.delay:
             state.record(name, variables, 200, mutation)
+        if fault is not None and fault.body is not None:
+            self._send(200, *mangled(fault.body, key, value))
+            return
         self._send(200, {"data": {key: value}})

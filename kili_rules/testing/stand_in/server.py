@@ -11,14 +11,16 @@ from typing import Any
 
 from kili_rules.testing.stand_in.answers import StandInAnswers
 from kili_rules.testing.stand_in.data import StandInData
-from kili_rules.testing.stand_in.handler import DEFAULT_API_KEY, GRAPHQL_PATH, StandInHandler
+from kili_rules.testing.stand_in.handler import DEFAULT_API_KEY, GRAPHQL_PATH, MANGLED_BODIES, StandInHandler
 
 
 @dataclass
 class Fault:
     """One queued misbehaviour: ``status`` to answer (``None``: answer normally after ``delay``), ``retry_after``
     header, ``delay`` seconds before answering, ``drop`` the connection without answering, ``after_apply`` (a
-    mutation is applied, then the fault answered), ``field`` the root field it applies to (``None``: any)."""
+    mutation is applied, then the fault answered), ``field`` the root field it applies to (``None``: any), ``body``
+    a mangled body sent with HTTP 200 in place of the answer (``"garbage"``, ``"truncated"``, ``"wrong_shape"``;
+    the operation is run first, as behind a proxy that mangles its answer)."""
 
     status: int | None = None
     retry_after: str | None = None
@@ -26,6 +28,7 @@ class Fault:
     drop: bool = False
     after_apply: bool = False
     field: str | None = None
+    body: str | None = None
 
 
 @dataclass
@@ -126,13 +129,17 @@ class KiliStandIn(StandInAnswers):
         drop: bool = False,
         after_apply: bool = False,
         field: str | None = None,
+        body: str | None = None,
     ) -> None:
-        """Queue ``times`` faults, taken in order by the next requests (to ``field`` only, when given)."""
+        """Queue ``times`` faults, taken in order by the next requests (to ``field`` only, when given); see
+        :class:`Fault`. ``body="garbage"`` answers an HTML page, ``"truncated"`` the answer's JSON cut in half,
+        ``"wrong_shape"`` an object where a list or a number is expected, each with HTTP 200."""
+        if body is not None and body not in MANGLED_BODIES:
+            raise ValueError(f"unknown body {body!r}: one of {', '.join(MANGLED_BODIES)}")
+        after = None if retry_after is None else str(retry_after)
         with self._lock:
             for _ in range(times):
-                self._faults.append(
-                    Fault(status, None if retry_after is None else str(retry_after), delay, drop, after_apply, field)
-                )
+                self._faults.append(Fault(status, after, delay, drop, after_apply, field, body))
 
     def record(self, name: str, variables: dict[str, Any], status: int, mutation: bool) -> None:
         """Record one request received (the handler calls it)."""
