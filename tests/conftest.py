@@ -204,8 +204,8 @@ def labels_100000(tmp_path_factory) -> Path:
 @pytest.fixture
 def kili_stand_in():
     """A local stand-in of Kili's GraphQL endpoint on 127.0.0.1, serving tests/fixtures (a real HTTP server,
-    started for the test and stopped after it). See kili_rules.live.stand_in for what it answers."""
-    from kili_rules.live.stand_in import KiliStandIn, StandInData
+    started for the test and stopped after it). See kili_rules.testing.stand_in for what it answers."""
+    from kili_rules.testing.stand_in import KiliStandIn, StandInData
 
     with KiliStandIn(StandInData.from_fixtures(FIXTURES)) as server:
         yield server

@@ -24,10 +24,10 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "plugins": ({"errors", "runtime", "rule_types", "plugins"}, {"pluggy"}),
     "authoring": ({"errors", "runtime", "rule_types", "plugins", "authoring"}, {"pydantic", "yaml", "jsonschema"}),
     "generator": ({"package", "errors", "runtime", "authoring", "generator"}, set()),
-    "live": ({"errors", "runtime", "authoring", "generator", "live"}, {"httpx", "kili", "graphql"}),
+    "live": ({"errors", "runtime", "authoring", "generator", "live"}, {"httpx", "kili"}),
     "testing": (
         {"errors", "runtime", "rule_types", "plugins", "authoring", "generator", "live", "testing"},
-        {"pydantic", "yaml", "kili", "pytest", "_pytest"},
+        {"pydantic", "yaml", "kili", "pytest", "_pytest", "graphql"},
     ),
     "cli": ({"package", "errors", "runtime", "plugins", "authoring", "generator", "live", "testing", "cli"}, set()),
     "package": ({"runtime", "errors", "authoring", "plugins"}, set()),

@@ -1,5 +1,6 @@
-"""The live client (kili_rules.live.client) over real sockets against the local stand-in of Kili's GraphQL endpoint,
-plus a few unit tests on httpx.MockTransport; and the kili SDK's own client pointed at the stand-in."""
+"""The live client (kili_rules.live.client and the modules it is made of) over real sockets against the local
+stand-in of Kili's GraphQL endpoint (kili_rules.testing.stand_in), plus a few unit tests on httpx.MockTransport; and
+the kili SDK's own client pointed at the stand-in."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ import traceback
 
 import httpx
 import pytest
-from conftest import SDK, SEED, load_json
+from conftest import FIXTURES, SDK, SEED, load_json
 
-from kili_rules.live import client as live
-from kili_rules.live.client import BAD_KEY, CLOUD_ENDPOINT, KiliApiError, KiliClient, RetryPolicy, resolve_endpoint
-from kili_rules.live.stand_in import KiliStandIn, root_field
+from kili_rules.live import operations as ops
+from kili_rules.live.client import KiliClient
+from kili_rules.live.errors import BAD_KEY, KiliApiError
+from kili_rules.live.retry import RetryPolicy, retry_after
+from kili_rules.live.transport import CLOUD_ENDPOINT, resolve_endpoint
+from kili_rules.testing.stand_in import KiliStandIn, root_field
 
 FAST = RetryPolicy(attempts=4, backoff=0.01, max_backoff=0.05, deadline=5.0)
 
@@ -83,7 +87,7 @@ def test_the_key_comes_from_the_environment_and_is_required(monkeypatch):
         return httpx.Response(200, json={"data": {"data": 0}})
 
     with KiliClient(endpoint="http://kili.test", transport=httpx.MockTransport(handler)) as client:
-        assert client.count(live.ops.COUNT_LABELS, {"project": {"id": "p"}}) == 0
+        assert client.count(ops.COUNT_LABELS, {"project": {"id": "p"}}) == 0
     request = seen[0]
     assert request.headers["Authorization"] == "X-API-Key: from-env"
     assert str(request.url) == "http://kili.test/api/label/v2/graphql"
@@ -122,7 +126,7 @@ def test_a_malformed_answer_is_an_error_never_nothing():
 
     with KiliClient("k", "https://kili.test", transport=httpx.MockTransport(handler)) as client:
         with pytest.raises(KiliApiError, match="unexpected answer to labels") as caught:
-            list(client.paginate(live.ops.labels_query("id"), live.ops.COUNT_LABELS, {}))
+            list(client.paginate(ops.labels_query("id"), ops.COUNT_LABELS, {}))
     assert caught.value.kind == "malformed"
 
 
@@ -131,8 +135,18 @@ def test_retry_after_as_an_http_date_and_capped():
     assert policy.delay(1, 30.0) == 2.0
     assert 0 <= policy.delay(3, None) <= policy.backoff * 4
     in_a_second = httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"})
-    assert live._retry_after(in_a_second) > 1000
-    assert live._retry_after(httpx.Response(429, headers={"Retry-After": "soon"})) is None
+    assert retry_after(in_a_second) > 1000
+    assert retry_after(httpx.Response(429, headers={"Retry-After": "soon"})) is None
+
+
+def test_the_stand_in_serves_the_repository_fixtures_by_default(tmp_path):
+    from kili_rules.testing import stand_in
+
+    assert stand_in.FIXTURES == FIXTURES
+    default, given = stand_in.StandInData.from_fixtures(), stand_in.StandInData.from_fixtures(FIXTURES)
+    assert "seed-image" in default.projects and default.projects == given.projects
+    with pytest.raises(FileNotFoundError, match="no fixtures folder here"):
+        stand_in.StandInData.from_fixtures(tmp_path)
 
 
 # ---------------------------------------------------------------- pagination over real sockets

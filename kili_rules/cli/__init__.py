@@ -74,7 +74,8 @@ live project (API key in KILI_API_KEY, on-premise server in KILI_API_ENDPOINT):
   kili-rules deploy rules/document.yaml --project ID   # build, upload, activate, filterable score, logs
   kili-rules logs --project ID --plugin document
 
-exit codes: 0 fine, 1 problems found (lint, test, check), 2 bad usage or a file that cannot be read
+exit codes: 0 fine, 1 problems found (lint, test, check) or a run not complete (apply: assets failed, tried
+again on the next run), 2 bad usage or a file that cannot be read
 """
 
 

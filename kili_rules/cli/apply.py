@@ -48,7 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Apply; exit 1 when an asset failed (it is tried again on the next run)."""
+    """Apply; exit 1 when the run was not complete: an asset failed or a page of the asset listing could not be read
+    (a garbage answer, read twice), and the next run tries them again."""
     from kili_rules.generator.generate import content_hash, embedded_modules
     from kili_rules.live.apply import StateFile, apply_rules
 
@@ -95,4 +96,4 @@ def run(args: argparse.Namespace) -> int:
         if state is not None:
             state.close()
     print(summary.as_text())
-    return 1 if summary.failed else 0
+    return 0 if summary.complete else 1

@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
             progress = ProgressBar(sum(Path(f).stat().st_size for f in args.label_files if Path(f).is_file()))
         summary = audit(rule_set, args.label_files, args.event, progress, on_report, latest=args.latest)
         if args.format == "html":
-            from kili_rules.live.client import resolve_endpoint
+            from kili_rules.live.transport import resolve_endpoint
 
             endpoint = resolve_endpoint(args.endpoint)
     if args.format == "html":

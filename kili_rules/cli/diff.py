@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from kili_rules.authoring.diff import diff_records
     from kili_rules.authoring.html_report import diff_html
     from kili_rules.authoring.label_files import read_labels
-    from kili_rules.live.client import resolve_endpoint
+    from kili_rules.live.transport import resolve_endpoint
 
     old, new = load_rule_set(args.old_rule_file), load_rule_set(args.new_rule_file)
     _live.require_labels_or_project(args, args.label_files, "diff")

@@ -1,5 +1,6 @@
 """The live project: a small client of Kili's GraphQL API (httpx), for the authoring-side commands (pull, check
---project, apply, diff, deploy, logs), and a local stand-in of that API to test them over real sockets.
+--project, apply, diff, deploy, logs). Its local stand-in, to test them over real sockets, is a test helper:
+``kili_rules.testing.stand_in``.
 
 Nothing here reaches ``main.py``: the plugin talks to Kili through the ``kili`` SDK only.
 
@@ -7,6 +8,9 @@ May import: the standard library, httpx, ``kili_rules.errors``, ``kili_rules.run
 ``kili_rules.generator``; ``kili`` (optional) inside the functions that need it.
 """
 
-from kili_rules.live.client import CLOUD_ENDPOINT, KiliApiError, KiliClient, RetryPolicy, resolve_endpoint
+from kili_rules.live.client import KiliClient
+from kili_rules.live.errors import KiliApiError
+from kili_rules.live.retry import RetryPolicy
+from kili_rules.live.transport import CLOUD_ENDPOINT, resolve_endpoint
 
 __all__ = ["CLOUD_ENDPOINT", "KiliApiError", "KiliClient", "RetryPolicy", "resolve_endpoint"]

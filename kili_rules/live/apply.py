@@ -13,6 +13,12 @@ a project's existing labels, which a plugin never sees (it only hears of labels 
   its content hash, then one line per asset done, flushed at once) lets a re-run skip the assets already done: an
   interrupted run continues where it stopped. A rule set whose hash changed starts over (its findings differ).
   An asset whose handling failed is not recorded: the next run tries it again.
+- **Going on past a garbage answer.** A read answered with garbage (not JSON, cut short, of the wrong shape) is
+  sent once more; answered with garbage again, what it was for fails and the run goes on with the rest: an asset
+  whose latest label, issues or metadata could not be read is failed (a chunk of assets, when their latest labels
+  came in one answer), a page of the asset listing is skipped and named. The summary names them, the run is not
+  complete (the command exits 1) and a re-run with the state file finishes them. Only the first count of the
+  listing cannot be gone past: without it there is nothing to go on with.
 - **Rate-limited.** At most ``rate`` Kili calls a second (reads and writes), on top of the client's own backoff on
   429 / 5xx.
 """
@@ -25,13 +31,17 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from kili_rules.live.apply_state import StateFile
 from kili_rules.live.client import KiliClient
+from kili_rules.live.errors import KiliApiError
+from kili_rules.live.retry import once_more_if_malformed
 
 #: Assets whose latest labels are read at once.
 CHUNK = 50
+#: Failed assets named in the summary, at most (each failure is also echoed when it happens).
+NAMED = 20
 
 
 class RateLimit:
@@ -109,14 +119,16 @@ class LiveKili:
     ) -> list[dict[str, Any]]:
         """``kili.issues(project_id=, asset_id=, status=, issue_type=, fields=)``."""
         self._call("issues", project_id=project_id, asset_id=asset_id, status=status, issue_type=issue_type)
-        found = list(
-            self.client.iter_issues(
-                project_id,
-                asset_id=asset_id,
-                asset_ids=asset_id_in,
-                status=status,
-                issue_type=issue_type,
-                fields=fields,
+        found = once_more_if_malformed(
+            lambda: list(
+                self.client.iter_issues(
+                    project_id,
+                    asset_id=asset_id,
+                    asset_ids=asset_id_in,
+                    status=status,
+                    issue_type=issue_type,
+                    fields=fields,
+                )
             )
         )
         with self._lock:
@@ -136,7 +148,7 @@ class LiveKili:
         """``kili.assets(project_id=, asset_id=, fields=)``: ``jsonMetadata`` parsed, as the SDK gives it."""
         self._call("assets", project_id=project_id, asset_id=asset_id)
         ids = [asset_id] if asset_id is not None else None
-        return list(self.client.iter_assets(project_id, asset_ids=ids, fields=fields))
+        return once_more_if_malformed(lambda: list(self.client.iter_assets(project_id, asset_ids=ids, fields=fields)))
 
     # -- writes: sent with --yes, recorded always
 
@@ -200,59 +212,6 @@ class LiveKili:
         return [{"id": i} for i in self.client.update_json_metadata(ids, metadatas)]
 
 
-# ---------------------------------------------------------------- the state file
-
-
-class StateFile:
-    """The assets already done for (project, rule set hash): JSON Lines, a header then ``{"asset": id}`` lines."""
-
-    def __init__(self, path: Path, project_id: str, rule_set: str, digest: str) -> None:
-        self.path = path
-        self.header = {"kili-rules apply": 1, "project": project_id, "rule_set": rule_set, "hash": digest}
-        self.done: set[str] = set()
-        self.started_over = False
-        self._handle: Any = None
-
-    def load(self) -> StateFile:
-        """Read what a previous run did (nothing when the file is absent or belongs to another rule-set hash)."""
-        if not self.path.is_file():
-            return self
-        with self.path.open(encoding="utf-8") as handle:
-            lines = [line for line in handle if line.strip()]
-        try:
-            header = json.loads(lines[0]) if lines else None
-        except ValueError:
-            header = None
-        if header != self.header:
-            self.started_over = True
-            return self
-        for line in lines[1:]:
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue  # a line cut short by an interruption: that asset is done again
-            if isinstance(entry, dict) and isinstance(entry.get("asset"), str):
-                self.done.add(entry["asset"])
-        return self
-
-    def mark(self, asset_id: str) -> None:
-        """Record one asset as done, at once (flushed)."""
-        if self._handle is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fresh = self.started_over or not self.path.is_file()
-            self._handle = self.path.open("w" if fresh else "a", encoding="utf-8")
-            if fresh:
-                self._handle.write(json.dumps(self.header) + "\n")
-        self._handle.write(json.dumps({"asset": asset_id}) + "\n")
-        self._handle.flush()
-        self.done.add(asset_id)
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-
-
 # ---------------------------------------------------------------- the run
 
 
@@ -270,9 +229,17 @@ class ApplySummary:
     solved: int = 0
     sent_back: int = 0
     metadata: int = 0
-    failed: list[str] = field(default_factory=list)
+    #: asset id -> why it failed (not recorded in the state file: the next run tries it again)
+    failed: dict[str, str] = field(default_factory=dict)
+    #: the pages of the asset listing that could not be read, each as "assets 101 to 200 of the listing: why"
+    unread_pages: list[str] = field(default_factory=list)
     calls: int = 0
     seconds: float = 0.0
+
+    @property
+    def complete(self) -> bool:
+        """Whether every asset listed was handled (or done by an earlier run): no asset failed, no page unread."""
+        return not self.failed and not self.unread_pages
 
     def as_text(self) -> str:
         verb = "would " if self.dry_run else ""
@@ -285,7 +252,18 @@ class ApplySummary:
             f"  {self.sent_back:,} assets {verb}be sent back to the queue, {self.metadata:,} metadata {verb}be written",
         ]
         if self.failed:
-            lines.append(f"  {len(self.failed):,} assets failed (tried again on the next run): {self.failed[0]}")
+            ids = list(self.failed)
+            named = ", ".join(ids[:NAMED]) + (f" and {len(ids) - NAMED:,} more" if len(ids) > NAMED else "")
+            lines.append(f"  {len(ids):,} assets failed (tried again on the next run): {named}")
+            lines.append(f"    {ids[0]}: {self.failed[ids[0]]}")
+        if self.unread_pages:
+            lines.append(
+                f"  {len(self.unread_pages):,} pages of the asset listing could not be read "
+                "(their assets are tried on the next run):"
+            )
+            lines += [f"    {page}" for page in self.unread_pages]
+        if not self.complete:
+            lines.append("  the run is not complete: run it again to finish")
         return "\n".join(lines)
 
 
@@ -313,11 +291,7 @@ def apply_rules(
     started = time.perf_counter()
     # The ids first, then their latest labels chunk by chunk: paging by skip over a status filter while sending
     # assets back (which changes their status) would skip assets.
-    asset_ids = [
-        a["id"]
-        for a in client.iter_assets(project_id, asset_status_in=asset_status_in, fields=("id",))
-        if isinstance(a.get("id"), str)
-    ]
+    asset_ids = _list_asset_ids(client, project_id, asset_status_in, summary, echo)
     if on_progress:
         on_progress(0, len(asset_ids))
 
@@ -326,7 +300,7 @@ def apply_rules(
             chunk = [i for i in asset_ids[start : start + CHUNK] if state is None or i not in state.done]
             summary.skipped += len(asset_ids[start : start + CHUNK]) - len(chunk)
             if chunk:
-                yield from client.iter_assets(project_id, asset_ids=chunk, with_latest_label=True)
+                yield from _read_latest_labels(client, project_id, chunk, summary, echo)
             if on_progress:
                 on_progress(min(start + CHUNK, len(asset_ids)), len(asset_ids))
 
@@ -352,13 +326,49 @@ def apply_rules(
             detail = "" if planned.kind == "send_back" else f" {planned.detail}"
             echo(f"asset {asset_id} (label {label.get('id')}): {verb}{what.get(planned.kind, planned.kind)}{detail}")
         if result.failures:
-            summary.failed.append(f"asset {asset_id}: {result.failures[0]}")
+            summary.failed[asset_id] = result.failures[0]
             echo(f"asset {asset_id}: failed: {'; '.join(result.failures)}")
         elif state is not None and not dry_run:
             state.mark(asset_id)
     summary.calls = len(kili.calls)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _list_asset_ids(
+    client: KiliClient,
+    project_id: str,
+    asset_status_in: Sequence[str] | None,
+    summary: ApplySummary,
+    echo: Callable[[str], None],
+) -> list[str]:
+    """The ids of the project's assets; a page answered with garbage twice is skipped and recorded as unread."""
+
+    def unread(skip: int, first: int, error: KiliApiError) -> None:
+        page = f"assets {skip + 1:,} to {skip + first:,} of the listing: {error}"
+        summary.unread_pages.append(page)
+        echo(f"{page}: skipped (tried again on the next run)")
+
+    listing = client.iter_assets(project_id, asset_status_in=asset_status_in, fields=("id",), on_bad_page=unread)
+    return [a["id"] for a in listing if isinstance(a.get("id"), str)]
+
+
+def _read_latest_labels(
+    client: KiliClient, project_id: str, chunk: list[str], summary: ApplySummary, echo: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    """The assets of ``chunk`` with their latest labels, read once more when answered with garbage; answered with
+    garbage again, every asset of the chunk is failed (nothing of it is trusted) and none is returned."""
+    try:
+        return once_more_if_malformed(
+            lambda: list(client.iter_assets(project_id, asset_ids=chunk, with_latest_label=True))
+        )
+    except KiliApiError as error:
+        if error.kind != "malformed":
+            raise
+        for asset_id in chunk:
+            summary.failed[asset_id] = f"its latest label could not be read: {error}"
+        echo(f"assets {chunk[0]} to {chunk[-1]} ({len(chunk)}): failed: their latest labels could not be read: {error}")
+        return []
 
 
 __all__ = ["ApplySummary", "LiveKili", "RateLimit", "StateFile", "apply_rules"]

@@ -33,7 +33,8 @@ def sdk_client(api_key: str | None = None, endpoint: str | None = None) -> Any:
     """A ``kili.client.Kili`` for the key (or ``KILI_API_KEY``) and endpoint (or ``KILI_API_ENDPOINT``, or Kili's
     cloud). KiliSdkMissing in one line when the SDK is not installed; KiliApiError when it cannot connect (the
     SDK checks the key when it is created), never quoting the key."""
-    from kili_rules.live.client import NO_KEY, KiliApiError, resolve_endpoint
+    from kili_rules.live.errors import NO_KEY, KiliApiError
+    from kili_rules.live.transport import resolve_endpoint
 
     try:
         from kili.client import Kili

@@ -1,7 +1,7 @@
 """The GraphQL documents the live client sends, in the shapes the ``kili`` SDK (26.2.4) sends them.
 
 Each is copied from the SDK module named beside it, so that what works for the SDK works for us, and the local
-stand-in (``kili_rules.live.stand_in``) can recognise them by their root field. Queries alias their root field as
+stand-in (``kili_rules.testing.stand_in``) can recognise them by their root field. Queries alias their root field as
 ``data``, take ``where`` / ``first`` / ``skip``, and are paired with a ``count…`` query of the same ``where``.
 """
 
