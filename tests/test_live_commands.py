@@ -241,7 +241,7 @@ def test_the_adapter_offers_the_signatures_of_kili(kili):
                 return call
             return attribute
 
-    from kili_rules.runtime.kili_actions import QaPlugin
+    from kili_rules.runtime.qa_plugin import QaPlugin
 
     with KiliClient(retry=None) as client:
         adapter = Recording(client, dry_run=True)

@@ -38,12 +38,17 @@ RUNTIME_MODULES = (
     "kili_rules.runtime.contract",
     "kili_rules.runtime.engine",
     "kili_rules.runtime.interface",
-    "kili_rules.runtime.kili_actions",
+    "kili_rules.runtime.issues",
+    "kili_rules.runtime.kili_calls",
     "kili_rules.runtime.label",
     "kili_rules.runtime.message",
+    "kili_rules.runtime.metadata",
     "kili_rules.runtime.model",
+    "kili_rules.runtime.policy",
     "kili_rules.runtime.python_rule",
+    "kili_rules.runtime.qa_plugin",
     "kili_rules.runtime.retry",
+    "kili_rules.runtime.routing",
     "kili_rules.runtime.tasks",
 )
 #: Inside a plugin, ``kili_rules`` offers the runtime's public names only (what Python rule modules import).

@@ -1,4 +1,4 @@
-"""``kili-rules apply``: the plugin's own code path (:class:`~kili_rules.runtime.kili_actions.QaPlugin`) run over
+"""``kili-rules apply``: the plugin's own code path (:class:`~kili_rules.runtime.qa_plugin.QaPlugin`) run over
 a project's existing labels, which a plugin never sees (it only hears of labels submitted after its upload).
 
 - **The same code.** For each asset's latest label, ``QaPlugin.handle`` runs exactly as in Kili; its ``kili`` is a
@@ -304,7 +304,7 @@ def apply_rules(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ApplySummary:
     """Run the plugin over the latest label of every asset of the project; ``echo`` each write (planned or done)."""
-    from kili_rules.runtime.kili_actions import QaPlugin
+    from kili_rules.runtime.qa_plugin import QaPlugin
 
     kili = LiveKili(client, dry_run=dry_run, rate=rate)
     logger = logger or logging.getLogger("kili_rules.apply")
