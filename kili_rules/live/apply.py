@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from kili_rules.live.client import KiliClient
+from kili_rules.runtime.issues import opening_text
 
 #: Assets whose latest labels are read at once.
 CHUNK = 50
@@ -104,7 +105,7 @@ class LiveKili:
         asset_id_in: Sequence[str] | None = None,
         issue_type: str | None = None,
         status: str | None = None,
-        fields: Sequence[str] = ("id", "status", "type", "objectMid", "comments.text"),
+        fields: Sequence[str] = ("id", "status", "type", "objectMid", "assetId", "comments.text", "comments.createdAt"),
         **ignored: Any,
     ) -> list[dict[str, Any]]:
         """``kili.issues(project_id=, asset_id=, status=, issue_type=, fields=)``."""
@@ -122,7 +123,7 @@ class LiveKili:
         with self._lock:
             for issue in found:
                 comments = issue.get("comments") if isinstance(issue, dict) else None
-                text = comments[0].get("text") if isinstance(comments, list) and comments else None
+                text = opening_text(comments) if isinstance(comments, list) else None
                 self._issues_seen[str(issue.get("id"))] = (issue.get("assetId") or asset_id, text)
         return found
 

@@ -250,7 +250,7 @@ type Label {
   id: ID!, labelType: String, jsonResponse: String, jsonResponseUrl: String, createdAt: String,
   isLatestLabelForUser: Boolean, author: User, secondsToLabel: Float, assetId: ID, labelOf: Asset
 }
-type Comment { text: String }
+type Comment { id: ID, text: String, createdAt: String }
 type Issue {
   id: ID!, status: String, type: String, objectMid: String, assetId: ID, labelId: ID, createdAt: String,
   comments: [Comment!], hasBeenSeen: Boolean
@@ -577,7 +577,13 @@ class KiliStandIn:
                 "type": wanted.get("type", "ISSUE"),
                 "status": "OPEN",
                 "createdAt": "2026-01-02T00:00:00.000Z",
-                "comments": [{"text": wanted.get("text")}],
+                "comments": [
+                    {
+                        "id": f"comment-{self._issue_counter}",
+                        "text": wanted.get("text"),
+                        "createdAt": "2026-01-02T00:00:00.000Z",
+                    }
+                ],
                 "hasBeenSeen": False,
             }
             self.data.issues.append(issue)

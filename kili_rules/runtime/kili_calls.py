@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kili_rules.runtime.issues import ISSUE_FIELDS, IssueKey, OpenIssue, checked_issues, missing_issues
-from kili_rules.runtime.metadata import ASSET_FIELDS, checked_metadata
+from kili_rules.runtime.metadata import ASSET_FIELDS, checked_metadata, metadata_object
 from kili_rules.runtime.retry import Deadline, DeadlineExceeded, KiliAnswerError, is_refusal
 from kili_rules.runtime.routing import DECLINED, FAILED, send_back_outcome
 from kili_rules.runtime.tasks import Task
@@ -34,7 +34,7 @@ MAX_PARALLEL_CALLS = 16
 
 def read_open_issues(kili: Any, project_id: str, asset_id: str, deadline: Deadline) -> list[OpenIssue]:
     """The OPEN issues of type ISSUE of the asset (``kili.issues``), checked (:func:`~kili_rules.runtime.issues.
-    checked_issues`)."""
+    checked_issues`: rows of this asset only, each once)."""
     answer = deadline.call(
         "issues",
         kili.issues,
@@ -44,7 +44,7 @@ def read_open_issues(kili: Any, project_id: str, asset_id: str, deadline: Deadli
         issue_type="ISSUE",
         fields=ISSUE_FIELDS,
     )
-    return checked_issues(answer)
+    return checked_issues(answer, asset_id)
 
 
 def create_issues(
@@ -125,11 +125,12 @@ def send_back(kili: Any, asset_id: str, deadline: Deadline) -> tuple[bool, bool]
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def read_metadata(kili: Any, project_id: str, asset_id: str, deadline: Deadline) -> Any:
-    """The asset's ``jsonMetadata`` (``kili.assets``), from the row of this very asset
-    (:func:`~kili_rules.runtime.metadata.checked_metadata`)."""
+def read_metadata(kili: Any, project_id: str, asset_id: str, deadline: Deadline) -> dict[str, Any]:
+    """The asset's ``jsonMetadata`` (``kili.assets``), from the row of this very asset, as an object
+    (:func:`~kili_rules.runtime.metadata.checked_metadata`, :func:`~kili_rules.runtime.metadata.metadata_object`:
+    KiliAnswerError for anything else)."""
     answer = deadline.call("assets", kili.assets, project_id=project_id, asset_id=asset_id, fields=ASSET_FIELDS)
-    return checked_metadata(answer, asset_id)
+    return metadata_object(checked_metadata(answer, asset_id))
 
 
 def write_metadata(kili: Any, asset_id: str, metadata: Mapping[str, Any], deadline: Deadline) -> None:
@@ -146,18 +147,25 @@ def write_metadata(kili: Any, asset_id: str, metadata: Mapping[str, Any], deadli
 
 def run_all(work: Sequence[tuple[str, Callable[[], None]]], deadline: Deadline) -> None:
     """Run ``work`` side by side (``MAX_PARALLEL_CALLS`` at a time) until the deadline; raise the first error, or
-    DeadlineExceeded if some did not end in time."""
+    DeadlineExceeded if some did not end in time.
+
+    Whatever was started is waited for until it returns, deadline or not, before this returns or raises: the
+    caller holds the asset's lock (:func:`~kili_rules.runtime.tasks.asset_lock`) around it, and a call that lands
+    after the lock is released could race the next event of that asset (an abandoned creation would make
+    duplicates). The event does not wait for it: it abandons the whole group at its deadline.
+    """
     if len(work) == 1:
         work[0][1]()
         return
     errors: list[BaseException] = []
     for start in range(0, len(work), MAX_PARALLEL_CALLS):
         tasks = [Task(name, function) for name, function in work[start : start + MAX_PARALLEL_CALLS]]
-        for task in tasks:
-            if not task.wait(deadline.remaining):
-                raise DeadlineExceeded(f"{task.name}: still running at the deadline")
-            if task.error is not None:
-                errors.append(task.error)
+        late = [task for task in tasks if not task.wait(deadline.remaining)]
+        for task in late:
+            task.join()
+        if late:
+            raise DeadlineExceeded(f"{late[0].name}: still running at the deadline")
+        errors += [task.error for task in tasks if task.error is not None]
     if len(errors) == 1:
         raise errors[0]
     if errors:

@@ -2,8 +2,9 @@
 
 Pure (no Kili call). Kili's ``update_properties_in_assets`` **replaces** the whole metadata, so the plugin reads it
 (``kili.assets(..., fields=ASSET_FIELDS)``), checks the answer (:func:`checked_metadata`: the row of this very
-asset), merges the score in (:func:`merged_metadata`: every other key kept) and writes the whole dict back. The
-values it adds stay flat (a number, a comma-separated string) so that Kili can filter on them.
+asset; :func:`metadata_object`: an object, or Kili's empty value), merges the score in (:func:`merged_metadata`:
+every other key kept) and writes the whole dict back; a read it does not understand writes nothing. The values it
+adds stay flat (a number, a comma-separated string) so that Kili can filter on them.
 
 Stdlib-only: embedded verbatim into every built plugin.
 """
@@ -44,20 +45,30 @@ def checked_metadata(answer: Any, asset_id: str) -> Any:
     return rows[0]["jsonMetadata"]
 
 
-def merged_metadata(current: Any, updates: Mapping[str, Any]) -> dict[str, Any]:
-    """The asset's metadata with ``updates`` merged in; every other key kept.
+def metadata_object(current: Any) -> dict[str, Any]:
+    """The metadata read, as an object; KiliAnswerError (nothing is written) when it is not one.
 
-    Metadata that is a JSON string is parsed; any other non-empty value that is not an object (Kili's own example
-    plugin writes plain strings) is kept under ``"metadata"``, so nothing is lost.
+    Kili's own empty value counts as ``{}``: the SDK gives ``{}`` for an empty ``jsonMetadata`` (and, alas, for
+    one that is not JSON: ``load_asset_json_fields`` parses the string and answers ``{}`` when it cannot, so such
+    metadata cannot be told from none through the SDK), other clients ``""`` or ``None``. A JSON string holding an
+    object is parsed. Anything else (a list, a number, a string that is not JSON or not an object: Kili's own
+    example plugin writes plain strings) is a read not understood: writing the score would replace it.
     """
+    if current is None:
+        return {}
     if isinstance(current, str):
+        if not current.strip():
+            return {}
         try:
-            parsed = json.loads(current) if current.strip() else {}
+            current = json.loads(current)
         except (ValueError, RecursionError):
-            parsed = {"metadata": current}
-        current = parsed if isinstance(parsed, dict) else {"metadata": current}
-    elif current is None:
-        current = {}
-    elif not isinstance(current, dict):
-        current = {"metadata": current}
+            raise KiliAnswerError("assets: jsonMetadata is a string that is not JSON: not written") from None
+    if not isinstance(current, dict):
+        raise KiliAnswerError(f"assets: jsonMetadata is a {type(current).__name__}, not an object: not written")
+    return current
+
+
+def merged_metadata(current: Mapping[str, Any], updates: Mapping[str, Any]) -> dict[str, Any]:
+    """The asset's metadata (as :func:`metadata_object` reads it) with ``updates`` merged in; every other key
+    kept."""
     return {**current, **updates}

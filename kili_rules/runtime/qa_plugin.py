@@ -8,7 +8,7 @@ For one submitted (or reviewed) label, :meth:`QaPlugin.handle`:
 
    - **issues**: read the asset's OPEN issues of type ISSUE, decide (:func:`~kili_rules.runtime.issues.
      plan_issues`), then, at the same time, create the missing ones in **one** batched ``create_issues`` call
-     (each pinned to its annotation ``mid``, its text tagged ``[rule-id] message``) and set to SOLVED this rule
+     (each pinned to its annotation ``mid``, its text tagged ``[rule-set/rule-id] message``) and set to SOLVED this rule
      set's issues whose finding is gone (one ``update_issue_status`` each, in parallel: Kili has no batch call);
    - **send back**: ``send_back_to_queue`` once, when a finding's severity maps to ``send_back``
      (:func:`~kili_rules.runtime.routing.decide_routing`);
@@ -239,6 +239,12 @@ class QaPlugin:
         with asset_lock("issues", asset_id, deadline.remaining):
             plan = plan_issues(report, read(), self.policy)
             result.kept = plan.kept
+            for issue in plan.unreadable:
+                self._log(
+                    logging.WARNING,
+                    "kili-rules: issue %s: the text it was opened with cannot be told: left alone",
+                    issue.id,
+                )
             work: list[tuple[str, Callable[[], None]]] = []
             if plan.create and not isinstance(label_id, str):
                 self._log(
