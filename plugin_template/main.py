@@ -59,7 +59,7 @@ class EmbeddedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 sys.meta_path.insert(0, EmbeddedModules(EMBEDDED_MODULES))
 
 from kili_rules.runtime.engine import Engine  # noqa: E402 - importable once the embedded modules are
-from kili_rules.runtime.kili_actions import QaPlugin  # noqa: E402
+from kili_rules.runtime.qa_plugin import QaPlugin  # noqa: E402
 
 ENGINE = Engine(
     RULE_SET,

@@ -337,9 +337,9 @@ def test_the_built_plugin_opens_issues_in_the_interfaces_names(tmp_path):
     )
     kili = run_plugin(path, {"jsonResponse": MEDICAL_LABEL}, kili=FakeKili({"site": "lyon"}))
     assert {(i["text"], i["objectMid"]) for i in kili.issues_store} == {
-        ("[one-lesion] 2 Lesion polygons in Lesions, expected at most 1", "l2"),
-        ('[healthy-or-not] Yes may not be chosen in "Is the image healthy?"', None),
-        ('[why] "Why is it not healthy?" is required when Yes is chosen', None),
+        ("[medical/one-lesion] 2 Lesion polygons in Lesions, expected at most 1", "l2"),
+        ('[medical/healthy-or-not] Yes may not be chosen in "Is the image healthy?"', None),
+        ('[medical/why] "Why is it not healthy?" is required when Yes is chosen', None),
     }
     assert kili.metadata == {"site": "lyon", "qa_score": 0.0}
 

@@ -27,8 +27,9 @@ def test_a_ner_label_without_its_relation_opens_issues_pinned_on_the_entity():
     interjection = label["jsonResponse"]["RECOGNITION_JOB"]["annotations"][0]["mid"]
     pinned = {i["text"]: i["objectMid"] for i in kili.issues_store}
     assert pinned == {
-        "[interjection-related] Interjection 'Cras' is the start of no Category relation job relation": interjection,
-        "[relation-when-nouns] Link the interjections to their nouns (relation job)": None,
+        "[ner/interjection-related] Interjection 'Cras' is the start of no Category relation job "
+        "relation": interjection,
+        "[ner/relation-when-nouns] Link the interjections to their nouns (relation job)": None,
     }
     assert kili.sent_back == ["asset-1"]
     assert kili.metadata == {"batch": 3, "qa_score": 50.0}
@@ -46,8 +47,8 @@ def test_an_iban_with_wrong_check_digits_is_an_issue_on_its_box_and_the_conditio
     kili = run_plugin(RULES / "document.yaml", label)
     assert [(i["text"], i["objectMid"]) for i in kili.issues_store] == [
         (
-            "[iban-check-digits] IBAN FR76 3000 6000 0112 3456 7890 198: its check digits are wrong, check each "
-            "character",
+            "[document/iban-check-digits] IBAN FR76 3000 6000 0112 3456 7890 198: its check digits are wrong, check "
+            "each character",
             box["mid"],
         )
     ]

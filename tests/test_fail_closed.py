@@ -62,7 +62,7 @@ def run(plugin, label, state=None, *, asset="asset-1", review=False, **qa_option
 )
 def test_an_unreadable_label_scores_0_with_an_issue_and_is_sent_back(document_plugin, response, reason):
     state, _, records = run(document_plugin, {"id": "L", "jsonResponse": response})
-    assert state.open_issues == [f"[unreadable-label] could not read this label: {reason}"]
+    assert state.open_issues == [f"[document/unreadable-label] could not read this label: {reason}"]
     assert state.metadata == {"keep": "me", "qa_score": 0.0, "qa_failed_rules": "unreadable-label"}
     assert state.sent_back == ["asset-1"]
     assert reason in records.text()
@@ -79,8 +79,8 @@ def test_a_rule_that_raises_fails_closed_with_its_severity(tmp_path):
     )
     state, _, records = run(plugin, {"id": "L", "jsonResponse": {}})
     assert sorted(state.open_issues) == [
-        "[divides] could not check this label: ZeroDivisionError: division by zero",
-        "[exits] could not check this label: SystemExit: 3",
+        "[rules/divides] could not check this label: ZeroDivisionError: division by zero",
+        "[rules/exits] could not check this label: SystemExit: 3",
     ]
     assert state.metadata["qa_score"] == 0.0 and state.metadata["keep"] == "me"
     assert state.sent_back == ["asset-1"]  # `exits` is an error: its severity's actions apply
@@ -121,7 +121,9 @@ def test_a_rule_that_never_ends_is_abandoned_and_the_kili_steps_still_run(tmp_pa
                 loaded.STOP.set()
     assert time.monotonic() - started < 5
     (issue,) = state.open_issues  # `none` passed; `spins` fails closed
-    assert issue.startswith("[spins] could not check this label: out of time: it ran past the 0.3 s evaluation budget")
+    assert issue.startswith(
+        "[rules/spins] could not check this label: out of time: it ran past the 0.3 s evaluation budget"
+    )
     assert state.metadata["qa_score"] == 0.0 and state.sent_back == ["asset-1"]
 
 
@@ -135,7 +137,7 @@ def test_a_huge_transcription_gives_a_bounded_issue_text(tmp_path):
     label = {"id": "L", "jsonResponse": {"T": {"text": "DE" + "x" * 10_000_000}}}
     state, _, _ = run(plugin, label)
     (text,) = state.open_issues
-    assert text.startswith("[fr] not FR: DExxx") and len(text) == 1000 and text.endswith("…")
+    assert text.startswith("[rules/fr] not FR: DExxx") and len(text) == 1000 and text.endswith("…")
 
 
 @pytest.mark.heavy(3.5)
@@ -150,8 +152,11 @@ def test_a_hundred_thousand_findings_give_a_hundred_issues_and_a_summary(tmp_pat
     assert kili.create_issues.call_count == 1
     assert len(records.records) < 120 and "and 99900 more findings" in records.text()  # no log flood either
     assert len(state.issues_store) == 101
-    assert state.open_issues[0] == "[every-box] transcribe m0" and state.issues_store[0]["objectMid"] == "m0"
-    assert state.open_issues[-1] == "[every-box] and 99900 more findings of this rule (a label gets at most 100 issues)"
+    assert state.open_issues[0] == "[rules/every-box] transcribe m0" and state.issues_store[0]["objectMid"] == "m0"
+    assert (
+        state.open_issues[-1]
+        == "[rules/every-box] and 99900 more findings of this rule (a label gets at most 100 issues)"
+    )
     state_again, _, _ = run(plugin, {"id": "L", "jsonResponse": {"J": {"annotations": boxes}}}, state)
     assert len(state_again.issues_store) == 101  # nothing new the second time
 
@@ -181,7 +186,7 @@ def _two_ibans(a_text: str, b_text: str) -> dict:
 
 
 def _iban_issues(state) -> dict:
-    return {i["objectMid"]: i["status"] for i in state.issues_store if i["text"].startswith("[iban-fr]")}
+    return {i["objectMid"]: i["status"] for i in state.issues_store if i["text"].startswith("[document/iban-fr]")}
 
 
 def test_a_finding_that_moves_to_another_box_moves_its_issue(document_plugin):

@@ -1,5 +1,6 @@
-"""Fault injection: Kili calls that fail at random, seeded: errors, answers lost after the effect, malformed answers
-and calls that hang past the deadline.
+"""Fault injection: Kili calls that fail at random, seeded: errors, answers lost after the effect, malformed answers,
+issue answers holding another asset's rows, every row twice or the rows reordered with a reply before each opening
+comment, calls that hang past the deadline, and creations that land only after the next submit of the asset.
 
 Over 1,000 submits (10 seeds x 20 assets x 5 submits) the handler never raises, no issue is ever OPEN twice, no
 metadata key is lost, and every event ends within its budget (real time: a small budget keeps the run short).
@@ -7,6 +8,7 @@ metadata key is lost, and every event ends within its budget (real time: a small
 
 from __future__ import annotations
 
+import copy
 import random
 import threading
 import time
@@ -29,6 +31,24 @@ MALFORMED = {
     "issues": [None, {"id": "x"}, [{"id": "i", "status": "OPEN"}], "[]"],
     "assets": [[], [{"id": "another"}], [{"id": "asset-1"}], None],
 }
+
+
+#: Answers of another shape than the plain one: rows of another asset (a failed read), every row twice, the rows
+#: in reverse order each with a reviewer's reply listed before the comment that opened the issue (both still read).
+RESHAPED = ["foreign", "duplicated", "reordered"]
+REPLY = {"id": "reply", "text": "[iban-fr] a reviewer's reply", "createdAt": "2027-01-01T00:00:00.000Z"}
+#: An issue of this rule set's rule ``currency`` as an earlier version tagged it: stale on both labels.
+STALE = "[currency] Currency should be EUR or USD, not GBP"
+
+
+def reshaped(answer, kind):
+    rows = [copy.deepcopy(row) for row in answer]
+    if kind == "foreign":
+        other = rows[0] if rows else {"id": "x", "status": "OPEN", "type": "ISSUE", "objectMid": None, "comments": []}
+        return [*rows, {**other, "id": "foreign", "assetId": "another-asset"}]
+    if kind == "duplicated":
+        return rows + copy.deepcopy(rows)
+    return [{**row, "comments": [dict(REPLY), *row["comments"]]} for row in reversed(rows)]
 
 
 class FaultyKili(FakeKiliState):
@@ -72,7 +92,11 @@ class FaultyKili(FakeKiliState):
 
     def issues(self, *args, **kwargs):
         answer = super().issues(*args, **kwargs)
-        return self.rng.choice(MALFORMED["issues"]) if self.local.malformed else answer
+        if self.local.malformed:
+            return self.rng.choice(MALFORMED["issues"])
+        if self.rng.random() < self.rate / 2:
+            return reshaped(answer, self.rng.choice(RESHAPED))
+        return answer
 
     def assets(self, *args, **kwargs):
         answer = super().assets(*args, **kwargs)
@@ -107,16 +131,24 @@ def test_faults_never_break_the_invariants(plugin, seed):
         )
         if scenario == 0:
             state.hang_next = {rng.choice(["issues", "assets", "create_issues", "update_properties_in_assets"])}
+        # a late creation: it hangs past the event, and lands only after the next submit of the asset has run
+        late = scenario % 4 == 1
+        if late:
+            state.hang_next = {"create_issues"}
+            state.issues_store.append(
+                {"id": "stale", "assetId": asset, "text": STALE, "objectMid": None, "status": "OPEN"}
+            )  # so that creating and solving run side by side
         state.asset_of[DE_LABEL["id"]] = asset
         kili = autospec_kili(state, into=kili)
         logger, _ = logger_with_records(f"faults-{seed}")
         qa = plugin.QaPlugin(plugin.ENGINE, kili, "project-1", logger, **FAST)
         for run in range(5):
-            label = rng.choice([DE_LABEL, FR_LABEL])
+            label = DE_LABEL if late and run == 0 else rng.choice([DE_LABEL, FR_LABEL])
             started = time.monotonic()
             result = qa.handle(label, asset, "submit")  # what on_submit does, with its result
             elapsed = time.monotonic() - started
-            state.settle()
+            if not (late and run == 0):
+                state.settle()
             where = f"seed {seed} scenario {scenario} run {run}"
             assert elapsed <= BUDGET + SLACK, f"{where}: {elapsed:.3f} s"
             open_issues = Counter((i["text"], i["objectMid"]) for i in state.issues_store if i["status"] == "OPEN")
@@ -126,14 +158,18 @@ def test_faults_never_break_the_invariants(plugin, seed):
             stats["abandoned"] += bool(result.abandoned)
             stats["failures"] += bool(result.failures)
             stats["complete"] += not result.failures
+            stats["late"] += late and run == 1 and state.hung == 0 and "issues" in " ".join(result.failures)
         # with the faults gone, one more submit converges to exactly the label's findings
         state.rate = state.hang_rate = 0
-        qa.handle(label, asset, "submit")
-        wanted = {(f.issue_text, f.mid) for f in plugin.ENGINE.evaluate(label).findings}
+        state.hang_next.clear()  # a hang the runs did not reach
+        final = qa.handle(label, asset, "submit")
+        assert not final.failures, f"seed {seed} scenario {scenario}: {final.failures}"
+        wanted = {(f"[document/{f.rule_id}] {f.message}", f.mid) for f in plugin.ENGINE.evaluate(label).findings}
         assert {(i["text"], i["objectMid"]) for i in state.issues_store if i["status"] == "OPEN"} == wanted
     assert stats["events"] == 100
     assert stats["failures"] > 0 and stats["complete"] > 0  # the faults did bite, and events still completed
     assert stats["abandoned"] > 0  # and some calls hung past the deadline
+    assert stats["late"] > 0  # and a submit came while a creation was still on its way
 
 
 def test_the_handler_never_raises_even_when_every_call_fails(plugin):

@@ -229,7 +229,8 @@ def test_a_rule_on_a_job_level_nested_classification_works_in_the_built_plugin(r
     }
     kili = run_plugin(rule_file, label)
     issues = {(i["text"], i["objectMid"]) for i in kili.issues_store}
-    assert issues == {("[no-politics] No politics: POLITICS", None), ("[no-politics] No politics: POLITICS", "box-1")}
+    text = "[nested/no-politics] No politics: POLITICS"
+    assert issues == {(text, None), (text, "box-1")}
     assert kili.sent_back and kili.metadata["qa_score"] == 50.0  # nested-required passes: NESTED_JOB is there
 
     # the same runtime offline (one plugin build is enough for the suite's time)

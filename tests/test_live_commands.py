@@ -162,10 +162,12 @@ def test_apply_dry_run_changes_nothing_and_lists_the_plan(kili, tmp_path, capsys
     failing = sorted(i for i, r in enumerate(responses(kili).values()) if a_count(r) > 1)
     assert f"apply (dry run: nothing was written; --yes to act): {LABELS} assets" in out
     assert f"{expected_issues(kili)} would be created, 0 already open, 0 would be solved" in out
-    assert out.count("would create issue [one-object-a]") == expected_issues(kili)
+    assert out.count("would create issue [image/one-object-a]") == expected_issues(kili)
     assert f"{len(failing)} assets would be sent back to the queue, {LABELS} metadata would be written" in out
     first = failing[0]
-    assert f"asset asset-{first} (label label-{first}): would create issue [one-object-a] There are too many" in out
+    assert (
+        f"asset asset-{first} (label label-{first}): would create issue [image/one-object-a] There are too many" in out
+    )
     assert f"asset asset-{first} (label label-{first}): would send back" in out
     assert f'asset asset-{first} (label label-{first}): would write {{"batch": {first % 3}, "qa_failed_rules": ' in out
     assert not (tmp_path / ".kili-rules").exists()
@@ -181,7 +183,7 @@ def test_apply_twice_creates_each_issue_once_and_resumes(kili, tmp_path, capsys)
     assert code == 0, out
     issues = [dict(i) for i in kili.data.issues]
     assert {i["assetId"] for i in issues} == failing and len(issues) == expected_issues(kili)
-    assert all(i["comments"][0]["text"].startswith("[one-object-a] There are too many") for i in issues)
+    assert all(i["comments"][0]["text"].startswith("[image/one-object-a] There are too many") for i in issues)
     assert {a for a, asset in kili.data.assets.items() if asset["status"] == "ONGOING"} == failing
     metadata = kili.data.assets["asset-5"]["jsonMetadata"]
     assert metadata["batch"] == 2 and "qa_score" in metadata  # every other key kept
@@ -241,14 +243,14 @@ def test_the_adapter_offers_the_signatures_of_kili(kili):
                 return call
             return attribute
 
-    from kili_rules.runtime.kili_actions import QaPlugin
+    from kili_rules.runtime.qa_plugin import QaPlugin
 
     with KiliClient(retry=None) as client:
         adapter = Recording(client, dry_run=True)
         plugin = QaPlugin(load_rule_set(RULES / "image.yaml").engine, adapter, PROJECT, mock.Mock())
         kili.data.issues.append(
             {"id": "old", "projectId": PROJECT, "assetId": "asset-0", "labelId": "label-0", "objectMid": None,
-             "type": "ISSUE", "status": "OPEN", "comments": [{"text": "[one-object-a] gone"}]}
+             "type": "ISSUE", "status": "OPEN", "comments": [{"text": "[image/one-object-a] gone"}]}
         )  # fmt: skip
         for label in client.iter_labels(PROJECT):
             plugin.handle(label, label["labelOf"]["id"], "submit")

@@ -70,15 +70,15 @@ def test_submit_creates_pinned_issues_sends_back_and_merges_the_score(document_p
         asset_id="asset-1",
         status="OPEN",
         issue_type="ISSUE",
-        fields=["id", "status", "type", "objectMid", "comments.text"],
+        fields=["id", "status", "type", "objectMid", "assetId", "comments.id", "comments.text", "comments.createdAt"],
     )
     kili.create_issues.assert_called_once_with(
         project_id="project-1",
         label_id_array=["doc-label-de-iban", "doc-label-de-iban"],
         object_mid_array=["20230801120000000-iban", None],
         text_array=[
-            "[iban-fr] IBAN number should start by FR",
-            "[payment-after-billing] The payment date must not be before the billing date.",
+            "[document/iban-fr] IBAN number should start by FR",
+            "[document/payment-after-billing] The payment date must not be before the billing date.",
         ],
     )
     kili.send_back_to_queue.assert_called_once_with(asset_ids=["asset-1"])
@@ -109,8 +109,8 @@ def test_submitting_again_creates_no_duplicate_and_solves_what_is_fixed(document
     handler.on_submit(fixed, "asset-1")
     status = {i["text"]: i["status"] for i in state.issues_store}
     assert status == {
-        "[iban-fr] IBAN number should start by FR": "SOLVED",
-        "[payment-after-billing] The payment date must not be before the billing date.": "OPEN",
+        "[document/iban-fr] IBAN number should start by FR": "SOLVED",
+        "[document/payment-after-billing] The payment date must not be before the billing date.": "OPEN",
     }
     assert state.metadata["qa_failed_rules"] == "payment-after-billing"
 
@@ -133,7 +133,7 @@ def test_same_text_on_several_boxes_is_matched_by_text_and_box(image_plugin):
     handler, _kili, _ = make_handler(image_plugin, state, label)
     handler.on_submit(label, "asset-1")
     handler.on_submit(label, "asset-1")
-    text = "[one-object-a] There are too many BBox (3) - Only 1 BBox of Object A accepted"
+    text = "[image/one-object-a] There are too many BBox (3) - Only 1 BBox of Object A accepted"
     assert [(i["text"], i["objectMid"]) for i in state.issues_store] == [  # the two boxes in excess, once each
         (text, "20221124161456406-47055"),
         (text, "20221124161459298-45160"),
@@ -175,7 +175,7 @@ def test_review_runs_only_the_review_rules(tmp_path, write_rules):
     state = FakeKiliState()
     handler, _kili, records = make_handler(plugin, state, label)
     handler.on_review(label, "asset-1")
-    assert [i["text"].split("]")[0] for i in state.issues_store] == ["[rev", "[rev"]  # the 2 boxes beyond 1
+    assert [i["text"].split("]")[0] for i in state.issues_store] == ["[rules/rev", "[rules/rev"]  # the 2 boxes beyond 1
     assert "review label" in records.text()
 
 
@@ -202,7 +202,7 @@ def test_an_unreadable_response_is_a_finding_not_an_empty_label(document_plugin)
     handler, _, records = make_handler(document_plugin, state, {"id": "L"})
     handler.on_submit({"id": "L", "jsonResponse": "{truncated"}, "asset-1")
     assert "label L of asset asset-1: jsonResponse is a string that is not JSON" in records.text()
-    unreadable = "[unreadable-label] could not read this label: jsonResponse is a string that is not JSON"
+    unreadable = "[document/unreadable-label] could not read this label: jsonResponse is a string that is not JSON"
     assert state.open_issues == [unreadable]
     assert state.metadata == {"keep": 1, "qa_score": 0.0, "qa_failed_rules": "unreadable-label"}
     assert state.sent_back == ["asset-1"]
@@ -222,24 +222,34 @@ def test_a_rule_that_raises_is_logged_and_the_others_act(tmp_path, write_rules):
     handler.on_submit(label, "asset-1")
     assert "rule boom could not check the label (counted as failed): ZeroDivisionError" in records.text()
     assert "boom_rules.py" in records.text()  # the traceback names the original module
-    boom = [t for t in state.open_issues if t.startswith("[boom]")]
-    assert boom == ["[boom] could not check this label: ZeroDivisionError: division by zero"]
-    assert {t.split("]")[0] for t in state.open_issues} == {"[boom", "[one"}  # the other rule acted too
+    boom = [t for t in state.open_issues if t.startswith("[rules/boom]")]
+    assert boom == ["[rules/boom] could not check this label: ZeroDivisionError: division by zero"]
+    assert {t.split("]")[0] for t in state.open_issues} == {"[rules/boom", "[rules/one"}  # the other rule acted too
     assert state.metadata["qa_score"] == 0 and state.sent_back == ["asset-1"]
 
 
-@pytest.mark.parametrize("current", ["plain text from Kili's example plugin", '{"a": 1}', None, 42])
-def test_metadata_of_any_shape_is_kept(image_plugin, current):
+@pytest.mark.parametrize("current", ['{"a": 1}', None, "", {}])
+def test_metadata_that_is_an_object_or_empty_gets_the_score_merged(image_plugin, current):
     label = load_json(SEED / "image_label_one_box.json")
     state = FakeKiliState(metadata=current)
     handler, _, _ = make_handler(image_plugin, state, label)
     handler.on_submit(label, "asset-1")
-    written = state.metadata
-    assert written["qa_score"] == 100.0
-    if current == '{"a": 1}':
-        assert written["a"] == 1
-    elif current is not None:
-        assert written["metadata"] == current
+    expected = {"a": 1} if current == '{"a": 1}' else {}
+    assert state.metadata == {**expected, "qa_score": 100.0, "qa_failed_rules": ""}
+
+
+@pytest.mark.parametrize(
+    "current", ["plain text from Kili's example plugin", 42, ["a", "list"], '["a JSON list"]', '"a JSON string"']
+)
+def test_metadata_that_is_not_an_object_is_never_overwritten(image_plugin, current):
+    label = load_json(SEED / "image_label_one_box.json")
+    state = FakeKiliState(metadata=copy.deepcopy(current))
+    handler, kili, records = make_handler(image_plugin, state, label)
+    handler.on_submit(label, "asset-1")
+    kili.update_properties_in_assets.assert_not_called()
+    assert state.metadata == current
+    assert "json_metadata failed on asset asset-1: KiliAnswerError" in records.text()
+    assert "not written" in records.text()
 
 
 def test_a_failing_metadata_read_never_overwrites(image_plugin):

@@ -67,7 +67,7 @@ def _in_kili(path: Path, label: dict) -> set[tuple[str, str, str | None]]:
     found = set()
     for issue in kili.issues_store:
         tag, text = issue["text"].split("] ", 1)
-        found.add((tag[1:], text, issue["objectMid"]))
+        found.add((tag[1:].split("/", 1)[1], text, issue["objectMid"]))  # [rule-set/rule-id]
     return found
 
 

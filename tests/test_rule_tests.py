@@ -301,8 +301,10 @@ def test_users_python_tests_get_the_fixtures(pytester):
             )
             assert kili is kili_rules_fake_kili
             assert kili.sent_back == ["asset-9"]
-            assert kili.open_issues == ["[iban-fr] IBAN number should start by FR",
-                                        "[payment-after-billing] The payment date must not be before the billing date."]
+            assert kili.open_issues == [
+                "[document/iban-fr] IBAN number should start by FR",
+                "[document/payment-after-billing] The payment date must not be before the billing date.",
+            ]
             assert kili.metadata["qa_score"] == 77.78
             assert [c[0] for c in kili.calls] == ["issues", "create_issues", "send_back_to_queue", "assets",
                                                   "update_properties_in_assets"]

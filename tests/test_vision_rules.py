@@ -42,9 +42,9 @@ def test_the_built_plugin_pins_every_vision_finding_on_its_box_and_names_its_fra
     }
     kili = run_plugin(RULES / "video.yaml", label)
     issues = {(i["objectMid"], i["text"]) for i in kili.issues_store}
-    duplicate = "[no-duplicate-box] Car rectangle twin duplicates car (IoU 0.952 above max_iou 0.7) (frame 1)"
+    duplicate = "[video/no-duplicate-box] Car rectangle twin duplicates car (IoU 0.952 above max_iou 0.7) (frame 1)"
     assert ("twin", duplicate) in issues
-    assert ("twin", "[steady-tracks] Car track twin on frame 1 only, min_frames 3") in issues
+    assert ("twin", "[video/steady-tracks] Car track twin on frame 1 only, min_frames 3") in issues
     assert all(mid == "twin" for mid, _ in issues)
     assert kili.sent_back == ["asset-1"]
 

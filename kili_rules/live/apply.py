@@ -1,4 +1,4 @@
-"""``kili-rules apply``: the plugin's own code path (:class:`~kili_rules.runtime.kili_actions.QaPlugin`) run over
+"""``kili-rules apply``: the plugin's own code path (:class:`~kili_rules.runtime.qa_plugin.QaPlugin`) run over
 a project's existing labels, which a plugin never sees (it only hears of labels submitted after its upload).
 
 - **The same code.** For each asset's latest label, ``QaPlugin.handle`` runs exactly as in Kili; its ``kili`` is a
@@ -37,6 +37,7 @@ from kili_rules.live.apply_state import StateFile
 from kili_rules.live.client import KiliClient
 from kili_rules.live.errors import KiliApiError
 from kili_rules.live.retry import once_more_if_malformed
+from kili_rules.runtime.issues import opening_text
 
 #: Assets whose latest labels are read at once.
 CHUNK = 50
@@ -114,7 +115,7 @@ class LiveKili:
         asset_id_in: Sequence[str] | None = None,
         issue_type: str | None = None,
         status: str | None = None,
-        fields: Sequence[str] = ("id", "status", "type", "objectMid", "comments.text"),
+        fields: Sequence[str] = ("id", "status", "type", "objectMid", "assetId", "comments.text", "comments.createdAt"),
         **ignored: Any,
     ) -> list[dict[str, Any]]:
         """``kili.issues(project_id=, asset_id=, status=, issue_type=, fields=)``."""
@@ -134,7 +135,7 @@ class LiveKili:
         with self._lock:
             for issue in found:
                 comments = issue.get("comments") if isinstance(issue, dict) else None
-                text = comments[0].get("text") if isinstance(comments, list) and comments else None
+                text = opening_text(comments) if isinstance(comments, list) else None
                 self._issues_seen[str(issue.get("id"))] = (issue.get("assetId") or asset_id, text)
         return found
 
@@ -282,7 +283,7 @@ def apply_rules(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ApplySummary:
     """Run the plugin over the latest label of every asset of the project; ``echo`` each write (planned or done)."""
-    from kili_rules.runtime.kili_actions import QaPlugin
+    from kili_rules.runtime.qa_plugin import QaPlugin
 
     kili = LiveKili(client, dry_run=dry_run, rate=rate)
     logger = logger or logging.getLogger("kili_rules.apply")

@@ -58,6 +58,19 @@ def render(template: str, values: Mapping[str, Any]) -> str:
     return _TOKEN.sub(replace, template)
 
 
+def template_pattern(template: str) -> re.Pattern[str]:
+    """A pattern that every rendering of ``template`` matches whole (``fullmatch``): its literal text as written,
+    each placeholder any text (a value may be anything, an absent one renders as written or empty). Used to tell
+    whether a text is one a rule's message can give."""
+    pieces, position = [], 0
+    for match in _TOKEN.finditer(template):
+        pieces.append(re.escape(template[position : match.start()]))
+        position = match.end()
+        pieces.append(re.escape(match.group(0)[0]) if match.group(1) is None else "(?s:.*)")
+    pieces.append(re.escape(template[position:]))
+    return re.compile("".join(pieces))
+
+
 def compile_template(template: str) -> Callable[[Mapping[str, Any]], str]:
     """``render(template, ·)`` with the template parsed once: the engine compiles each rule's message when it binds
     the rule, so a finding costs a join rather than a regex substitution. A template without placeholders renders

@@ -9,6 +9,7 @@ Stdlib-only: embedded verbatim into every built plugin.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,7 +108,8 @@ class Finding:
 
     @property
     def issue_text(self) -> str:
-        """The text of the Kili issue: the message tagged with the rule id, ``[iban-fr] IBAN ...``.
+        """The message tagged with the rule id, ``[iban-fr] IBAN ...`` (logs, reports); the Kili issue's text also
+        names the rule set: ``[invoices/iban-fr] IBAN ...`` (:func:`kili_rules.runtime.issues.finding_text`).
 
         A finding on a video frame names its frame (Kili's issues cannot carry one) unless the message does.
         """
@@ -184,10 +186,19 @@ class Report:
         """``100 × Σweight(pass) / Σweight(pass + fail)``, rounded to 2 decimals; 100 when nothing applied.
 
         A rule that could not give a verdict counts as ``fail`` unless its ``on_error`` is ``skip``.
+        Computed on the weights divided by the largest one, so that it stays a finite number however large the
+        weights (two weights of 1e308 would overflow a plain sum to ``inf``, and ``inf / inf`` is NaN); a weight
+        that is not a finite number >= 0 (the rule-file loader refuses them) makes the score 0: it cannot be
+        computed, and QA fails closed.
         """
-        passed = sum(o.weight for o in self.outcomes if o.status == "pass")
-        judged = passed + sum(o.weight for o in self.outcomes if o.counts_as_failed)
-        return 100.0 if judged <= 0 else round(100.0 * passed / judged, 2)
+        judged = [(o.weight, o.status == "pass") for o in self.outcomes if o.status == "pass" or o.counts_as_failed]
+        if any(not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0 for w, _ in judged):
+            return 0.0
+        largest = max((w for w, _ in judged), default=0)
+        if largest <= 0:
+            return 100.0
+        passed = math.fsum(w / largest for w, did_pass in judged if did_pass)
+        return round(100.0 * passed / math.fsum(w / largest for w, _ in judged), 2)
 
     def outcome(self, rule_id: str) -> RuleOutcome:
         """The outcome of one rule (KeyError if the rule did not run)."""

@@ -44,6 +44,10 @@ class DeadlineExceeded(Exception):
     """No time is left in the event's budget for this call (or for another attempt of it)."""
 
 
+class KiliAnswerError(Exception):
+    """Kili answered something of another shape than the SDK documents: the call counts as failed."""
+
+
 class Deadline:
     """The time budget of one event, shared by every Kili call (from several threads).
 

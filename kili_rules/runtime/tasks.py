@@ -10,7 +10,9 @@ Tasks run on reused daemon threads (starting a thread costs 1.5-2.5 ms on the ma
 ``ThreadPoolExecutor`` is not used: the interpreter waits for its threads at exit, hung calls included.
 
 :func:`asset_lock` serialises what must not interleave for one asset inside one process (reading the open issues
-then creating the missing ones; reading ``json_metadata`` then writing it back). Across processes nothing is
+then creating the missing ones; reading ``json_metadata`` then writing it back). A group abandoned at the deadline
+keeps its lock until its calls return, so that a late creation never races the next event of the asset (which
+fails its step, closed, if the lock is still taken at its own deadline). Across processes nothing is
 locked: Kili's own runner calls a plugin once per event.
 
 Stdlib-only: embedded verbatim into every built plugin.
@@ -59,6 +61,10 @@ class Task:
     def wait(self, seconds: float) -> bool:
         """Wait at most ``seconds`` (real time) for the end; True if it has ended."""
         return self._done.wait(max(seconds, 0.0))
+
+    def join(self) -> None:
+        """Wait for the end, however long (only from a thread that may be abandoned: never from the handler's)."""
+        self._done.wait()
 
 
 class _Workers:

@@ -71,8 +71,19 @@ class FakeKili:
 
     @property
     def open_issues(self) -> list[str]:
-        """The texts of the OPEN issues (``[rule-id] message``)."""
+        """The texts of the OPEN issues, as they were opened (``[rule-set/rule-id] message``)."""
         return [issue["text"] for issue in self.issues_store if issue["status"] == "OPEN"]
+
+    def reply(self, issue_id: str, text: str, *, first: bool = True) -> None:
+        """Add a reply to an issue (a later ``createdAt``), listed first in the comments unless ``first=False``:
+        Kili promises no order."""
+        with self._lock:
+            number = next(self._ids)
+            for issue in self.issues_store:
+                if issue["id"] == issue_id:
+                    comments = issue.setdefault("comments", [{"id": f"{issue_id}-c1", "text": issue["text"]}])
+                    reply = {"id": f"comment-{number}", "text": text, "createdAt": _instant(number)}
+                    comments.insert(0 if first else len(comments), reply)
 
     def _call(self, method: str, is_write: bool, **kwargs: Any) -> Any:
         """Record the call; subclasses may add latency or faults here (return ``"lose-answer"`` to apply a write
@@ -81,8 +92,11 @@ class FakeKili:
             self.calls.append((method, kwargs))
         return None
 
-    def issues(self, project_id, fields=("id",), first=None, skip=0, disable_tqdm=None, asset_id=None,
-               asset_id_in=None, issue_type=None, status=None, *, as_generator=False):  # fmt: skip
+    def issues(self, project_id, fields=("id", "createdAt", "status", "type", "assetId"), first=None, skip=0,
+               disable_tqdm=None, asset_id=None, asset_id_in=None, issue_type=None, status=None, *,
+               as_generator=False):  # fmt: skip
+        """The matching issues with only the ``fields`` asked for, as Kili answers (``comments.text``: each comment
+        with its ``text``)."""
         self._call("issues", False, project_id=project_id, asset_id=asset_id, status=status, issue_type=issue_type)
         found = [
             i
@@ -91,16 +105,21 @@ class FakeKili:
             and (status is None or i["status"] == status)
             and (issue_type is None or i.get("type", "ISSUE") == issue_type)
         ]
-        return [
-            {
-                "id": i["id"],
-                "status": i["status"],
-                "type": i.get("type", "ISSUE"),
-                "objectMid": i.get("objectMid"),
-                "comments": [{"text": i["text"]}],
-            }
-            for i in found
-        ]
+        return [issue_fields(self._row(i), fields) for i in found]
+
+    @staticmethod
+    def _row(issue: dict[str, Any]) -> dict[str, Any]:
+        comments = issue["comments"] if "comments" in issue else [{"id": f"{issue['id']}-c1", "text": issue["text"]}]
+        return {
+            "id": issue["id"],
+            "status": issue["status"],
+            "type": issue.get("type", "ISSUE"),
+            "objectMid": issue.get("objectMid"),
+            "assetId": issue["assetId"],
+            "labelId": issue.get("labelId"),
+            "createdAt": issue.get("createdAt"),
+            "comments": [dict(c) for c in comments],
+        }
 
     def create_issues(self, project_id, label_id_array, object_mid_array=None, text_array=None):
         fault = self._call(
@@ -113,14 +132,18 @@ class FakeKili:
         )
         created = []
         for label_id, mid, text in zip(label_id_array, object_mid_array, text_array, strict=True):
+            number = next(self._ids)
+            created_at = _instant(number)
             issue = {
-                "id": f"issue-{next(self._ids)}",
+                "id": f"issue-{number}",
                 "labelId": label_id,
                 "assetId": self.asset_of.get(label_id),
                 "objectMid": mid,
                 "text": text,
                 "status": "OPEN",
                 "type": "ISSUE",
+                "createdAt": created_at,
+                "comments": [{"id": f"comment-{number}", "text": text, "createdAt": created_at}],
             }
             self.issues_store.append(issue)
             created.append({"id": issue["id"]})
@@ -157,6 +180,28 @@ class FakeKili:
         if fault == "lose-answer":
             raise TimeoutError("answer lost")
         return [{"id": a} for a in asset_ids or ()]
+
+
+def _instant(number: int) -> str:
+    """A creation time, later for a larger ``number`` (ISO 8601 as Kili gives it)."""
+    return f"2026-01-01T{number // 3600 % 24:02d}:{number // 60 % 60:02d}:{number % 60:02d}.000Z"
+
+
+def issue_fields(row: Mapping[str, Any], fields: Any) -> dict[str, Any]:
+    """``row`` with only ``fields`` (``"comments.text"``: the ``text`` of each comment), as Kili answers a query."""
+    projected: dict[str, Any] = {}
+    for name in fields:
+        head, _, rest = str(name).partition(".")
+        if head not in row:
+            continue
+        if rest and isinstance(row[head], list):
+            items = projected.setdefault(head, [{} for _ in row[head]])
+            for item, source in zip(items, row[head], strict=True):
+                if isinstance(source, Mapping) and rest in source:
+                    item[rest] = source[rest]
+        else:
+            projected[head] = row[head]
+    return projected
 
 
 def autospec_kili(fake: FakeKili, *, into: Any = None) -> Any:

@@ -189,7 +189,13 @@ class StandInAnswers:
                 "type": wanted.get("type", "ISSUE"),
                 "status": "OPEN",
                 "createdAt": "2026-01-02T00:00:00.000Z",
-                "comments": [{"text": wanted.get("text")}],
+                "comments": [
+                    {
+                        "id": f"comment-{self._issue_counter}",
+                        "text": wanted.get("text"),
+                        "createdAt": "2026-01-02T00:00:00.000Z",
+                    }
+                ],
                 "hasBeenSeen": False,
             }
             self.data.issues.append(issue)

@@ -75,7 +75,7 @@ type Label {
   id: ID!, labelType: String, jsonResponse: String, jsonResponseUrl: String, createdAt: String,
   isLatestLabelForUser: Boolean, author: User, secondsToLabel: Float, assetId: ID, labelOf: Asset
 }
-type Comment { text: String }
+type Comment { id: ID, text: String, createdAt: String }
 type Issue {
   id: ID!, status: String, type: String, objectMid: String, assetId: ID, labelId: ID, createdAt: String,
   comments: [Comment!], hasBeenSeen: Boolean
