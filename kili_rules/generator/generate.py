@@ -40,9 +40,11 @@ RUNTIME_MODULES = (
     "kili_rules.runtime.interface",
     "kili_rules.runtime.kili_actions",
     "kili_rules.runtime.label",
+    "kili_rules.runtime.linear_regex",
     "kili_rules.runtime.message",
     "kili_rules.runtime.model",
     "kili_rules.runtime.python_rule",
+    "kili_rules.runtime.regex_program",
     "kili_rules.runtime.retry",
     "kili_rules.runtime.tasks",
 )
