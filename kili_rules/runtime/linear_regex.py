@@ -69,6 +69,22 @@ class LinearRegex:
             self._search = _Automaton(self.program, search=True)
         return self._search.run(text)
 
+    def cache(self, search: bool = False) -> dict[str, int]:
+        """How much the DFA of :meth:`fullmatch` (``search``: of :meth:`search`) holds: ``dfa_states``,
+        ``cached_states`` (automaton states in their kernels and closures), ``transitions``, ``full`` (1 when a
+        bound was reached since the last reset), and ``visited``: the instructions its closures have visited since
+        it was made (the work of a match beyond one dictionary look-up per character)."""
+        automaton = self._search if search else self._full
+        if automaton is None:
+            return {"dfa_states": 0, "cached_states": 0, "transitions": 0, "full": 0, "visited": 0}
+        return {
+            "dfa_states": len(automaton.states),
+            "cached_states": automaton.cached_states,
+            "transitions": automaton.transitions,
+            "full": int(automaton.full),
+            "visited": automaton.visited,
+        }
+
     def __repr__(self) -> str:
         return f"LinearRegex({self.pattern!r})"
 
@@ -105,6 +121,7 @@ class _Automaton:
         self.reset()
 
     def reset(self) -> None:
+        self.visited = getattr(self, "visited", 0)  # instructions visited by closures since the automaton was made
         self.states: dict[tuple[frozenset[int], int], _State] = {}
         self.cached_states = 0
         self.transitions = 0
@@ -203,6 +220,7 @@ class _Automaton:
             else:
                 matched = True
         found = (list(groups.items()), matched)
+        self.visited += len(seen)
         if state.kept and self.cached_states + len(seen) <= MAX_CACHED_STATES:
             state.closures[conditions] = found
             self.cached_states += len(seen)
