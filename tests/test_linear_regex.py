@@ -168,3 +168,29 @@ def test_a_repeat_of_nothing_costs_nothing():
 def test_a_pattern_re_refuses_raises_re_error():
     with pytest.raises(re.error):
         LinearRegex("[a-")
+
+
+@pytest.mark.heavy(1.5)
+def test_inside_the_built_plugin_each_pattern_answers_on_10000_characters_well_within_a_second(write_rules, tmp_path):
+    """The built plugin embeds the matcher and its text rules use it: each pattern that hangs ``re`` answers on
+    its texts of up to 10,000 characters (the target is 50 ms each; the limit is generous, the machine shared)."""
+    import time
+
+    import yaml
+
+    from kili_rules.authoring.loader import load_rule_set
+    from kili_rules.generator.generate import build_plugin
+    from kili_rules.testing import load_plugin_module
+
+    patterns = sorted(SLOW_FOR_RE)
+    rules = [{"id": f"r{index}", "type": "text", "job": f"T{index}", "regex": p} for index, p in enumerate(patterns)]
+    rule_set = load_rule_set(write_rules(yaml.safe_dump({"name": "slow-for-re", "rules": rules})))
+    built = build_plugin(rule_set, tmp_path / "dist")
+    assert "kili_rules.runtime.linear_regex" in built.path.read_text(encoding="utf-8")
+    plugin = load_plugin_module(built.path)
+    for which, expected in ((0, "pass"), (1, "fail")):
+        label = {"jsonResponse": {f"T{i}": {"text": SLOW_FOR_RE[p][which]} for i, p in enumerate(patterns)}}
+        start = time.perf_counter()
+        report = plugin.ENGINE.evaluate(label)
+        assert time.perf_counter() - start < 0.5 * len(patterns)
+        assert [report.outcome(rule["id"]).status for rule in rules] == [expected] * len(rules)
