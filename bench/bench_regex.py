@@ -92,7 +92,9 @@ def main() -> None:
             found, seconds = re_time(pattern, text, cap)
             if found is not None and found != answer:
                 sys.exit(f"{pattern!r} on {text[:20]!r}...: re says {found}, the linear matcher {answer}")
-            shown = f"`{pattern}`" if len(pattern) <= 50 else f"`{pattern[:24]}...{pattern[-20:]}` ({len(pattern)} chars)"
+            shown = (
+                f"`{pattern}`" if len(pattern) <= 50 else f"`{pattern[:24]}...{pattern[-20:]}` ({len(pattern)} chars)"
+            )
             re_shown = f"> {cap:g} s" if seconds is None else f"{seconds * 1000:,.1f} ms"
             ratio = f"> {cap / cold:,.0f}×" if seconds is None else f"{seconds / cold:,.2f}×"
             print(

@@ -94,7 +94,10 @@ def test_the_check_is_bounded_on_huge_and_long_patterns():
     found = [catastrophic_part(pattern) for pattern in patterns]
     assert time.perf_counter() - start < 2.0
     assert [hazard.part if hazard else None for hazard in found] == [
-        "more than 10,000 states", "more than 10,000 states", None, "more than 10,000 states"
+        "more than 10,000 states",
+        "more than 10,000 states",
+        None,
+        "more than 10,000 states",
     ]
 
 

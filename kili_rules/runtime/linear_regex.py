@@ -93,7 +93,7 @@ class _State:
     """A DFA state: the automaton states reached (``kernel``, before following jumps) and what the last
     character was (``context``); its transitions by character, its closures by condition set."""
 
-    __slots__ = ("after_last", "closures", "context", "ends", "kernel", "kept", "next", "stop")
+    __slots__ = ("after_last", "closures", "context", "ends", "kept", "kernel", "next", "stop")
 
     def __init__(self, kernel: frozenset[int], context: int, kept: bool, stop: bool = False) -> None:
         self.kernel, self.context, self.kept, self.stop = kernel, context, kept, stop

@@ -63,7 +63,7 @@ UNSUPPORTED = {
 }
 if hasattr(_sre, "ATOMIC_GROUP"):  # Python >= 3.11
     UNSUPPORTED[_sre.ATOMIC_GROUP] = ("an atomic group", "(?>...)")
-    UNSUPPORTED[_sre.POSSESSIVE_REPEAT] = ("a possessive repeat", "*+, ++, ?+, {m,n}+")
+    UNSUPPORTED[getattr(_sre, "POSSESSIVE_REPEAT")] = ("a possessive repeat", "*+, ++, ?+, {m,n}+")  # noqa: B009
 
 
 class RegexRefused(ValueError):
@@ -111,7 +111,7 @@ def compile_program(pattern: str, max_states: int = MAX_STATES) -> Program:
             raise _too_deep() from None
     builder = _Builder(max_states)
     try:
-        builder.sequence(list(parsed), parsed.state.flags)
+        builder.sequence(list(parsed.data), parsed.state.flags)
     except RecursionError:
         raise _too_deep() from None
     builder.emit(MATCH)
