@@ -118,11 +118,13 @@ from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, 
 from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label_model import Annotation
 from kili_rules.runtime.label_view import LabelView
+from kili_rules.runtime.linear_regex import LinearRegex
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 NER = "NAMED_ENTITIES_RECOGNITION"
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y", "%d.%m.%Y")
-#: The longest value matched against a regex, in characters (a match may take time that grows with the text).
+#: The longest value matched against a regex, in characters (a match takes time that grows with the text: at most
+#: one pass over the regex's automaton per character, see ``runtime/linear_regex.py``).
 DEFAULT_REGEX_MAX_TEXT = 10_000
 
 
@@ -136,7 +138,9 @@ class TextParams:
     starts_with: str | list[str] | None = option(None, doc="the value starts with this string, or one of these")
     ends_with: str | list[str] | None = option(None, doc="the value ends with this string, or one of these")
     regex: str | None = option(
-        None, doc="the whole value must match (Python `re`, full match; `(a+)+` and other exponential ones refused)"
+        None,
+        doc="the whole value must match (Python `re` syntax, full match, in time linear in the value; backreferences "
+        "and lookarounds refused)",
     )
     regex_max_text: int = option(
         DEFAULT_REGEX_MAX_TEXT, doc="a longer value is not matched against `regex`: it is a finding of its own", ge=1
@@ -231,7 +235,7 @@ def _problem(params: TextParams, value: str, prepared: _Prepared | None = None) 
         return f"does not end with {' or '.join(suffixes)}"
     if params.regex is not None and len(value) > params.regex_max_text:
         return f"is a text of {len(value)} characters, longer than the {params.regex_max_text} a regex may read"
-    if prepared.regex is not None and prepared.regex.fullmatch(value) is None:
+    if prepared.regex is not None and not prepared.regex.fullmatch(value):
         return f"does not match {params.regex}"
     if params.one_of is not None and value not in params.one_of:
         return f"is not one of {', '.join(params.one_of)}"
@@ -274,7 +278,7 @@ class _Prepared:
         self.kind = effective_kind(params)
         self.prefixes = tuple(_as_list(params.starts_with))
         self.suffixes = tuple(_as_list(params.ends_with))
-        self.regex = None if params.regex is None else re.compile(params.regex)
+        self.regex = None if params.regex is None else LinearRegex(params.regex)
         #: only a prefix or a suffix to check: ``check`` tests them itself and calls ``_problem`` on failure only
         self.plain = self.kind == "text" and not any(
             getattr(params, key) is not None for key in ("regex", "one_of", "min_length", "max_length", "checksum")

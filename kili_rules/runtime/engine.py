@@ -38,8 +38,8 @@ reports), its message template compiled, its display names.
 
 With a ``budget`` (the plugin always gives one), the rules run in a worker thread: at the end of the budget the rule
 still running is abandoned (it fails closed) and so are those not started. CPython cannot interrupt a thread that
-holds the GIL inside C code (a catastrophic ``re`` match): the loader refuses such regexes, and the ``text`` rule
-type caps the text a regex reads.
+holds the GIL inside C code (a catastrophic ``re`` match): so the ``text`` rule type matches its regex with
+``linear_regex`` (Python bytecode, linear in the text, which the budget can abandon) and caps the text it reads.
 
 Stdlib-only: embedded verbatim into every built plugin.
 """
