@@ -44,6 +44,7 @@ RUNTIME_MODULES = (
     "kili_rules.runtime.model",
     "kili_rules.runtime.python_rule",
     "kili_rules.runtime.retry",
+    "kili_rules.runtime.rule_time",
     "kili_rules.runtime.tasks",
 )
 #: Inside a plugin, ``kili_rules`` offers the runtime's public names only (what Python rule modules import).
