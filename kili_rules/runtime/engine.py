@@ -300,6 +300,7 @@ class _Worker:
                 else:
                     self.deadline, self.why = self._end, f"the {self._budget:g} s evaluation budget"
                 deadline, why = self.deadline, self.why
+                self.condition.notify_all()  # the waiting thread now waits until this deadline
             with rule_deadline(deadline, why):
                 outcome = self._run(bound, self._view)
             with self.condition:
