@@ -12,6 +12,9 @@ part of the time); the naive pass is what a Python rule written by hand does: re
 jsonResponse, then compare every pair. Both must report the same duplicates, or the benchmark stops.
 Best of 3 runs for `overlap`; the naive pass runs once (it takes tens of seconds at 10,000 boxes). Wall time, and
 CPU time of the process in parentheses (on a shared machine the wall time includes waiting for a core).
+
+A second table: N copies of one box stacked (the adversarial case: N² pairs that all duplicate), time and peak
+memory (tracemalloc, a run of its own) against the dense label of the same N in the same run.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import random
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 from kili_rules.authoring.loader import load_rule_set
@@ -56,6 +60,27 @@ def generate(count: int, rng: random.Random) -> dict:
             }
         )
     return {"JOB_0": {"annotations": annotations}}
+
+
+def stacked(count: int) -> dict:
+    """A jsonResponse with ``count`` copies of one box."""
+    vertices = [{"x": 0.1, "y": 0.3}, {"x": 0.1, "y": 0.1}, {"x": 0.3, "y": 0.1}, {"x": 0.3, "y": 0.3}]
+    box = {"type": "rectangle", "categories": [{"name": "CELL"}], "boundingPoly": [{"normalizedVertices": vertices}]}
+    return {"JOB_0": {"annotations": [{**box, "mid": f"m{index}"} for index in range(count)]}}
+
+
+def measured(rule_set, json_response: dict) -> tuple[float, float, int]:
+    """Best wall time of REPEATS evaluations, peak MiB of one more under tracemalloc, and the findings."""
+    best = float("inf")
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        report = rule_set.evaluate(LabelView(json_response))
+        best = min(best, time.perf_counter() - start)
+    tracemalloc.start()
+    rule_set.evaluate(LabelView(json_response))
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return best, peak, len(report.findings)
 
 
 def naive(json_response: dict) -> set[str]:
@@ -111,6 +136,15 @@ def main(sizes: list[int]) -> None:
     if len(sizes) >= 2:
         small, large = sizes[0], sizes[-1]
         print(f"\nt({large:,}) / t({small:,}) = {times[large] / times[small]:.1f} (sizes ×{large / small:g})")
+    print("\n| boxes | stacked copies: s | peak MiB | findings | dense label: s | peak MiB | stacked / dense time |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for count in sizes:
+        stack, stack_peak, stack_found = measured(rule_set, stacked(count))
+        dense, dense_peak, _ = measured(rule_set, generate(count, random.Random(count)))
+        print(
+            f"| {count:,} | {stack:.3f} | {stack_peak:.0f} | {stack_found:,} | {dense:.3f} | {dense_peak:.0f} "
+            f"| {stack / dense:.1f}× |"
+        )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ What runs:
   ``random_label(i)`` from ``random.Random(SEED * 1_000_003 + i)`` alone, so a failing label is rebuilt from its
   index. About half are fixture responses (every jsonResponse of tests/fixtures) with 1 to 6 random mutations
   (replace, delete, insert, wrap), a third of those turned into videos; the rest are generated JSON, generated
-  labels of plausible shape (mids repeated, missing or numbers, children nested past ``MAX_DEPTH``), deeply nested
+  labels of plausible shape (mids repeated, missing or numbers, children nested past ``MAX_DEPTH``, rectangles of
+  zero size, stacks of up to 20 copies of one box), deeply nested
   responses, and raw values (JSON text, cut text, text nested 100,000 deep, lists, numbers, None). Video responses
   get odd keys (``"²"``, ``"٣"``, ``"-1"``, ``" 1"``, ``"01"``, ``"1.5"``, ``"assetLevel"``...). Every rule variant
   (every built-in rule type with every option: 2 count, 3 text, 3 required, 1 categories, 1 relation with an
@@ -352,13 +353,19 @@ def _categories(rng: random.Random, job: str, most: int) -> list[dict]:
 
 
 def _shape(rng: random.Random) -> dict:
-    """The shape of a generated object: a box (some past the image's edge), else a marker."""
+    """The shape of a generated object: a box (a third of zero size), else a marker."""
     if rng.random() < 0.85:
-        x0, y0 = rng.random() * 0.9, rng.random() * 0.9
-        x1, y1 = x0 + rng.random() * 0.5, y0 + rng.random() * 0.5
-        corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-        return {"type": "rectangle", "boundingPoly": [{"normalizedVertices": [{"x": x, "y": y} for x, y in corners]}]}
+        return {"type": "rectangle", "boundingPoly": [{"normalizedVertices": _box(rng)}]}
     return {"type": "marker", "point": {"x": rng.random(), "y": rng.random()}}
+
+
+def _box(rng: random.Random) -> list[dict]:
+    """A rectangle's vertices: a third of them of zero size (a click without a drag: one point, 1 or 4 times)."""
+    x, y = rng.random(), rng.random()
+    if rng.random() < 0.33:
+        return [{"x": x, "y": y}] * _pick(rng, (1, 4))
+    x1, y1 = x + rng.random() * 0.3, y + rng.random() * 0.3
+    return [{"x": x, "y": y}, {"x": x1, "y": y}, {"x": x1, "y": y1}, {"x": x, "y": y1}]
 
 
 def _annotation(rng: random.Random, job: str, depth: int) -> dict:
@@ -390,7 +397,11 @@ def _jobs(rng: random.Random, job: str, depth: int = 0) -> dict:
             jobs[name] = {"categories": categories}
         else:
             width = _int(rng, 0, 4) if depth < 3 else 1
-            jobs[name] = {"annotations": [_annotation(rng, job, depth) for _ in range(width)]}
+            annotations = [_annotation(rng, job, depth) for _ in range(width)]
+            if annotations and rng.random() < 0.1:  # a stack: copies of one box (no children), same mid or another
+                box = {k: v for k, v in annotations[0].items() if k != "children"}
+                annotations += [{**box, "mid": _pick(rng, [box.get("mid"), "e"])} for _ in range(_int(rng, 2, 20))]
+            jobs[name] = {"annotations": annotations}
     if depth == 0 and rng.random() < 0.4:  # what the `required` rules with `when` and `for_each` look at
         jobs[WHEN_JOB] = {"categories": _categories(rng, job, 2)}
     if depth == 0 and rng.random() < 0.4:

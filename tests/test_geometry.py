@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from kili_rules.rule_types.overlap import Grid
+from kili_rules.rule_types._grid import BoxIndex
 from kili_rules.runtime import polygons as geo
 from kili_rules.runtime.label_view import LabelView
 
@@ -149,5 +149,5 @@ def test_the_grid_finds_exactly_the_touching_pairs():
         expected = {
             (i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if geo.boxes_touch(boxes[i], boxes[j])
         }
-        found = list(Grid(boxes).pairs(boxes))
+        found = list(BoxIndex(boxes).pairs())
         assert len(found) == len(set(found)) and set(found) == expected

@@ -119,7 +119,7 @@ BAD_FILES = {
     "typo'd limit": (
         "limits: {event_secnds: 30}\nrules: []\n",
         ":1:10: error: unknown key 'event_secnds' in the rule file; did you mean 'event_seconds'? known keys: "
-        "event_seconds, evaluation_seconds, max_issues, max_issue_text, max_log_line",
+        "event_seconds, evaluation_seconds, rule_seconds, max_issues, max_issue_text, max_log_line",
     ),
     "event beyond Kili's 60 s": (
         "limits: {event_seconds: 56}\nrules: []\n",
@@ -209,6 +209,7 @@ def test_defaults_of_a_minimal_rule_file(write_rules):
     assert rules.data["limits"] == {
         "event_seconds": 50.0,
         "evaluation_seconds": 20.0,
+        "rule_seconds": 5.0,
         "max_issues": 100,
         "max_issue_text": 1000,
         "max_log_line": 4000,
@@ -236,6 +237,7 @@ def test_on_error_and_limits_are_compiled_for_every_rule(write_rules):
     assert data["limits"] == {
         "event_seconds": 30.0,
         "evaluation_seconds": 5.5,
+        "rule_seconds": 5.0,
         "max_issues": 10,
         "max_issue_text": 1000,
         "max_log_line": 4000,

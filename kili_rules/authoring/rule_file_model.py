@@ -61,6 +61,9 @@ class LimitsConfig(BaseModel):
     evaluation_seconds: float = Field(
         20.0, gt=0, description="Seconds the rules may take on one label (below `event_seconds`)."
     )
+    rule_seconds: float = Field(
+        5.0, gt=0, description="Seconds one rule may take (within `evaluation_seconds`); past it, it fails alone."
+    )
     max_issues: int = Field(
         100, ge=1, le=1000, description="Issues created per label; beyond it, one summary issue per rule."
     )

@@ -59,6 +59,7 @@ RUNTIME_MODULES = (
     "kili_rules.runtime.regex_program",
     "kili_rules.runtime.retry",
     "kili_rules.runtime.routing",
+    "kili_rules.runtime.rule_time",
     "kili_rules.runtime.tasks",
     "kili_rules.runtime.unreadable",
 )

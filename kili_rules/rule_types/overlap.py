@@ -8,18 +8,26 @@ category within one of another (`{category: HEAD, within: PERSON}`: a head outsi
 `min_fraction` is the share of its area that must lie within, 1 by default; a marker or a pose point must lie in
 it). Areas are those of the shapes, not of their boxes: rectangles, polygons, semantic masks with holes.
 
-Dense labels stay fast: annotations are bucketed in a uniform grid sized on their boxes, so only neighbours are
-compared (expected linear time; `bench/bench_overlap.py`: 10,000 boxes in a fraction of a second).
+Dense labels stay fast, degenerate ones too: identical annotations (a stack of copies of one box) are compared once,
+and the others are bucketed in a hierarchy of grids sized on their extent and their boxes (`_grid.py`), so only
+neighbours are compared: 10,000 boxes, or 10,000 copies of one box, in a fraction of a second
+(`bench/bench_overlap.py`), and a box of zero size (a click without a drag) lies in one cell. A label of thousands of
+different annotations all on top of one another (over 2,000,000 pairs to compare) cannot be checked in bounded time:
+the rule ends in error and fails closed.
 
 Options:
 
-Each finding is pinned on the later annotation of the pair, in label order (the duplicate, the one drawn over the
-other), and names the other in `{other}`; for `inside`, on the annotation that lies outside. In a video, the same
-pair on several frames is one finding, on the first of them, its `{frames}` listing them all. The rule is not
-applicable when the label has no annotation of the categories it is about.
+Each annotation that duplicates (or overlaps) others that come before it in label order gives one finding, pinned
+on it (the duplicate, the one drawn over the others), whatever the number of those others: `{count}` says how many,
+`{other}` names the first of them, `{others}` the first five (comma-separated mids); `{reason}` names them too
+(`b duplicates a, c and 3 more`). For `inside`, the finding is on the annotation that lies outside. In a video, an
+annotation flagged on several frames is one finding, on the first of them, its `{frames}` listing them all. The rule
+is not applicable when the label has no annotation of the categories it is about.
 
-Placeholders: `{reason}` (e.g. `CAR rectangle b duplicates a (IoU 0.92 above max_iou 0.8)`), `{category}`,
-`{other}` (the mid of the other annotation), `{iou}`, `{frames}`.
+Placeholders: `{reason}` (e.g. `CAR rectangle b duplicates a (IoU 0.92 above max_iou 0.8)`, or `CAR rectangle e
+duplicates a, b, c, d and 1 more (IoU 1 with a, above max_iou 0.8)`), `{category}`, `{other}` (the mid of the first
+other annotation), `{iou}` (the IoU with it), `{count}` (how many others: 0 for `inside`), `{others}` (the mids of
+the first five), `{frames}`.
 
 Example:
 
@@ -45,6 +53,25 @@ passes:  # the same box with another category is not a duplicate
             {x: 0.1, y: 0.1}, {x: 0.3, y: 0.1}, {x: 0.3, y: 0.3}, {x: 0.1, y: 0.3}]}]}
 not_applicable:
   - {}
+```
+
+Example (a stack of three copies of one box: one finding on each later copy, naming those before it):
+
+```yaml
+rule: {id: no-stacks, type: overlap, job: JOB_0, max_iou: 0.8, message: "{other}: {count} in all ({others})"}
+fails:
+  - JOB_0:
+      annotations:
+        - {mid: a, categories: [{name: CAR}], boundingPoly: [{normalizedVertices: [{x: .1, y: .1}, {x: .3, y: .3}]}]}
+        - {mid: b, categories: [{name: CAR}], boundingPoly: [{normalizedVertices: [{x: .1, y: .1}, {x: .3, y: .3}]}]}
+        - {mid: c, categories: [{name: CAR}], boundingPoly: [{normalizedVertices: [{x: .1, y: .1}, {x: .3, y: .3}]}]}
+pinned:  # b duplicates a ("a: 1 in all (a)"); c duplicates a and b ("a: 2 in all (a, b)")
+  - [b, c]
+passes:  # a copy of another category is no duplicate
+  - JOB_0:
+      annotations:
+        - {mid: a, categories: [{name: CAR}], boundingPoly: [{normalizedVertices: [{x: .1, y: .1}, {x: .3, y: .3}]}]}
+        - {mid: b, categories: [{name: BUS}], boundingPoly: [{normalizedVertices: [{x: .1, y: .1}, {x: .3, y: .3}]}]}
 ```
 
 Example (forbidden overlaps and containment, polygons included):
@@ -82,7 +109,7 @@ passes:
             {x: 0.15, y: 0.1}, {x: 0.18, y: 0.1}, {x: 0.18, y: 0.15}, {x: 0.15, y: 0.15}]}]}
 ```
 
-Example (video: duplicates are compared frame by frame; one finding per pair, on its first frame):
+Example (video: duplicates are compared frame by frame; one finding per duplicate, on its first frame):
 
 ```yaml
 rule: {id: no-duplicates, type: overlap, job: JOB_0, max_iou: 0.5}
@@ -107,13 +134,13 @@ passes:  # the same two boxes on different frames do not overlap
 
 from __future__ import annotations
 
-import gc
-import math
-from collections.abc import Iterator
+import bisect
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
 from kili_rules.rule_types._findings import SHAPE_JOB, SHAPE_TASKS, Grouped, as_names, path, region
+from kili_rules.rule_types._grid import BoxIndex
 from kili_rules.runtime import geometry as geo
 from kili_rules.runtime import polygons
 from kili_rules.runtime.contract import InterfaceView, JobView, OptionProblem, RuleType, option
@@ -121,9 +148,12 @@ from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label_model import Annotation
 from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
+from kili_rules.runtime.rule_time import check_time
 
 #: How much a containment may miss and still count (rounding of normalized coordinates).
 FRACTION_TOLERANCE = 1e-9
+#: How many of the annotations an annotation duplicates (or overlaps) its finding names in ``{others}``.
+NAMED = 5
 
 
 @dataclass(frozen=True)
@@ -221,84 +251,6 @@ class Shape:
         return polygons.intersection_area(self.rings, other.rings)
 
 
-class Grid:
-    """A uniform grid over boxes: each box is listed in every cell it covers. Cells are about the size of a
-    typical box (the median), and never more numerous than the boxes, so a box meets few others in its cells."""
-
-    def __init__(self, boxes: list[geo.Box]) -> None:
-        self.cells: dict[tuple[int, int], list[int]] = {}
-        #: whether each box lies in one cell only
-        self.alone: list[bool] = []
-        if not boxes:
-            self.x0 = self.y0 = 0.0
-            self.size = 1.0
-            return
-        self.x0 = x0 = min(b[0] for b in boxes)
-        self.y0 = y0 = min(b[1] for b in boxes)
-        width = max(b[2] for b in boxes) - x0
-        height = max(b[3] for b in boxes) - y0
-        sides = sorted(max(b[2] - b[0], b[3] - b[1]) for b in boxes)
-        typical = sides[len(sides) // 2]
-        self.size = size = max(typical, math.sqrt(width * height / len(boxes)), max(width, height) / 4096, 1e-12)
-        cells, alone = self.cells, self.alone
-        for index, (bx0, by0, bx1, by1) in enumerate(boxes):
-            cx0, cy0, cx1, cy1 = (
-                int((bx0 - x0) / size),
-                int((by0 - y0) / size),
-                int((bx1 - x0) / size),
-                int((by1 - y0) / size),
-            )
-            alone.append(cx0 == cx1 and cy0 == cy1)
-            for cx in range(cx0, cx1 + 1):
-                for cy in range(cy0, cy1 + 1):
-                    cell = cells.get((cx, cy))
-                    if cell is None:
-                        cells[cx, cy] = [index]
-                    else:
-                        cell.append(index)
-
-    def _cell(self, x: float, y: float) -> tuple[int, int]:
-        return int((x - self.x0) / self.size), int((y - self.y0) / self.size)
-
-    def _cells(self, box: geo.Box) -> Iterator[tuple[int, int]]:
-        cx0, cy0 = self._cell(box[0], box[1])
-        cx1, cy1 = self._cell(box[2], box[3])
-        for cx in range(cx0, cx1 + 1):
-            for cy in range(cy0, cy1 + 1):
-                yield cx, cy
-
-    def pairs(self, boxes: list[geo.Box]) -> Iterator[tuple[int, int]]:
-        """Every pair ``(i, j)``, ``i < j``, of the boxes the grid was built on that touch, once each: two boxes
-        that each lie in one cell meet in that cell only; otherwise the pair is reported in the cell that holds the
-        corner where their boxes start to overlap."""
-        cell_of, alone = self._cell, self.alone
-        for cell, members in self.cells.items():
-            count = len(members)
-            if count < 2:
-                continue
-            for a in range(count - 1):
-                i = members[a]
-                ax0, ay0, ax1, ay1 = boxes[i]
-                single = alone[i]
-                for b in range(a + 1, count):
-                    j = members[b]
-                    bx0, by0, bx1, by1 = boxes[j]
-                    if ax0 > bx1 or bx0 > ax1 or ay0 > by1 or by0 > ay1:
-                        continue
-                    if not (single and alone[j]) and (
-                        cell_of(ax0 if ax0 > bx0 else bx0, ay0 if ay0 > by0 else by0) != cell
-                    ):
-                        continue
-                    yield (i, j) if i < j else (j, i)
-
-    def near(self, box: geo.Box) -> list[int]:
-        """The boxes listed in the cells ``box`` covers (a superset of those that touch it), in order."""
-        found: set[int] = set()
-        for cell in self._cells(box):
-            found.update(self.cells.get(cell, ()))
-        return sorted(found)
-
-
 def _name(shape: Shape, interface: ProjectInterface) -> str:
     """``Object A rectangle m-1``: the annotation's category (as the interface shows it), tool and mid."""
     annotation = shape.annotation
@@ -306,79 +258,177 @@ def _name(shape: Shape, interface: ProjectInterface) -> str:
     return f"{category} {annotation.tool or 'annotation'} {annotation.mid or '(no mid)'}".strip()
 
 
+def _identical(shapes: list[Shape], by_categories: bool) -> list[list[Shape]]:
+    """The shapes in groups of identical geometry (and categories, when ``by_categories``), in order of their first
+    member: a stack of copies of one box is compared once, so it costs the size of the stack, not its square."""
+    groups: dict[Any, list[Shape]] = {}
+    for shape in shapes:
+        geometry = shape.aligned if shape.aligned is not None else tuple(map(tuple, shape.rings))
+        key = (geometry, tuple(shape.categories)) if by_categories else geometry
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [shape]
+        else:
+            group.append(shape)
+    return list(groups.values())
+
+
+class _Partners:
+    """The annotations each annotation duplicates (or overlaps) among those before it in label order: how many,
+    and the first :data:`NAMED` of them with the measure of each (IoU, or share of the smaller), in label order."""
+
+    def __init__(self) -> None:
+        self.count: dict[int, int] = {}
+        self.first: dict[int, list[tuple[int, Shape, float]]] = {}
+
+    def add(self, group: list[Shape], others: list[Shape], measure: float) -> None:
+        """Each member of ``group`` meets each member of ``others`` (one group, or ``group`` itself) that comes
+        before it, with ``measure``."""
+        positions = [o.index for o in others]
+        for shape in group:
+            before = bisect.bisect_left(positions, shape.index)
+            if not before:
+                continue
+            self.count[shape.index] = self.count.get(shape.index, 0) + before
+            named = self.first.setdefault(shape.index, [])
+            named += [(o.index, o, measure) for o in others[: min(before, NAMED)]]
+            named.sort(key=lambda item: item[0])
+            del named[NAMED:]
+
+
 def _frame_pairs(params: OverlapParams, shapes: list[Shape], found: Grouped, interface: ProjectInterface) -> None:
-    """The ``max_iou`` and ``forbid`` findings of one frame."""
+    """The ``max_iou`` and ``forbid`` findings of one frame: one per annotation that duplicates (or overlaps)
+    earlier ones, naming how many and the first few."""
     wanted = set(as_names(params.category))
     forbidden = {(a, b) for a, b in (p for p in params.forbid or () if len(p) == 2)}
     forbidden |= {(b, a) for a, b in forbidden}
     if not forbidden and params.max_iou is None:
         return
-    sized = [s for s in shapes if s.box is not None and s.rings]
-    boxes = [s.box for s in sized if s.box is not None]
-    #: the categories each shape is compared on by `max_iou`
-    compared = [frozenset(c for c in s.categories if not wanted or c in wanted) for s in sized]
-    max_iou = params.max_iou
-    for i, j in sorted(Grid(boxes).pairs(boxes)):
-        first, later = sized[i], sized[j]
+    groups = _identical([s for s in shapes if s.box is not None and s.rings], by_categories=True)
+    firsts = [group[0] for group in groups]
+    #: the categories each group is compared on by `max_iou`
+    compared = [frozenset(c for c in s.categories if not wanted or c in wanted) for s in firsts]
+    duplicates, overlaps = _Partners(), _Partners()
+    index = BoxIndex([s.box for s in firsts if s.box is not None])
+    stacks = ((g, g) for g, group in enumerate(groups) if len(group) > 1)  # the copies within each group
+    pairs = itertools.chain(stacks, index.pairs())
+    for count, (i, j) in enumerate(pairs):
+        if not count & 1023:
+            check_time()
+        first, later = firsts[i], firsts[j]
         inter: float | None = None
-        if max_iou is not None:
+        if params.max_iou is not None:
             mine, theirs = compared[i], compared[j]
             if mine and theirs and (params.across_categories or not mine.isdisjoint(theirs)):
-                inter = later.intersection(first)
+                inter = first.area if i == j else later.intersection(first)
                 union = first.area + later.area - inter
                 iou = inter / union if union > 0 else 0.0
-                if iou > max_iou:
-                    reason = (
-                        f"{_name(later, interface)} duplicates {first.annotation.mid} "
-                        f"(IoU {iou:.3g} above max_iou {max_iou:g})"
-                    )
-                    category = next((c for c in later.categories if c in theirs), "")
-                    values = {"reason": reason, "category": category, "other": first.annotation.mid}
-                    _add(found, later, ("iou", first.annotation.mid), {**values, "iou": f"{iou:.3g}"})
-        if not forbidden:
-            continue
-        pair = next(((a, b) for a in later.categories for b in first.categories if (a, b) in forbidden), None)
-        if pair is not None:
-            inter = later.intersection(first) if inter is None else inter
+                if iou > params.max_iou:
+                    duplicates.add(groups[j], groups[i], iou)
+                    if i != j:
+                        duplicates.add(groups[i], groups[j], iou)
+        if forbidden and any((a, b) in forbidden for a in later.categories for b in first.categories):
+            if inter is None:
+                inter = first.area if i == j else later.intersection(first)
             smaller = min(first.area, later.area)
             if inter > 0 and inter > params.min_overlap * smaller:
                 share = inter / smaller if smaller > 0 else 1.0
-                reason = f"{_name(later, interface)} overlaps {_name(first, interface)} ({share:.0%} of the smaller)"
-                values = {"reason": reason, "category": pair[0], "other": first.annotation.mid, "iou": ""}
-                _add(found, later, ("forbid", first.annotation.mid), values)
+                overlaps.add(groups[j], groups[i], share)
+                if i != j:
+                    overlaps.add(groups[i], groups[j], share)
+    for shape in shapes:
+        if shape.index in duplicates.count:
+            _duplicate(params, shape, duplicates, found, interface, compared_names=wanted)
+        if shape.index in overlaps.count:
+            _overlap(shape, overlaps, forbidden, found, interface)
+
+
+def _listed(partners: _Partners, shape: Shape) -> tuple[int, str, tuple[int, Shape, float]]:
+    """How many others, ``a, b, c and 4 more``, and the first of them."""
+    count, named = partners.count[shape.index], partners.first[shape.index]
+    mids = ", ".join(str(other.annotation.mid) for _, other, _ in named)
+    return count, mids + (f" and {count - len(named):,} more" if count > len(named) else ""), named[0]
+
+
+def _duplicate(
+    params: OverlapParams,
+    shape: Shape,
+    partners: _Partners,
+    found: Grouped,
+    interface: ProjectInterface,
+    compared_names: set[str],
+) -> None:
+    count, others, (_, first, iou) = _listed(partners, shape)
+    with_first = f" with {first.annotation.mid}," if count > 1 else ""
+    reason = (
+        f"{_name(shape, interface)} duplicates {others} (IoU {iou:.3g}{with_first} above max_iou {params.max_iou:g})"
+    )
+    category = next((c for c in shape.categories if not compared_names or c in compared_names), "")
+    values = {"reason": reason, "category": category, "other": first.annotation.mid, "iou": f"{iou:.3g}"}
+    _add(found, shape, "iou", {**values, "count": count, "others": ", ".join(_mids(partners, shape))})
+
+
+def _overlap(
+    shape: Shape, partners: _Partners, forbidden: set[tuple[str, str]], found: Grouped, interface: ProjectInterface
+) -> None:
+    count, _, (_, first, share) = _listed(partners, shape)
+    shown = _name(first, interface) + (f" and {count - 1:,} more" if count > 1 else "")
+    reason = f"{_name(shape, interface)} overlaps {shown} ({share:.0%} of the smaller)"
+    category = next((a for a in shape.categories for b in first.categories if (a, b) in forbidden), "")
+    values = {"reason": reason, "category": category, "other": first.annotation.mid, "iou": ""}
+    _add(found, shape, "forbid", {**values, "count": count, "others": ", ".join(_mids(partners, shape))})
+
+
+def _mids(partners: _Partners, shape: Shape) -> list[str]:
+    return [str(other.annotation.mid) for _, other, _ in partners.first[shape.index]]
 
 
 def _frame_inside(
     containment: Containment, shapes: list[Shape], found: Grouped, interface: ProjectInterface, job: str
 ) -> None:
-    """The ``inside`` findings of one frame: each inner annotation outside every container."""
+    """The ``inside`` findings of one frame: each inner annotation outside every container (identical containers
+    are looked at once, and an annotation stops at the first container that holds it)."""
     inner_names, outer_names = as_names(containment.category), as_names(containment.within)
     inner = [s for s in shapes if any(c in inner_names for c in s.categories) and s.box is not None]
     outer = [s for s in shapes if any(c in outer_names for c in s.categories) and s.rings and s.box is not None]
-    boxes = [s.box for s in outer if s.box is not None]
-    grid = Grid(boxes)
-    for shape in inner:
+    containers = _identical(outer, by_categories=False)
+    index = BoxIndex([group[0].box for group in containers if group[0].box is not None])
+    for count, shape in enumerate(inner):
+        if not count & 255:
+            check_time()
         assert shape.box is not None
-        best, best_share = None, 0.0
-        for index in grid.near(shape.box):
-            container = outer[index]
-            if container is shape or container.box is None or not geo.boxes_touch(container.box, shape.box):
-                continue
-            if shape.rings and shape.area > 0:
-                share = container.intersection(shape) / shape.area
-            else:
-                points = geo.cleaned(path(shape.annotation)) or [p for ring in shape.rings for p in ring]
-                share = 1.0 if polygons.path_inside(points, False, container.rings) else 0.0
-            if best is None or share > best_share:
-                best, best_share = container, share
+        best, best_share = _best_container(shape, containers, index, containment.min_fraction - FRACTION_TOLERANCE)
         if best is not None and best_share >= containment.min_fraction - FRACTION_TOLERANCE:
             continue
         where = f" ({best_share:.0%} inside {_name(best, interface)})" if best is not None else ""
-        containers = " or ".join(interface.category_shown(c, job) for c in outer_names)
-        reason = f"{_name(shape, interface)} is not inside any {containers}{where}"
+        names = " or ".join(interface.category_shown(c, job) for c in outer_names)
+        reason = f"{_name(shape, interface)} is not inside any {names}{where}"
         category = next((c for c in shape.categories if c in inner_names), "")
         values = {"reason": reason, "category": category, "other": best.annotation.mid if best else "", "iou": ""}
-        _add(found, shape, ("inside", tuple(outer_names)), values)
+        _add(found, shape, ("inside", tuple(outer_names)), {**values, "count": 0, "others": ""})
+
+
+def _best_container(
+    shape: Shape, containers: list[list[Shape]], index: BoxIndex, enough: float
+) -> tuple[Shape | None, float]:
+    """The container holding most of ``shape`` (the first found holding ``enough`` of it), and that share."""
+    assert shape.box is not None
+    best, best_share = None, 0.0
+    for number in index.near(shape.box):
+        group = containers[number]
+        container = group[0] if group[0] is not shape else (group[1] if len(group) > 1 else None)
+        if container is None or container.box is None or not geo.boxes_touch(container.box, shape.box):
+            continue
+        if shape.rings and shape.area > 0:
+            share = container.intersection(shape) / shape.area
+        else:
+            points = geo.cleaned(path(shape.annotation)) or [p for ring in shape.rings for p in ring]
+            share = 1.0 if polygons.path_inside(points, False, container.rings) else 0.0
+        if best is None or share > best_share:
+            best, best_share = container, share
+            if share >= enough:
+                break
+    return best, best_share
 
 
 def _add(found: Grouped, shape: Shape, kind: Any, values: dict[str, Any]) -> None:
@@ -406,26 +456,22 @@ def check(params: OverlapParams, label: LabelView) -> list[Violation] | object:
     by_frame: dict[str | None, list[Shape]] = {}
     index = 0
     relevant = False
-    collecting = gc.isenabled()
-    gc.disable()  # tens of thousands of small objects, none cyclic: the collector would rescan them all, often
-    try:
-        for response in label.responses(params.job):
-            for annotation in response.annotations:
-                shape = Shape(annotation, index)
-                index += 1
-                by_frame.setdefault(annotation.frame, []).append(shape)
-                relevant = relevant or about is None or any(c in about for c in shape.categories)
-        if not relevant:
-            return NOT_APPLICABLE
-        found = Grouped(params.job)
-        for shapes in by_frame.values():
-            _frame_pairs(params, shapes, found, label.interface)
-            for containment in _containments(params):
-                _frame_inside(containment, shapes, found, label.interface, params.job)
-        return found.violations()
-    finally:
-        if collecting:
-            gc.enable()
+    for response in label.responses(params.job):
+        for annotation in response.annotations:
+            if not index & 1023:
+                check_time()
+            shape = Shape(annotation, index)
+            index += 1
+            by_frame.setdefault(annotation.frame, []).append(shape)
+            relevant = relevant or about is None or any(c in about for c in shape.categories)
+    if not relevant:
+        return NOT_APPLICABLE
+    found = Grouped(params.job)
+    for shapes in by_frame.values():
+        _frame_pairs(params, shapes, found, label.interface)
+        for containment in _containments(params):
+            _frame_inside(containment, shapes, found, label.interface, params.job)
+    return found.violations()
 
 
 def _check_categories(interface: InterfaceView, job: JobView, key: str, value: str | list[str]) -> list[OptionProblem]:
@@ -468,9 +514,8 @@ RULE_TYPE = RuleType(
     name="overlap",
     params=OverlapParams,
     check=check,
-    placeholders=("reason", "category", "other", "iou", "frames"),
+    placeholders=("reason", "category", "other", "iou", "count", "others", "frames"),
     default_message="{reason}",
     validate=validate,
     lint=lint,
-    reads_shapes=True,
 )

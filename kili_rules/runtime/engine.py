@@ -11,9 +11,9 @@ holds as a literal)::
                 "params": {"job": "TRANSCRIPTION_JOB", "starts_with": "FR", ...}}, ...]}
 
 Each rule ends as ``pass``, ``fail`` (one or more findings), ``not_applicable`` or ``error``: it could not give a
-verdict (its check raised, even ``SystemExit``; its parameters could not be built; it ran past the evaluation
-budget). An error never stops the other rules, and it fails closed: it counts as failed in the score and gives one
-finding ``could not check this label: <reason>`` with the rule's severity, unless the rule (or the rule set) says
+verdict (its check raised, even ``SystemExit``; its parameters could not be built; it ran past its time). An error
+never stops the other rules, and it fails closed: it counts as failed in the score and gives one finding
+``could not check this label: <reason>`` with the rule's severity, unless the rule (or the rule set) says
 ``on_error: skip``. A rule whose condition (``"when"``, a tree of :mod:`kili_rules.runtime.condition`) is false
 on the label is ``not_applicable`` without running. A label whose ``jsonResponse`` cannot be read gets a finding of
 its own (rule id ``unreadable-label``, severity ``error``, score 0) and no rule runs on it.
@@ -36,10 +36,14 @@ the :class:`LabelView` it builds, which then indexes only those jobs; a rule tha
 is made once, when the engine binds it: its outcome when it passes or does not apply (one object, shared by the
 reports), its message template compiled, its display names.
 
-With a ``budget`` (the plugin always gives one), the rules run in a worker thread: at the end of the budget the rule
-still running is abandoned (it fails closed) and so are those not started. CPython cannot interrupt a thread that
-holds the GIL inside C code (a catastrophic ``re`` match): so the ``text`` rule type matches its regex with
-``linear_regex`` (Python bytecode, linear in the text, which the budget can abandon) and caps the text it reads.
+With a ``budget`` (the plugin always gives one, and a ``rule_budget`` per rule), the rules run in a worker thread, each
+under a deadline: the end of its own budget, or of the evaluation's when that comes first. A rule still running at
+its deadline is abandoned and fails closed alone: the rules after it go on in a fresh worker thread, and only those
+not started by the end of the evaluation's budget fail closed with it. Python cannot stop a thread: an abandoned
+Python rule in a pure-Python loop goes on in its thread (nothing it produces is used), while the built-in rule types
+call :func:`~kili_rules.runtime.rule_time.check_time` as they go and stop at their deadline. CPython cannot
+interrupt a thread that holds the GIL inside C code (a catastrophic ``re`` match): so the ``text`` rule type
+matches its regex with ``linear_regex`` (Python bytecode, linear in the text) and caps the text it reads.
 
 Stdlib-only: embedded verbatim into every built plugin.
 """
@@ -70,6 +74,7 @@ from kili_rules.runtime.model import (
     Violation,
 )
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, violations_of
+from kili_rules.runtime.rule_time import RuleTimeout, rule_deadline
 from kili_rules.runtime.tasks import Task
 from kili_rules.runtime.unreadable import Unreadable
 
@@ -183,12 +188,19 @@ class Engine:
             return _BoundRule(rule, None, f"cannot set up rule: {type(error).__name__}: {error}")
 
     def evaluate(
-        self, label: LabelView | Mapping[str, Any], event: str = "submit", *, budget: float | None = None
+        self,
+        label: LabelView | Mapping[str, Any],
+        event: str = "submit",
+        *,
+        budget: float | None = None,
+        rule_budget: float | None = None,
     ) -> Report:
         """Run every enabled rule whose ``events`` include ``event`` on ``label`` (a view, or a Kili label dict).
 
-        ``budget``: seconds the rules may take together; past it, the running rule and those not started end in
-        ``error`` (out of time). None runs them in this thread, unbounded (offline use).
+        ``budget``: seconds the rules may take together; ``rule_budget``: seconds each may take (within
+        ``budget``; None: all of it). A rule past its time ends in ``error`` (out of time) and the next ones run;
+        past ``budget``, those not started end in ``error`` too. ``budget`` None runs the rules in this thread,
+        unbounded (offline use).
         """
         view = label if isinstance(label, LabelView) else LabelView.from_label(label, jobs=self.jobs)
         view.interface = self.interface  # the rules read the interface of their rule set
@@ -200,7 +212,8 @@ class Engine:
             self._by_event[event] = rules
         if budget is None:
             return Report(tuple([self._run(bound, view) for bound in rules]))
-        return Report(tuple(_run_within(rules, view, self._run, self.error_outcome, budget)))
+        each = budget if rule_budget is None else min(rule_budget, budget)
+        return Report(tuple(_run_within(rules, view, self._run, self.error_outcome, budget, each)))
 
     def _run(self, bound: _BoundRule, label: LabelView) -> RuleOutcome:
         rule = bound.data
@@ -218,6 +231,8 @@ class Engine:
             if result is NOT_APPLICABLE:
                 return bound.not_applicable
             findings = bound.findings(result)
+        except RuleTimeout as error:  # the rule stopped itself at its deadline (see rule_time)
+            return self.error_outcome(rule, str(error))
         except BaseException as error:  # even SystemExit from a user rule: reported, never raised
             return self.error_outcome(rule, f"{type(error).__name__}: {error}", traceback.format_exc())
         if not findings:
@@ -273,41 +288,84 @@ def _run_within(
     run: Callable[[_BoundRule, LabelView], RuleOutcome],
     error_outcome: Callable[[Mapping[str, Any], str], RuleOutcome],
     budget: float,
+    rule_budget: float,
 ) -> list[RuleOutcome]:
-    """The rules' outcomes, run in a daemon thread for at most ``budget`` seconds; what did not end in time is an
-    ``error`` (out of time). The abandoned thread may go on, but nothing it produces is used."""
-    outcomes: list[RuleOutcome] = []
-    running: list[_BoundRule] = []
-    finished = threading.Event()
-    lock = threading.Lock()
-    abandoned = False
+    """The rules' outcomes, run in a worker thread, each within ``rule_budget`` seconds and all within ``budget``.
 
-    def work() -> None:
-        for bound in rules:
-            with lock:
-                if abandoned:
-                    return
-                running[:] = [bound]
-            outcome = run(bound, view)
-            with lock:
-                if abandoned:
-                    return
-                outcomes.append(outcome)
-        finished.set()
-
+    A rule that overruns its time is abandoned and ends in ``error`` (out of time) alone: the rules after it go on
+    in a fresh worker thread. Those not started by the end of ``budget`` end in error too. The abandoned thread may
+    go on (a Python rule in a pure-Python loop), but nothing it produces is used; the built-in rule types stop
+    themselves at the rule's deadline (:func:`~kili_rules.runtime.rule_time.check_time`)."""
     started = time.monotonic()
-    Task("evaluation", work).wait(budget)
-    with lock:
-        abandoned = not finished.is_set()
-        done = list(outcomes)
-        current = running[0] if running and len(done) < len(rules) else None
-    if not abandoned:
-        return done
+    end = started + budget
+    done: list[RuleOutcome] = []
+    while len(done) < len(rules) and time.monotonic() < end:
+        worker = _Worker(rules[len(done) :], view, run, end, budget, rule_budget)
+        with worker.condition:
+            while not worker.ended:
+                at = worker.deadline if worker.deadline is not None else end
+                if time.monotonic() >= at:
+                    break
+                worker.condition.wait(at - time.monotonic())
+            worker.abandoned = True
+            done += worker.outcomes
+            overrun = not worker.ended and worker.deadline is not None
+            why = worker.why
+        if overrun:
+            spent = time.monotonic() - started
+            done.append(error_outcome(rules[len(done)].data, f"out of time: it ran past {why} ({spent:.1f} s)"))
     spent = time.monotonic() - started
     for bound in rules[len(done) :]:
-        why = "it ran past" if bound is current else "not started before the end of"
-        done.append(error_outcome(bound.data, f"out of time: {why} the {budget:g} s evaluation budget ({spent:.1f} s)"))
+        reason = f"out of time: not started before the end of the {budget:g} s evaluation budget ({spent:.1f} s)"
+        done.append(error_outcome(bound.data, reason))
     return done
+
+
+class _Worker:
+    """Runs ``rules`` one after the other in a :class:`Task`, each under its deadline (published in ``deadline``
+    while it runs, with ``why``: the budget it names), until they end or the waiting thread abandons it."""
+
+    def __init__(
+        self,
+        rules: list[_BoundRule],
+        view: LabelView,
+        run: Callable[[_BoundRule, LabelView], RuleOutcome],
+        end: float,
+        budget: float,
+        rule_budget: float,
+    ) -> None:
+        self.condition = threading.Condition()
+        self.outcomes: list[RuleOutcome] = []
+        self.deadline: float | None = None
+        self.why = ""
+        self.ended = self.abandoned = False
+        self._rules, self._view, self._run = rules, view, run
+        self._end, self._budget, self._rule_budget = end, budget, rule_budget
+        Task("evaluation", self._work)
+
+    def _work(self) -> None:
+        for bound in self._rules:
+            own = time.monotonic() + self._rule_budget
+            with self.condition:
+                if self.abandoned:
+                    return
+                if own < self._end:
+                    self.deadline, self.why = own, f"its {self._rule_budget:g} s rule budget"
+                else:
+                    self.deadline, self.why = self._end, f"the {self._budget:g} s evaluation budget"
+                deadline, why = self.deadline, self.why
+                self.condition.notify_all()  # the waiting thread now waits until this deadline
+            with rule_deadline(deadline, why):
+                outcome = self._run(bound, self._view)
+            with self.condition:
+                if self.abandoned:
+                    return
+                self.outcomes.append(outcome)
+                self.deadline = None
+                self.condition.notify_all()
+        with self.condition:
+            self.ended = True
+            self.condition.notify_all()
 
 
 def _unreadable_outcome(reason: str) -> RuleOutcome:

@@ -19,6 +19,7 @@ from kili_rules.runtime.model import UNREADABLE_LABEL, Finding, Report
 DEFAULT_LIMITS: dict[str, float] = {
     "event_seconds": 50.0,
     "evaluation_seconds": 20.0,
+    "rule_seconds": 5.0,
     "max_issues": 100,
     "max_issue_text": 1000,
     "max_log_line": 4000,

@@ -2,7 +2,8 @@
 
 For one submitted (or reviewed) label, :meth:`QaPlugin.handle`:
 
-1. evaluates the rules whose ``events`` include the event (pure, no I/O), within ``limits.evaluation_seconds``;
+1. evaluates the rules whose ``events`` include the event (pure, no I/O), within ``limits.evaluation_seconds``, each
+   within ``limits.rule_seconds`` (a rule past its time fails closed alone, the others still run);
 2. then runs three independent groups of calls side by side, each in a :class:`~kili_rules.runtime.tasks.Task`;
    each group reads what it needs, decides with a pure function and writes:
 
@@ -79,8 +80,8 @@ class QaPlugin:
         kili: a ``kili.client.Kili`` (or anything with the same methods).
         project_id: the Kili project.
         logger: where everything is logged (in Kili, the plugin's logger: the only log kept on-premise).
-        limits: overrides of the rule set's ``limits`` (``event_seconds``, ``evaluation_seconds``, ``max_issues``,
-            ``max_issue_text``, ``max_log_line``).
+        limits: overrides of the rule set's ``limits`` (``event_seconds``, ``evaluation_seconds``, ``rule_seconds``,
+            ``max_issues``, ``max_issue_text``, ``max_log_line``).
         clock, sleep: injected for tests (the deadline's clock, the wait between attempts).
         first_backoff, min_call_seconds: the retry pacing (tests with small budgets make them small).
     """
@@ -153,7 +154,8 @@ class QaPlugin:
         for problem in view.problems:
             self._log(logging.WARNING, "kili-rules: label %s of asset %s: %s", label_id, asset_id, problem)
         budget = min(float(self.limits["evaluation_seconds"]), deadline.remaining)
-        report = self.engine.evaluate(view, event, budget=budget)
+        rule_budget = float(self.limits["rule_seconds"])
+        report = self.engine.evaluate(view, event, budget=budget, rule_budget=rule_budget)
         result.report = report
         self._log_report(report, asset_id, label_id, event, time.monotonic() - started)
 
