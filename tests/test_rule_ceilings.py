@@ -17,7 +17,7 @@ import tracemalloc
 
 import pytest
 from kili_fakes import FakeKiliState, autospec_kili, load_plugin_module, logger_with_records
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label_view import LabelView
 
 from kili_rules.authoring.loader import load_rule_set
 from kili_rules.generator import build_plugin
@@ -71,7 +71,7 @@ def test_ten_thousand_stacked_boxes_take_bounded_time_and_memory(tmp_path):
     finally:
         tracemalloc.stop()
     # copy i duplicates the i copies before it: one issue each, up to max_issues (100), then one summary issue
-    assert state.open_issues[:3] == ["[dup] 1", "[dup] 2", "[dup] 3"]
+    assert state.open_issues[:3] == ["[rules/dup] 1", "[rules/dup] 2", "[rules/dup] 3"]
     assert len(state.open_issues) == 101 and state.metadata["qa_score"] == 0.0
     assert peak < 100 * 2**20, f"{peak / 2**20:.0f} MiB"
     assert spent < 10, f"{spent:.1f} s of CPU (2 s on an idle core without tracemalloc)"  # loose: shared machine
@@ -150,9 +150,9 @@ def test_a_rule_past_its_own_budget_fails_alone_and_the_rules_after_it_judge(tmp
             if name.startswith("kili_rules_user_") and isinstance(getattr(loaded, "STOP", None), threading.Event):
                 loaded.STOP.set()
     assert time.monotonic() - started < 4
-    spun = [i for i in state.open_issues if i.startswith("[spins]")]
-    assert spun and spun[0].startswith("[spins] could not check this label: out of time: it ran past its 0.3 s rule")
-    assert any(i.startswith("[few] ") and "could not check" not in i for i in state.open_issues)  # `few` judged
+    spun = [i for i in state.open_issues if i.startswith("[rules/spins]")]
+    assert spun and spun[0].startswith("[rules/spins] could not check this label: out of time: it ran past its 0.3 s rule")
+    assert any(i.startswith("[rules/few] ") and "could not check" not in i for i in state.open_issues)  # `few` judged
 
 
 def test_rules_after_a_rule_that_overruns_run_in_a_fresh_thread():

@@ -219,7 +219,7 @@ def run(plugin, response):
 def test_the_plugin_pins_an_issue_on_each_box_it_cannot_read_and_sends_the_asset_back(plugin):
     state, _ = run(plugin, {"OD": {"annotations": [box(m, categories={"name": "CAR"}) for m in ("b1", "b2", "b3")]}})
     expected = [
-        f"[{rule}] {COULD_NOT_CHECK}object {mid!r} of OD: categories is a dict, not a list"
+        f"[rules/{rule}] {COULD_NOT_CHECK}object {mid!r} of OD: categories is a dict, not a list"
         for rule in ("count", "dup", "shape")
         for mid in ("b1", "b2", "b3")
     ]
@@ -232,7 +232,7 @@ def test_the_plugin_pins_an_issue_on_each_box_it_cannot_read_and_sends_the_asset
 def test_the_plugin_fails_a_nan_vertex_that_is_not_first(plugin):
     state, _ = run(plugin, {"OD": {"annotations": [box("ok"), box("nan", [*SQUARE[:2], (NAN, 0.3), SQUARE[3]])]}})
     assert sorted(state.open_issues) == [
-        f"[{rule}] {COULD_NOT_CHECK}object 'nan' of OD: a coordinate that is not a finite number (x=nan)"
+        f"[rules/{rule}] {COULD_NOT_CHECK}object 'nan' of OD: a coordinate that is not a finite number (x=nan)"
         for rule in ("dup", "shape")
     ]
     assert state.metadata["qa_score"] == round(100 / 3, 2) and state.sent_back == ["asset-1"]

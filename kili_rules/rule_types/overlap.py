@@ -518,4 +518,5 @@ RULE_TYPE = RuleType(
     default_message="{reason}",
     validate=validate,
     lint=lint,
+    reads_shapes=True,
 )
