@@ -14,7 +14,9 @@ Each rule ends as ``pass``, ``fail`` (one or more findings), ``not_applicable`` 
 verdict (its check raised, even ``SystemExit``; its parameters could not be built; it ran past the evaluation
 budget). An error never stops the other rules, and it fails closed: it counts as failed in the score and gives one
 finding ``could not check this label: <reason>`` with the rule's severity, unless the rule (or the rule set) says
-``on_error: skip``. A rule whose condition (``"when"``, a tree of :mod:`kili_rules.runtime.condition`) is false
+``on_error: skip``. The error of a Python rule that raised starts with the line of its own file that raised
+(``m09_python_raises.py:8: ZeroDivisionError: division by zero``); the finding's message keeps the error alone.
+A rule whose condition (``"when"``, a tree of :mod:`kili_rules.runtime.condition`) is false
 on the label is ``not_applicable`` without running. A label whose ``jsonResponse`` cannot be read gets a finding of
 its own (rule id ``unreadable-label``, severity ``error``, score 0) and no rule runs on it.
 
@@ -63,7 +65,7 @@ from kili_rules.runtime.model import (
     RuleOutcome,
     Violation,
 )
-from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, violations_of
+from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, raised_at, source_file, violations_of
 from kili_rules.runtime.tasks import Task
 
 Check = Callable[[LabelView], Any]
@@ -81,7 +83,18 @@ class _BoundRule:
     its ``on_error``, its ``pass`` and ``not_applicable`` outcomes, the function that makes findings of
     violations (its message template compiled)."""
 
-    __slots__ = ("check", "data", "findings", "not_applicable", "on_error", "passed", "reads", "setup_error", "weight")
+    __slots__ = (
+        "check",
+        "data",
+        "findings",
+        "not_applicable",
+        "on_error",
+        "passed",
+        "reads",
+        "setup_error",
+        "source_file",
+        "weight",
+    )
 
     def __init__(
         self,
@@ -89,11 +102,13 @@ class _BoundRule:
         check: Check | None,
         setup_error: str | None,
         reads: frozenset[str] | None = frozenset(),
+        source_file: str | None = None,
     ) -> None:
         self.data = data
         self.check = check
         self.setup_error = setup_error
         self.reads = reads
+        self.source_file = source_file  # a Python rule's file: its error names the line there that raised
 
     def complete(self, on_error: str, interface: ProjectInterface) -> None:
         """Make what every evaluation of the rule shares (``on_error``: the rule's, else the rule set's;
@@ -145,7 +160,8 @@ class Engine:
         try:
             if rule["type"] == PYTHON_RULE_TYPE:
                 function = resolve_python(params["module"], params["function"])
-                return _BoundRule(rule, lambda label: violations_of(function(label)), None, reads=None)
+                check = lambda label: violations_of(function(label))  # noqa: E731
+                return _BoundRule(rule, check, None, reads=None, source_file=source_file(function))
             rule_type = rule_types[rule["type"]]
             bound_params = build_params(rule_type.params, params)
             # the options declared with job=True, and the jobs of the rule's condition
@@ -187,7 +203,8 @@ class Engine:
                 return bound.not_applicable
             findings = bound.findings(result)
         except BaseException as error:  # even SystemExit from a user rule: reported, never raised
-            return self.error_outcome(rule, f"{type(error).__name__}: {error}", traceback.format_exc())
+            at = raised_at(error, bound.source_file)
+            return self.error_outcome(rule, f"{type(error).__name__}: {error}", traceback.format_exc(), at=at)
         if not findings:
             return bound.passed
         return RuleOutcome(rule["id"], "fail", bound.weight, findings, on_error=bound.on_error)
@@ -195,15 +212,19 @@ class Engine:
     def _on_error(self, rule: Mapping[str, Any]) -> str:
         return rule.get("on_error") or self.rule_set.get("on_error") or "fail"
 
-    def error_outcome(self, rule: Mapping[str, Any], reason: str, trace: str | None = None) -> RuleOutcome:
+    def error_outcome(
+        self, rule: Mapping[str, Any], reason: str, trace: str | None = None, *, at: str | None = None
+    ) -> RuleOutcome:
         """The outcome of a rule that could not give a verdict: with its ``could not check`` finding when it
-        fails closed (``on_error: fail``), without one when it is skipped."""
+        fails closed (``on_error: fail``), without one when it is skipped. ``at``: where a Python rule raised
+        (``rules.py:8``), which leads the outcome's error (not the finding's message, the issue labelers read)."""
         on_error, rule_id = self._on_error(rule), _id_of(rule)
         findings: tuple[Finding, ...] = ()
         if on_error == "fail":
             message = COULD_NOT_CHECK + _one_line(reason)
             findings = (Finding(rule_id, rule.get("severity", "error"), message, job=_job_of(rule)),)
-        return RuleOutcome(rule_id, "error", _weight_or_one(rule), findings, reason, trace, on_error)
+        error = f"{at}: {reason}" if at else reason
+        return RuleOutcome(rule_id, "error", _weight_or_one(rule), findings, error, trace, on_error)
 
 
 def _union(reads: list[frozenset[str] | None]) -> frozenset[str] | None:
