@@ -9,8 +9,12 @@ import json
 import pytest
 from cli_runner import run_cli
 from conftest import ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kili_rules.authoring.lint import lint_rule_file
+from kili_rules.authoring.loader import load_rule_set
+from kili_rules.errors import RuleFileError
 from kili_rules.testing import evaluate
 
 REAL = ROOT / "tests" / "real_projects"
@@ -50,3 +54,58 @@ def test_eval_shows_the_rule_line_that_raised(tmp_path):
     label.write_text(json.dumps({"SENTIMENT": {"categories": [{"name": "NEGATIVE"}]}}), encoding="utf-8")
     done = run_cli("eval", REAL / "reviews.yaml", label)
     assert f"average-rating: {RAISES}" in done.stdout
+
+
+# -- item 9: a YAML indentation error says so, at its file:line:col ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # one space short: PyYAML says "expected <block end>, but found '<block mapping start>'"
+            "rules:\n  - id: a\n    type: count\n    job: JOB_0\n   max: 1\n",
+            ":5:4: error: invalid YAML: the indentation of this line (3 spaces) does not match its siblings (4 spaces, "
+            "line 4): indent it like the keys beside it",
+        ),
+        (  # back at the list's indentation, inside the rule
+            "name: x\nrules:\n  - id: a\n    type: count\n  job: JOB_0\n",
+            ":5:3: error: invalid YAML: the indentation of this line (2 spaces) does not match its siblings (4 spaces, "
+            "line 4): indent it like the keys beside it",
+        ),
+        (  # one space too many: PyYAML says "mapping values are not allowed here"
+            "rules:\n  - id: a\n    type: count\n     job: JOB_0\n",
+            ":4:9: error: invalid YAML: this line is indented more (5 spaces) than its sibling on line 3 (4 spaces), "
+            "so YAML reads it as part of that line's value: indent it like its siblings",
+        ),
+        (  # the same words of PyYAML for a colon in a plain value
+            "rules:\n  - id: a\n    type: count\n    message: Error: too many\n",
+            ":4:19: error: invalid YAML: a value that holds ': ' must be quoted (key: \"a: b\"); fix the syntax "
+            "at this position",
+        ),
+    ],
+    ids=["less", "back-to-the-list", "more", "colon-in-value"],
+)
+def test_a_yaml_indentation_error_says_so_at_its_place(write_rules, text, expected):
+    path = write_rules(text)
+    with pytest.raises(RuleFileError) as caught:
+        load_rule_set(path)
+    assert str(caught.value) == f"{path}{expected}"
+
+
+_RULE_LINES = ["rules:", "  - id: a", "    type: count", "    job: JOB_0", "    category: OBJECT_A", "    max: 1"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(2, len(_RULE_LINES) - 1), st.integers(-4, 4))
+def test_any_line_shifted_loads_or_gives_one_located_problem(tmp_path_factory, index, shift):
+    lines = list(_RULE_LINES)
+    indent = len(lines[index]) - len(lines[index].lstrip())
+    lines[index] = " " * max(0, indent + shift) + lines[index].lstrip()
+    path = tmp_path_factory.mktemp("shifted") / "rules.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        load_rule_set(path)
+    except RuleFileError as error:
+        assert all(1 <= p.line <= len(lines) for p in error.problems)
+        if shift and "invalid YAML" in str(error):
+            assert "indent" in str(error) or "quoted" in str(error)
