@@ -36,11 +36,11 @@ def test_a_pose_job_is_decided_by_its_tool_as_kili_writes_it(write_rules):
 
 # -- item 7: a Python rule that raises names its own file and line, offline as in the plugin's log ---------------
 
-RAISES = "reviews_rules.py:9: ZeroDivisionError: division by zero"  # line 9 of tests/real_projects/reviews_rules.py
+RAISES = "raising_rules.py:9: ZeroDivisionError: division by zero"  # line 9 of tests/real_projects/raising_rules.py
 
 
 def test_a_python_rule_that_raises_names_its_own_line():
-    report = evaluate(REAL / "reviews.yaml", {"SENTIMENT": {"categories": [{"name": "POSITIVE"}]}})
+    report = evaluate(REAL / "raising.yaml", {"SENTIMENT": {"categories": [{"name": "POSITIVE"}]}})
     [outcome] = [o for o in report.outcomes if o.rule_id == "average-rating"]
     assert (outcome.status, outcome.error) == ("error", RAISES)
     # the issue labelers read keeps the error alone (and its text, so the issues of before are still recognised)
@@ -52,7 +52,7 @@ def test_a_python_rule_that_raises_names_its_own_line():
 def test_eval_shows_the_rule_line_that_raised(tmp_path):
     label = tmp_path / "label.json"
     label.write_text(json.dumps({"SENTIMENT": {"categories": [{"name": "NEGATIVE"}]}}), encoding="utf-8")
-    done = run_cli("eval", REAL / "reviews.yaml", label)
+    done = run_cli("eval", REAL / "raising.yaml", label)
     assert f"average-rating: {RAISES}" in done.stdout
 
 

@@ -1,4 +1,4 @@
-"""Python rules of ../reviews.yaml (issue 21, item 7: a rule that raises names its own file and line)."""
+"""Python rules of ../raising.yaml (issue 21, item 7: a rule that raises names its own file and line)."""
 
 from kili_rules import rule
 
