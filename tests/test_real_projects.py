@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from kili_rules.authoring.lint import lint_rule_file
 from kili_rules.authoring.loader import load_rule_set
 from kili_rules.errors import RuleFileError
-from kili_rules.testing import evaluate
+from kili_rules.testing import evaluate, run_plugin
 
 REAL = ROOT / "tests" / "real_projects"
 
@@ -109,3 +109,75 @@ def test_any_line_shifted_loads_or_gives_one_located_problem(tmp_path_factory, i
         assert all(1 <= p.line <= len(lines) for p in error.problems)
         if shift and "invalid YAML" in str(error):
             assert "indent" in str(error) or "quoted" in str(error)
+
+
+# -- item 14: `where`, per-annotation conditions, the same in the built plugin ---------------------------------
+
+
+def test_the_where_module_examples_hold():
+    import doctest
+
+    from kili_rules.runtime import where
+
+    failed, attempted = doctest.testmod(where)
+    assert attempted and not failed
+
+
+CRITICAL_CLAUSES = {
+    "NER": {
+        "annotations": [
+            {
+                "mid": mid,
+                "beginOffset": begin,
+                "endOffset": begin + len(content),
+                "content": content,
+                "categories": [{"name": "CLAUSE"}],
+                "children": {"IS_CRITICAL": {"categories": [{"name": critical}]}},
+            }
+            for mid, begin, content, critical in [
+                ("c1", 0, "The buyer shall pay", "YES"),
+                ("c2", 20, "Fee", "NO"),
+                ("c3", 24, "The seller delivers", "YES"),
+                ("c4", 44, "Refund", "YES"),
+            ]
+        ]
+    }
+}
+
+
+def test_where_in_the_built_plugin_pins_the_third_critical_clause():
+    kili = run_plugin(REAL / "contracts.yaml", CRITICAL_CLAUSES)
+    pinned = sorted((issue["objectMid"], issue["text"]) for issue in kili.issues_store if issue["status"] == "OPEN")
+    assert pinned == [
+        ("c4", "[at-most-two-critical-clauses] 3 Clause entities in Entities, expected at most 2"),
+        ("c4", "[critical-clauses-quoted-whole] A critical clause is quoted whole: 'Refund' is too short"),
+    ]
+
+
+def test_where_leaves_the_label_as_it_was():
+    from kili_rules.runtime.label import LabelView
+    from kili_rules.runtime.where import view_where
+
+    before = json.dumps(CRITICAL_CLAUSES, sort_keys=True)
+    label = LabelView(CRITICAL_CLAUSES)
+    selected = view_where(label, {"job": "NER", "child": "IS_CRITICAL", "category": "NO"})
+    assert [a.mid for a in selected.annotations("NER")] == ["c2"]
+    assert [a.mid for a in label.annotations("NER")] == ["c1", "c2", "c3", "c4"]
+    assert json.dumps(CRITICAL_CLAUSES, sort_keys=True) == before
+
+
+def test_where_in_a_video_judges_each_frame_by_its_own_child_answer():
+    from kili_rules.runtime.label import LabelView
+    from kili_rules.runtime.where import view_where
+
+    def box(critical):
+        return {"mid": "a", "categories": [{"name": "CLAUSE"}], "children": {"IS_CRITICAL": critical}}
+
+    video = LabelView(
+        {
+            "0": {"NER": {"annotations": [box({"categories": [{"name": "YES"}], "isKeyFrame": True})]}},
+            "1": {"NER": {"annotations": [box({"categories": [], "isKeyFrame": True})]}},
+        }
+    )
+    selected = view_where(video, {"job": "NER", "child": "IS_CRITICAL", "category": "YES"})
+    assert [(a.mid, a.frame) for a in selected.annotations("NER")] == [("a", "0")]

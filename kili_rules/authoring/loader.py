@@ -149,6 +149,17 @@ class RuleSetFile(BaseModel):
     rules: list[dict[str, Any]] = []
 
 
+class Where(BaseModel):
+    """``where``: the annotations of the rule's job it looks at (see :mod:`kili_rules.runtime.where`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    child: str = Field(min_length=1, description="A child job of the rule's job's annotations.")
+    category: str | None = Field(
+        None, description="The category of the child job that selects an annotation (without it: answered at all)."
+    )
+
+
 class CommonRuleKeys(BaseModel):
     """The keys every rule has, whatever its type."""
 
@@ -180,6 +191,11 @@ class CommonRuleKeys(BaseModel):
         None,
         description="A condition in the grammar of Kili's category search: `JOB.CATEGORY.count > 0`, joined "
         "with AND / OR, grouped with parentheses; when it is false the rule does not apply (default: always).",
+    )
+    where: Where | None = Field(
+        None,
+        description="`{child: JOB, category: CATEGORY}`: the rule looks only at the annotations of its job whose "
+        "child job has that category chosen (default: all of them).",
     )
 
 
@@ -548,6 +564,13 @@ def _compile_rule(
         tree = _condition(common.when, (*at, "when"), source, problems, common.id)
         if tree is not None:
             rule["when"] = tree
+    if common.where is not None:
+        job = getattr(params, "job", None)
+        if not isinstance(job, str):
+            message = f"`where` selects annotations of the rule's `job`: {rule_type.name} rules have no `job`"
+            problems.append(source.problem((*at, "where"), message, rule_id=common.id))
+        else:
+            rule["where"] = {"job": job, **common.where.model_dump()}
     return rule, rule_type, params
 
 
@@ -565,6 +588,7 @@ def carried_interface(
     named: set[str] = set()
     for rule in rules:
         jobs |= jobs_read(rule.params) | {job for job, _ in condition_names(rule.data.get("when"))}
+        jobs |= {rule.data["where"]["child"]} if rule.data.get("where") else set()
         named |= categories_named(rule.params)
     have = {key for job in jobs if job in project.jobs for key in project.jobs[job].categories}
     for category in sorted(named - have):
@@ -833,7 +857,8 @@ def _python_rule_data(
     """The compiled form of a Python rule, its keys checked like a YAML rule's (problems at its ``python:``
     entry, ``at``; those of its ``when`` in the Python file, ``written``: (file, site), when it is found there);
     None when they are wrong."""
-    keys = {name: getattr(rule, name) for name in COMMON_KEYS if name != "type"}
+    # a Python rule has no `job` for `where` to select the annotations of: it reads what it wants
+    keys = {name: getattr(rule, name) for name in COMMON_KEYS if name not in ("type", "where")}
     when = keys.pop("when", None)
     try:
         common = validate_model(CommonRuleKeys, {**keys, "type": PYTHON_RULE_TYPE}, source, at, what)

@@ -45,6 +45,7 @@ RUNTIME_MODULES = (
     "kili_rules.runtime.python_rule",
     "kili_rules.runtime.retry",
     "kili_rules.runtime.tasks",
+    "kili_rules.runtime.where",
 )
 #: Inside a plugin, ``kili_rules`` offers the runtime's public names only (what Python rule modules import).
 PLUGIN_PACKAGE_SOURCE = (

@@ -16,6 +16,7 @@ budget). An error never stops the other rules, and it fails closed: it counts as
 finding ``could not check this label: <reason>`` with the rule's severity, unless the rule (or the rule set) says
 ``on_error: skip``. The error of a Python rule that raised starts with the line of its own file that raised
 (``m09_python_raises.py:8: ZeroDivisionError: division by zero``); the finding's message keeps the error alone.
+A rule with ``"where"`` reads only the annotations of its job that it selects (:mod:`kili_rules.runtime.where`).
 A rule whose condition (``"when"``, a tree of :mod:`kili_rules.runtime.condition`) is false
 on the label is ``not_applicable`` without running. A label whose ``jsonResponse`` cannot be read gets a finding of
 its own (rule id ``unreadable-label``, severity ``error``, score 0) and no rule runs on it.
@@ -67,6 +68,7 @@ from kili_rules.runtime.model import (
 )
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, raised_at, source_file, violations_of
 from kili_rules.runtime.tasks import Task
+from kili_rules.runtime.where import view_where
 
 Check = Callable[[LabelView], Any]
 
@@ -196,8 +198,11 @@ class Engine:
             return self.error_outcome(rule, bound.setup_error or "cannot set up rule")
         try:
             when = rule.get("when")  # the rule's condition (a parsed tree): false means not applicable
+            where = rule.get("where")  # the annotations of its job it looks at (see kili_rules.runtime.where)
             result: Any = (
-                NOT_APPLICABLE if when is not None and not condition_holds(when, label) else bound.check(label)
+                NOT_APPLICABLE
+                if when is not None and not condition_holds(when, label)
+                else bound.check(label if where is None else view_where(label, where))
             )
             if result is NOT_APPLICABLE:
                 return bound.not_applicable
