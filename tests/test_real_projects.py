@@ -181,3 +181,69 @@ def test_where_in_a_video_judges_each_frame_by_its_own_child_answer():
     )
     selected = view_where(video, {"job": "NER", "child": "IS_CRITICAL", "category": "YES"})
     assert [(a.mid, a.frame) for a in selected.annotations("NER")] == [("a", "0")]
+
+
+# -- item 2: labels of another project are reported, not scored 100 in silence -------------------------------
+
+COCO_EXPORT = ROOT / "tests" / "fixtures" / "kili-sdk" / "exports" / "image_project_assets_for_coco.json"
+# its three assets answer OBJECT_DETECTION_JOB and / or OBJECT_DETECTION_JOB_0, none a job of the contracts interface
+FOREIGN_JOBS = "OBJECT_DETECTION_JOB, OBJECT_DETECTION_JOB_0"
+
+
+def test_check_on_labels_of_another_project_says_so_and_exits_1():
+    done = run_cli("check", REAL / "contracts.yaml", COCO_EXPORT, "--no-progress")
+    assert done.returncode == 1
+    assert f"3 label(s) answer none of the jobs of the rule set's interface (their jobs: {FOREIGN_JOBS})" in done.stderr
+    assert "labels of another project, or the wrong interface?" in done.stderr
+    assert "--allow-unknown-jobs" in done.stderr
+    assert "asset cmap474je00003b6uhvp7ijyp" in done.stdout  # the labels are named
+
+
+def test_check_allow_unknown_jobs_reports_them_and_exits_0():
+    done = run_cli("check", REAL / "contracts.yaml", COCO_EXPORT, "--no-progress", "--allow-unknown-jobs")
+    assert done.returncode == 0 and done.stderr == ""
+    assert f"(their jobs: {FOREIGN_JOBS})" in done.stdout
+    report = json.loads(
+        run_cli("check", REAL / "contracts.yaml", COCO_EXPORT, "--format", "json", "--allow-unknown-jobs").stdout
+    )
+    assert report["labels_of_unknown_jobs"]["count"] == 3
+    assert report["labels_of_unknown_jobs"]["jobs"] == ["OBJECT_DETECTION_JOB", "OBJECT_DETECTION_JOB_0"]
+
+
+def test_only_the_labels_that_answer_no_job_of_the_interface_are_reported():
+    # the COCO interface holds OBJECT_DETECTION_JOB: assets 0 and 1 answer it, asset 2 only OBJECT_DETECTION_JOB_0
+    done = run_cli("check", REAL / "coco.yaml", COCO_EXPORT, "--format", "json", "--allow-unknown-jobs")
+    foreign = json.loads(done.stdout)["labels_of_unknown_jobs"]
+    assert (foreign["count"], foreign["jobs"]) == (1, ["OBJECT_DETECTION_JOB_0"])
+    assert "asset cmap474je00023b6u8bpoomia" in foreign["examples"][0]
+
+
+def test_eval_warns_on_each_label_of_another_project():
+    done = run_cli("eval", REAL / "contracts.yaml", COCO_EXPORT)
+    assert done.stdout.count("warning: the label answers none of the jobs of the rule set's interface") == 3
+    assert "(its jobs: OBJECT_DETECTION_JOB_0)" in done.stdout  # the third asset answers that job only
+
+
+def test_the_plugin_logs_labels_of_another_project_once(caplog, tmp_path):
+    import logging
+
+    from kili_rules.generator import render_plugin
+    from kili_rules.testing import FakeKili, autospec_kili, load_plugin_module
+
+    text, _, _ = render_plugin(load_rule_set(REAL / "contracts.yaml"))
+    main = tmp_path / "main.py"
+    main.write_text(text, encoding="utf-8")
+    module = load_plugin_module(main)
+    logger = logging.getLogger("kili_rules.test_foreign")
+    handler = module.PluginHandler(autospec_kili(FakeKili()), "project-1", logger)
+    labels = [
+        {"id": f"l{i}", "jsonResponse": a["latestLabel"]["jsonResponse"]}
+        for i, a in enumerate(json.loads(COCO_EXPORT.read_text(encoding="utf-8")))
+    ]
+    with caplog.at_level(logging.INFO, logger="kili_rules.test_foreign"):
+        for label in labels:
+            handler.on_submit(label, "asset-1")
+    warnings = [r.getMessage() for r in caplog.records if "answers none of the jobs" in r.getMessage()]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("kili-rules: label l0 answers none of the jobs of the rule set's interface")
+    assert "wrong project" in warnings[0]

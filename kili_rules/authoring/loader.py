@@ -394,6 +394,7 @@ def compile_rule_file(
     }
     if interface is not None:
         data["interface"] = carried_interface(interface, compiled_rules, everything=bool(python_rules))
+        data["project_jobs"] = sorted(str(job) for job in interface.get("jobs") or {})  # labels of another project
     rule_set = RuleSet(
         path=path,
         data=data,

@@ -55,7 +55,7 @@ from kili_rules.runtime.condition import holds as condition_holds
 from kili_rules.runtime.condition import names as condition_names
 from kili_rules.runtime.contract import RuleType, build_params, jobs_read
 from kili_rules.runtime.interface import ProjectInterface
-from kili_rules.runtime.label import LabelView
+from kili_rules.runtime.label import IGNORED_JOBS, LabelView
 from kili_rules.runtime.message import compile_template, render
 from kili_rules.runtime.model import (
     COULD_NOT_CHECK,
@@ -188,9 +188,21 @@ class Engine:
         if rules is None:
             rules = [b for b in self.rules if b.data.get("enabled", True) and event in b.data.get("events", ())]
             self._by_event[event] = rules
+        foreign = self.foreign_jobs(view)
         if budget is None:
-            return Report(tuple([self._run(bound, view) for bound in rules]))
-        return Report(tuple(_run_within(rules, view, self._run, self.error_outcome, budget)))
+            return Report(tuple([self._run(bound, view) for bound in rules]), foreign)
+        return Report(tuple(_run_within(rules, view, self._run, self.error_outcome, budget)), foreign)
+
+    def foreign_jobs(self, view: LabelView) -> tuple[str, ...]:
+        """The jobs of the label (its top-level keys, in every frame) when it has some and the project's
+        interface (``"project_jobs"`` of the rule set: every job name of the interface) knows none of them: a
+        label of another project, which no rule can judge. Empty when it knows one, or without an interface."""
+        known = self.rule_set.get("project_jobs")
+        if not known:
+            return ()
+        responses = [jobs for _, jobs in view.frame_responses()] if view.is_video else [view.json_response]
+        jobs = {job for jobs in responses for job in jobs if isinstance(job, str) and job not in IGNORED_JOBS}
+        return () if not jobs or not jobs.isdisjoint(known) else tuple(sorted(jobs))
 
     def _run(self, bound: _BoundRule, label: LabelView) -> RuleOutcome:
         rule = bound.data
