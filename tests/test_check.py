@@ -62,7 +62,9 @@ def test_check_on_every_sdk_export_counts_what_plain_python_counts(export, tmp_p
 
 
 def test_check_on_every_export_at_once_from_the_command_line():
-    done = run_cli("check", RULES / "image.yaml", *EXPORTS, "--format", "json", "--fail-on", "never")
+    done = run_cli(
+        "check", RULES / "image.yaml", *EXPORTS, "--format", "json", "--fail-on", "never", "--allow-unknown-jobs"
+    )  # the SDK's exports are of other projects than the image rules' (issue 21): accepted here
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no progress bar when stderr is not a terminal
     report = json.loads(done.stdout)

@@ -93,9 +93,15 @@ def test_a_bad_condition_says_what_and_where(text, column, words):
 
 
 _FIRST = "ABCNOYZabz019_"
-_NAME = st.builds(str.__add__, st.sampled_from(_FIRST), st.text(_FIRST + "-DR", max_size=6)).filter(
+_PLAIN_NAME = st.builds(str.__add__, st.sampled_from(_FIRST), st.text(_FIRST + "-DR", max_size=6)).filter(
     lambda n: n not in ("AND", "OR")
 )
+#: keys that Kili allows and its grammar cannot write: spaces (COCO's `dining table`), punctuation, accents, AND / OR
+_QUOTED_NAME = st.one_of(
+    st.sampled_from(["dining table", "traffic light", "IS_THE OBJECT OCCLUDED?", "AND", "OR", "é", "a.b", "(x)"]),
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters='"\n'), min_size=1, max_size=8),
+)
+_NAME = st.one_of(_PLAIN_NAME, _QUOTED_NAME)
 _VALUE = st.one_of(st.integers(-(10**6), 10**6), st.floats(allow_nan=False, allow_infinity=False, width=32))
 _COMPARISON = st.builds(
     lambda job, category, op, value: {"job": job, "category": category, "op": op, "value": value},
@@ -132,7 +138,9 @@ def test_every_tree_round_trips_through_its_text(tree):
     st.one_of(
         st.text(max_size=60),
         st.lists(
-            st.sampled_from(["A", ".", "B", "count", ">", ">=", "==", "<", "1", "-2.5", "(", ")", "AND", "OR", " "]),
+            st.sampled_from(
+                ["A", ".", "B", "count", ">", ">=", "==", "<", "1", "-2.5", "(", ")", "AND", "OR", " ", '"', '"a b"']
+            ),
             max_size=25,
         ).map("".join),
     )
@@ -335,3 +343,66 @@ def test_any_when_in_a_rule_file_loads_or_gives_located_problems(tmp_path_factor
         assert error.problems and all(p.line >= 1 and p.column >= 1 for p in error.problems)
         return
     assert parse(text) == rule_set.data["rules"][0]["when"]
+
+
+# -- names in double quotes (issue 21, item 11): Kili's grammar cannot write COCO's `dining table` ---------------
+
+
+def test_a_quoted_name_reads_spaces_and_counts_on_the_label():
+    tree = parse('COCO."dining table".count > 0 AND "my job".YES.count == 1')
+    assert tree == {
+        "all": [
+            {"job": "COCO", "category": "dining table", "op": ">", "value": 0},
+            {"job": "my job", "category": "YES", "op": "==", "value": 1},
+        ]
+    }
+    label = LabelView(
+        {
+            "COCO": {"annotations": [{"mid": "t", "categories": [{"name": "dining table"}]}]},
+            "my job": {"categories": [{"name": "YES"}]},
+        }
+    )
+    assert condition.holds(tree, label)
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "words"),
+    [
+        ("COCO.dining table.count > 0", 13, 'a name with spaces goes in double quotes: "dining table"'),
+        ('COCO."dining table.count > 0', 6, "a quote that is not closed"),
+        ('COCO."".count > 0', 6, "an empty name in quotes"),
+    ],
+)
+def test_a_name_with_spaces_unquoted_or_a_bad_quote_says_how_to_write_it(text, column, words):
+    with pytest.raises(ConditionError) as caught:
+        parse(text)
+    assert caught.value.column == column and words in str(caught.value)
+
+
+def test_lint_checks_quoted_names_like_the_rest(write_rules):
+    coco = {
+        "jobs": {
+            "COCO": {
+                "mlTask": "OBJECT_DETECTION",
+                "tools": ["rectangle"],
+                "instruction": "Objects",
+                "content": {
+                    "input": "radio",
+                    "categories": {
+                        "dining table": {"name": "dining table"},
+                        "traffic light": {"name": "traffic light"},
+                    },
+                },
+            }
+        }
+    }
+    path = write_rules(
+        "interface: coco.json\n"
+        "rules:\n"
+        "  - {id: a, type: count, job: COCO, max: 3, when: 'COCO.\"dining table\".count > 0'}\n"
+        "  - {id: b, type: count, job: COCO, max: 3, when: 'COCO.\"dining tabel\".count > 0'}\n",
+        coco__json=json.dumps(coco),
+    )
+    messages = [p.message for p in lint_rule_file(path)]
+    assert len(messages) == 1
+    assert "unknown category 'dining tabel'" in messages[0] and "did you mean 'dining table'" in messages[0]

@@ -84,7 +84,8 @@ def test_a_rule_that_raises_fails_closed_with_its_severity(tmp_path):
     ]
     assert state.metadata["qa_score"] == 0.0 and state.metadata["keep"] == "me"
     assert state.sent_back == ["asset-1"]  # `exits` is an error: its severity's actions apply
-    assert "rule exits could not check the label (counted as failed): SystemExit: 3" in records.text()
+    # the log names the line of the rule's file that raised (`sys.exit(3)` is line 10 of checks.py)
+    assert "rule exits could not check the label (counted as failed): checks.py:10: SystemExit: 3" in records.text()
 
 
 def test_on_error_skip_restores_leaving_the_rule_out(tmp_path):

@@ -24,8 +24,10 @@ from legacy_checks import required as legacy_required
 from legacy_checks import text as legacy_text
 from test_fuzz import FOR_EACH_JOB, GROUPS, JOBS, RESPONSES, RULE_TYPES, WHEN_JOB, _rules_of, random_label
 
+from kili_rules.rule_types import count as count_module
 from kili_rules.runtime import object_reader
 from kili_rules.runtime.engine import Engine
+from kili_rules.runtime.label_model import mid_of
 from kili_rules.runtime.label_view import LabelView
 
 GENERATED = 10_000
@@ -59,6 +61,10 @@ class _Legacy:
         def frozen(params, view):
             if check is legacy_text.check and _reads_entities(params, view):
                 return RULE_TYPES["text"].check(params, view)  # text on entities is newer than the frozen view
+            if check is legacy_count.check and count_module._is_classification(view, params.job):
+                return RULE_TYPES["count"].check(params, view)  # counting choices is newer (issue 21)
+            if check is legacy_required.check and _owners_without_mid(params, view):
+                return RULE_TYPES["required"].check(params, view)  # matched by the annotation itself (issue 21)
             return check(params, self.view)
 
         return frozen
@@ -71,6 +77,12 @@ class _Legacy:
 def _reads_entities(params, view) -> bool:
     """Whether a ``text`` rule reads entity contents (a NER or object job): a path the frozen checks lack."""
     return params.category is not None or any(r.raw.get("annotations") for r in view.responses(params.job))
+
+
+def _owners_without_mid(params, view) -> bool:
+    """Whether a ``required`` rule's ``for_each`` annotations include one without a mid: before issue 21 another
+    annotation's child answer could satisfy it (a false pass), now it is matched by itself."""
+    return params.for_each is not None and any(mid_of(raw) is None for raw in view.objects(params.for_each.job))
 
 
 def _comparable(report) -> list[tuple]:

@@ -220,7 +220,10 @@ def test_a_rule_that_raises_is_logged_and_the_others_act(tmp_path, write_rules):
     state = FakeKiliState()
     handler, _kili, records = make_handler(plugin, state, label)
     handler.on_submit(label, "asset-1")
-    assert "rule boom could not check the label (counted as failed): ZeroDivisionError" in records.text()
+    # the rule's own line leads the error (`return 1 / 0` is line 5 of boom_rules.py)
+    assert (
+        "rule boom could not check the label (counted as failed): boom_rules.py:5: ZeroDivisionError" in records.text()
+    )
     assert "boom_rules.py" in records.text()  # the traceback names the original module
     boom = [t for t in state.open_issues if t.startswith("[rules/boom]")]
     assert boom == ["[rules/boom] could not check this label: ZeroDivisionError: division by zero"]

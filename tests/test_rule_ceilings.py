@@ -17,12 +17,12 @@ import tracemalloc
 
 import pytest
 from kili_fakes import FakeKiliState, autospec_kili, load_plugin_module, logger_with_records
-from kili_rules.runtime.label_view import LabelView
 
 from kili_rules.authoring.loader import load_rule_set
 from kili_rules.generator import build_plugin
 from kili_rules.plugins.registry import default_registry
 from kili_rules.runtime.engine import Engine
+from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.rule_time import RuleTimeout, check_time, rule_deadline
 
 STACK = 10_000
@@ -151,7 +151,9 @@ def test_a_rule_past_its_own_budget_fails_alone_and_the_rules_after_it_judge(tmp
                 loaded.STOP.set()
     assert time.monotonic() - started < 4
     spun = [i for i in state.open_issues if i.startswith("[rules/spins]")]
-    assert spun and spun[0].startswith("[rules/spins] could not check this label: out of time: it ran past its 0.3 s rule")
+    assert spun and spun[0].startswith(
+        "[rules/spins] could not check this label: out of time: it ran past its 0.3 s rule"
+    )
     assert any(i.startswith("[rules/few] ") and "could not check" not in i for i in state.open_issues)  # `few` judged
 
 

@@ -244,7 +244,12 @@ def test_new_case_from_an_export_needs_the_asset_and_keeps_the_file_valid(tmp_pa
     path, case, _ = new_case(tmp_path / "rules" / "image.yaml", export, index=2)
     assert case["name"] == "image_project_assets_for_coco #2" and case["index"] == 2
     suite = load_test_file(path)
-    assert len(suite.cases) == 5 and all(run_case(c, suite.rule_set).passed for c in suite.cases)
+    assert len(suite.cases) == 5 and all(run_case(c, suite.rule_set).passed for c in suite.cases[:4])
+    # that export is of another project (issue 21): its label answers none of the image interface's jobs
+    assert run_case(suite.cases[4], suite.rule_set).differences == (
+        "the label answers none of the jobs of the rule set's interface (its jobs: OBJECT_DETECTION_JOB_0): no rule "
+        "can check it; a label of another project, or the wrong interface?",
+    )
 
 
 # -- the pytest plugin -----------------------------------------------------------------------------------------

@@ -63,6 +63,10 @@ class AuditSummary:
     #: assets without a label to check (none yet, or only autosaves with ``latest``), and the first few of them
     unlabeled: int = 0
     unlabeled_examples: list[str] = field(default_factory=list)
+    #: labels whose jobs the project's interface does not know at all (another project's?), their jobs, examples
+    foreign: int = 0
+    foreign_jobs: Counter[str] = field(default_factory=Counter)
+    foreign_examples: list[str] = field(default_factory=list)
 
     def add_unlabeled(self, where: str) -> None:
         """Count an asset that has no label to check."""
@@ -87,6 +91,24 @@ class AuditSummary:
                 tally.examples.append({"label": _where(record), "message": first.message, "mid": first.mid})
         for severity in severities:
             self.labels_with_findings[severity] += 1
+        if report.foreign_jobs:
+            self.foreign += 1
+            self.foreign_jobs.update(report.foreign_jobs)
+            if len(self.foreign_examples) < EXAMPLES_PER_RULE:
+                self.foreign_examples.append(_where(record))
+
+    def foreign_text(self) -> str | None:
+        """``2 labels answer none of the interface's jobs (their jobs: A, B): ...; wrong project?`` (None when
+        every label answers one of them)."""
+        if not self.foreign:
+            return None
+        jobs = ", ".join(sorted(self.foreign_jobs))
+        examples = "; ".join(self.foreign_examples) + ("; ..." if self.foreign > len(self.foreign_examples) else "")
+        return (
+            f"{self.foreign:,} label(s) answer none of the jobs of the rule set's interface (their jobs: {jobs}): "
+            f"{examples}. No rule can check them (all not applicable): labels of another project, or the wrong "
+            "interface?"
+        )
 
     @property
     def rule_errors(self) -> int:
@@ -143,6 +165,11 @@ class AuditSummary:
             "assets_without_label_examples": self.unlabeled_examples,
             "labels_with_findings": {s: self.labels_with_findings[s] for s in SEVERITIES},
             "scores": self.score_stats(),
+            "labels_of_unknown_jobs": {
+                "count": self.foreign,
+                "jobs": sorted(self.foreign_jobs),
+                "examples": self.foreign_examples,
+            },
         }
 
     def as_text(self) -> str:
@@ -183,6 +210,9 @@ class AuditSummary:
                 "; ..." if self.unlabeled > len(self.unlabeled_examples) else ""
             )
             lines.append(f"assets without a label to check (not counted above): {self.unlabeled:,}: {examples}")
+        foreign = self.foreign_text()
+        if foreign:
+            lines.append(foreign)
         return "\n".join(lines)
 
 

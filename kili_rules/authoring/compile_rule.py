@@ -86,6 +86,13 @@ def compile_rule(
         tree = _condition(common.when, (*at, "when"), source, problems, common.id)
         if tree is not None:
             rule["when"] = tree
+    if common.where is not None:
+        job = getattr(params, "job", None)
+        if not isinstance(job, str):
+            message = f"`where` selects annotations of the rule's `job`: {rule_type.name} rules have no `job`"
+            problems.append(source.problem((*at, "where"), message, rule_id=common.id))
+        else:
+            rule["where"] = {"job": job, **common.where.model_dump()}
     return CompiledRule(rule["id"], rule_type, params, at, rule)
 
 

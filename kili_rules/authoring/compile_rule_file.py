@@ -97,6 +97,7 @@ def compile_rule_file(
     data = rule_set_data(name, header, [*(rule.data for rule in compiled_rules), *python_data])
     if interface is not None:
         data["interface"] = carried_interface(interface, compiled_rules, everything=bool(python_rules))
+        data["project_jobs"] = sorted(str(job) for job in interface.get("jobs") or {})  # labels of another project
     rule_set = RuleSet(
         path=path,
         data=data,
@@ -187,6 +188,7 @@ def carried_interface(
     named: set[str] = set()
     for rule in rules:
         jobs |= jobs_read(rule.params) | {job for job, _ in condition_names(rule.data.get("when"))}
+        jobs |= {rule.data["where"]["child"]} if rule.data.get("where") else set()
         named |= categories_named(rule.params)
     have = {key for job in jobs if job in project.jobs for key in project.jobs[job].categories}
     for category in sorted(named - have):

@@ -3,8 +3,9 @@
 Everything the loader reports (unknown keys, wrong types, bad regexes, bounds that can never be met...) plus what
 only the interface can tell: an unknown job or category (with "did you mean" from the interface's names), a rule
 type that does not fit the job's mlTask or input type, a child job addressed where it cannot occur, a rule that
-can never apply or never fail, the conditions (``when``) of Python rules, placed in their Python file, and every
-import the build would refuse (the check of ``plugin_imports.py``, which the build makes), at its line. Each rule
+can never apply or never fail, the per-annotation conditions (``where``: a child job of the rule's job, one of its
+categories), the conditions (``when``) of Python rules, placed in their Python file, and every import the build
+would refuse (the check of ``plugin_imports.py``, which the build makes), at its line. Each rule
 type adds its own checks through the ``lint`` function of its module
 (see :class:`kili_rules.runtime.contract.RuleType`); a rule type without one gets the generic check of its ``job``
 and ``category`` options.
@@ -25,8 +26,9 @@ from kili_rules.authoring.interface import Interface
 from kili_rules.authoring.plugin_imports import refused_import_problems
 from kili_rules.authoring.python_rules import CompiledPythonRule
 from kili_rules.authoring.yaml_source import SourceMap
-from kili_rules.errors import Problem, RuleFileError
+from kili_rules.errors import Problem, RuleFileError, did_you_mean
 from kili_rules.plugins.registry import Registry
+from kili_rules.rule_types._ml_tasks import ANNOTATION_TASKS
 from kili_rules.runtime.condition import comparisons as condition_comparisons
 from kili_rules.runtime.condition import names as condition_names
 from kili_rules.runtime.condition import to_text as condition_text
@@ -170,6 +172,8 @@ def lint_rule(rule: CompiledRule, interface: Interface, source: SourceMap) -> li
         found += _generic_lint(rule.params, interface)
     if rule.data.get("when") is not None:
         found += lint_condition(rule.data["when"], interface)
+    if rule.data.get("where") is not None:
+        found += lint_where(rule.data["where"], interface)
     problems = []
     for problem in found:
         location = (*rule.at, *(int(p) if p.isdigit() else p for p in problem.path.split(".")))
@@ -202,6 +206,32 @@ def lint_condition(tree: Mapping[str, Any], interface: Interface, path: str = "w
             message = f"`when`: `{text}` is {outcome} (a count is a whole number >= 0)"
             problems.append(OptionProblem(path, message, "warning"))
     return problems
+
+
+def lint_where(where: Mapping[str, Any], interface: Interface) -> list[OptionProblem]:
+    """The problems of a rule's ``where`` against the interface: the rule's job holds annotations, ``child`` is a
+    child job of its categories, and ``category`` one of the child job's categories (did you mean...)."""
+    job = interface.jobs.get(where["job"])
+    if job is None:  # the rule's own `job` problem says it
+        return []
+    if job.ml_task not in ANNOTATION_TASKS:
+        message = f"{job.describe}: `where` selects annotations, and this job has none; use `when` for the label"
+        return [OptionProblem("where", message)]
+    child = where["child"]
+    children = sorted({kid for category in job.categories for kid in job.children.get(category, ())})
+    if child not in children:
+        listed = ", ".join(children) or "none"
+        hint = did_you_mean(child, children or list(interface.jobs))
+        known = "a job of the interface, but not" if child in interface.jobs else "not"
+        message = f"`where`: {child!r} is {known} a child job of {job.name};{hint} its child jobs: {listed}"
+        return [OptionProblem("where.child", message)]
+    category = where.get("category")
+    if category is None:
+        return []
+    return [
+        replace(p, message=f"`where`: {p.message}")
+        for p in interface.check_category(interface.jobs[child], "where.category", category)
+    ]
 
 
 def _constant_outcome(op: str, value: float) -> str | None:

@@ -100,7 +100,8 @@ def _python_rule_data(
     """The compiled form of a Python rule, its keys checked like a YAML rule's (problems at its ``python:``
     entry, ``at``; those of its ``when`` in the Python file, ``written``: (file, site), when it is found there);
     None when they are wrong."""
-    keys = {name: getattr(rule, name) for name in COMMON_KEYS if name != "type"}
+    # a Python rule has no `job` for `where` to select the annotations of: it reads what it wants
+    keys = {name: getattr(rule, name) for name in COMMON_KEYS if name not in ("type", "where")}
     when = keys.pop("when", None)
     try:
         common = validate_model(CommonRuleKeys, {**keys, "type": PYTHON_RULE_TYPE}, source, at, what)

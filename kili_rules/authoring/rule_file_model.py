@@ -109,6 +109,17 @@ class RuleSetFile(BaseModel):
     rules: list[dict[str, Any]] = []
 
 
+class Where(BaseModel):
+    """``where``: the annotations of the rule's job it looks at (see :mod:`kili_rules.runtime.where`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    child: str = Field(min_length=1, description="A child job of the rule's job's annotations.")
+    category: str | None = Field(
+        None, description="The category of the child job that selects an annotation (without it: answered at all)."
+    )
+
+
 class CommonRuleKeys(BaseModel):
     """The keys every rule has, whatever its type."""
 
@@ -140,6 +151,11 @@ class CommonRuleKeys(BaseModel):
         None,
         description="A condition in the grammar of Kili's category search: `JOB.CATEGORY.count > 0`, joined "
         "with AND / OR, grouped with parentheses; when it is false the rule does not apply (default: always).",
+    )
+    where: Where | None = Field(
+        None,
+        description="`{child: JOB, category: CATEGORY}`: the rule looks only at the annotations of its job whose "
+        "child job has that category chosen (default: all of them).",
     )
 
 

@@ -3,6 +3,11 @@
 Documents are read within bounds (the file itself is read by ``bounded_read.py``: a regular file, within its size
 cap): a document whose aliases would expand to more than :data:`MAX_ALIAS_EXPANSION` values (a "billion laughs"
 document is a few hundred bytes) or that nests deeper than :data:`MAX_DEPTH` is refused at the place it crosses.
+
+A syntax error keeps its file:line:col, in plain words where PyYAML's are parser jargon: a line indented unlike
+its siblings (``expected <block end>, but found '<block mapping start>'``) reads ``the indentation of this line (3
+spaces) does not match its siblings (4 spaces, line 4)``; a line indented more than the ``key: value`` above it,
+that it is read as part of that value; a ``: `` inside a plain value, that the value must be quoted.
 """
 
 from __future__ import annotations
@@ -118,6 +123,54 @@ def _position(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def _indent(line: str) -> int:
+    """Where the keys of ``line`` start: its leading spaces, past a list's ``- `` (``  - id: a`` -> 4)."""
+    stripped = line.lstrip(" ")
+    indent = len(line) - len(stripped)
+    while stripped.startswith("- "):
+        indent += 2 + len(stripped[2:]) - len(stripped[2:].lstrip(" "))
+        stripped = stripped[2:].lstrip(" ")
+    return indent
+
+
+def _indentation_problem(what: str, text: str, line: int) -> str | None:
+    """PyYAML's words for a line indented unlike its siblings, in plain words (None for other errors).
+
+    ``expected <block end>, but found ...`` is a line indented less than the block it is in, or between two
+    blocks; ``mapping values are not allowed here`` on a line indented more than the ``key: value`` above it is a
+    line that YAML reads as the continuation of that value."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return None
+    here = _indent(lines[line - 1])
+    above = next(
+        (
+            (number, row)
+            for number, row in reversed(list(enumerate(lines[: line - 1], 1)))
+            if row.strip()[:1] not in "#"
+        ),
+        None,
+    )
+    if above is None:
+        return None
+    number, row = above
+    siblings = _indent(row)
+    spaces = f"{here} space{'s' if here != 1 else ''}"
+    if what.startswith("expected <block end>") and here != siblings:
+        return (
+            f"invalid YAML: the indentation of this line ({spaces}) does not match its siblings ({siblings} spaces, "
+            f"line {number}): indent it like the keys beside it"
+        )
+    if what.startswith("mapping values are not allowed") and here > siblings and not row.rstrip().endswith(":"):
+        return (
+            f"invalid YAML: this line is indented more ({spaces}) than its sibling on line {number} ({siblings} "
+            "spaces), so YAML reads it as part of that line's value: indent it like its siblings"
+        )
+    if what.startswith("mapping values are not allowed"):
+        return "invalid YAML: a value that holds ': ' must be quoted (key: \"a: b\"); fix the syntax at this position"
+    return None
+
+
 def load_yaml(text: str, path: str) -> tuple[Any, SourceMap]:
     """Parse one YAML document into plain data and its source map. Raises RuleFileError on bad YAML.
 
@@ -132,9 +185,8 @@ def load_yaml(text: str, path: str) -> tuple[Any, SourceMap]:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = getattr(error, "problem", None) or str(error)
-        raise RuleFileError(
-            [Problem(path, line, column, f"invalid YAML: {what}; fix the syntax at this position")]
-        ) from None
+        message = _indentation_problem(what, text, line) or f"invalid YAML: {what}; fix the syntax at this position"
+        raise RuleFileError([Problem(path, line, column, message)]) from None
     if node is None:
         return None, source
     constructor = yaml.SafeLoader("")

@@ -1,11 +1,13 @@
 """``kili-rules check``: audit existing labels, from files or a live Kili project: per-rule summary and score
-distribution (text, JSON or a self-contained HTML report); exit 1 at --fail-on severity.
+distribution (text, JSON or a self-contained HTML report); exit 1 at --fail-on severity, and when labels answer none
+of the interface's jobs (labels of another project?) unless --allow-unknown-jobs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from kili_rules.authoring.loader import load_rule_set
@@ -55,6 +57,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--all-labels", dest="latest", action="store_false", help="check every label read, autosaves and history too"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (it only shows on a terminal)")
+    parser.add_argument(
+        "--allow-unknown-jobs",
+        action="store_true",
+        help="exit 0 even when labels answer none of the interface's jobs (by default: exit 1, wrong project?)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -102,4 +109,7 @@ def run(args: argparse.Namespace) -> int:
             Path(args.out).write_text(text + "\n", encoding="utf-8")
         else:
             print(text)
+    if summary.foreign and not args.allow_unknown_jobs:
+        print(f"kili-rules check: {summary.foreign_text()} (--allow-unknown-jobs to accept them)", file=sys.stderr)
+        return 1
     return 1 if summary.reaches(args.fail_on) else 0

@@ -26,6 +26,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="exit 1 when any rule fails")
 
 
+#: What ``eval`` says of a label whose jobs the interface does not know at all.
+FOREIGN = (
+    "the label answers none of the jobs of the rule set's interface (its jobs: {jobs}): no rule can check it; "
+    "a label of another project, or the wrong interface?"
+)
+
+
 def run(args: argparse.Namespace) -> int:
     """Evaluate labels and print each rule's outcome, the findings and the score."""
     from kili_rules.authoring.label_files import read_label_source
@@ -45,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
                 continue
             label_id = record.label.get("id") or "-"
             print(f"{record.source} (label {label_id}): score {report.score:g}")
+            if report.foreign_jobs:
+                print("  warning: " + FOREIGN.format(jobs=", ".join(report.foreign_jobs)))
             for outcome in report.outcomes:
                 print(f"  {outcome.status:<14} {outcome.rule_id}" + (f": {outcome.error}" if outcome.error else ""))
                 for finding in outcome.findings:
@@ -62,6 +71,7 @@ def _report_json(record, report) -> dict:
         "asset_id": record.asset_id,
         "score": report.score,
         "failed_rules": report.failed_rule_ids,
+        "unknown_jobs": list(report.foreign_jobs),  # not empty: the interface knows none of the label's jobs
         "outcomes": [{"rule_id": o.rule_id, "status": o.status, "error": o.error} for o in report.outcomes],
         "findings": [
             {

@@ -62,6 +62,7 @@ RUNTIME_MODULES = (
     "kili_rules.runtime.rule_time",
     "kili_rules.runtime.tasks",
     "kili_rules.runtime.unreadable",
+    "kili_rules.runtime.where",
 )
 #: The comment that marks where the template is filled.
 FILL_MARK = "# kili-rules: fill "

@@ -1,7 +1,12 @@
-"""count: at least / at most N annotations of a job, optionally of one category.
+"""count: at least / at most N annotations of a job (or choices of a classification), optionally of one category.
 
 Counts the objects of an object-detection, NER, relation or pose job, wherever the job occurs (as a child job
-too). A PDF annotation spread over several pages counts once. In a video the count is made per frame (``per:
+too). On a classification job it counts the choices (of `category`, when given): a classification nested under
+annotations counts once per annotation that chose it (in a video once per object, however many frames), so "a
+negative review has at least one negative opinion" is a `count` with a `when`; a choice beyond `max` is pinned on
+the annotation it hangs from, and the reason reads `0 Negative choices in Opinion, expected at least 1`.
+
+A PDF annotation spread over several pages counts once. In a video the count is made per frame (``per:
 frame``, the default: every frame must respect the bounds) or per track (``per: track``: the number of distinct
 objects, by ``mid``, over the whole video). Outside video both mean the whole label.
 
@@ -105,7 +110,7 @@ from typing import Any, Literal, TypeVar
 from kili_rules.rule_types._ml_tasks import ANNOTATION_JOB, ANNOTATION_TASKS
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
 from kili_rules.runtime.interface import ProjectInterface
-from kili_rules.runtime.label_model import mid_of
+from kili_rules.runtime.label_model import category_names, mid_of
 from kili_rules.runtime.label_view import ASSET_LEVEL, LabelView, is_frame_key
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
@@ -286,6 +291,8 @@ def check(params: CountParams, label: LabelView) -> list[Violation] | object:
     video the objects of the category are picked once per label (``LabelView.objects_in``)."""
     if not params.min and not label.occurrences(params.job):
         return NOT_APPLICABLE
+    if _is_classification(label, params.job):
+        return _choices(params, label)
     job, category = params.job, params.category
     if not label.is_video:
         objects = label.objects(job) if category is None else label.objects_in(job, category)
@@ -298,18 +305,59 @@ def check(params: CountParams, label: LabelView) -> list[Violation] | object:
     return _per_frame(params, label, counted)
 
 
+def _is_classification(label: LabelView, job: str) -> bool:
+    """Whether ``job`` is a classification: as the interface says, or (without one) when no occurrence of it holds
+    an ``annotations`` list and one holds ``categories``."""
+    known = label.interface.jobs.get(job)
+    if known is not None and known.ml_task:
+        return bool(known.ml_task == "CLASSIFICATION")
+    occurrences = label.occurrences(job)
+    return not any(isinstance(raw.get("annotations"), list) for raw, _, _ in occurrences) and any(
+        isinstance(raw.get("categories"), list) for raw, _, _ in occurrences
+    )
+
+
+def _choices(params: CountParams, label: LabelView) -> list[Violation]:
+    """A classification's choices (of ``category``, or of any category), counted wherever the job occurs: a
+    nested one once per annotation it hangs from (in a video, once per object however many frames), a top-level
+    one once per occurrence. A choice beyond ``max`` is pinned on the annotation it hangs from."""
+    counted: list[tuple[str | None, str | None]] = []  # (the mid it hangs from, its frame), one per choice
+    seen: set[tuple[str, str]] = set()
+    for raw, frame, parent in label.occurrences(params.job):
+        for name in category_names(raw.get("categories")):
+            if params.category is not None and name != params.category:
+                continue
+            if label.is_video and parent is not None:
+                if (parent, name) in seen:
+                    continue
+                seen.add((parent, name))
+            counted.append((parent, frame))
+    interface, count = label.interface, len(counted)
+    what = interface.category_shown(params.category, params.job) + " " if params.category else ""
+    _, _, job_name, bounds = _fixed(params, interface)
+    values = {
+        "count": count,
+        "min": params.min,
+        "max": params.max,
+        "category": params.category,
+        "frames": "",
+        "reason": f"{count} {what}choice{'s' if count != 1 else ''} in {job_name}, expected {bounds}",
+    }
+    found = [Violation(values=values, mid=mid, job=params.job, frame=frame) for mid, frame in _excess(params, counted)]
+    if _too_few(params, count):
+        found.append(Violation(values=values, job=params.job))
+    return found
+
+
 def lint(params: CountParams, interface: InterfaceView) -> list[OptionProblem]:
-    """Against the interface: the job holds annotations, and the category is one of its categories."""
+    """Against the interface: the job holds annotations (or is a classification, whose choices are counted), and
+    the category is one of its categories."""
     job, problems = interface.check_job(
         "job",
         params.job,
-        ANNOTATION_TASKS,
-        ANNOTATION_JOB,
-        {
-            "CLASSIFICATION": "to bound the number of categories chosen, use a `categories` rule with "
-            "`min_choices` / `max_choices`",
-            "TRANSCRIPTION": "a transcription holds one text; to require it, use a `required` rule",
-        },
+        ANNOTATION_TASKS | {"CLASSIFICATION"},
+        ANNOTATION_JOB + " or a classification (its choices)",
+        {"TRANSCRIPTION": "a transcription holds one text; to require it, use a `required` rule"},
     )
     if job is not None and params.category is not None:
         problems += interface.check_category(job, "category", params.category)

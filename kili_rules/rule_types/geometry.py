@@ -15,7 +15,8 @@ cross or touch (a "bowtie", a spike); a rectangle with 4 vertices; a line with 2
 wants every vertex (pose points included) within the image, give or take `tolerance`. In geospatial projects
 coordinates are longitude / latitude: use `inside` (the area of interest, `[[lon, lat], ...]`) rather than the
 image bounds, and sizes in degrees. For a pose, `required_points` lists the point codes that must be placed (the
-interface's mandatory points).
+interface's mandatory points); a pose job is one whose tools include `pose` (Kili writes them as `OBJECT_DETECTION`
+jobs with `tools: [pose]`) or a `POSE_ESTIMATION` job, and lint warns about `required_points` on any other.
 
 Options:
 
@@ -432,7 +433,8 @@ def lint(params: GeometryParams, interface: InterfaceView) -> list[OptionProblem
                 "warning",
             )
         )
-    if params.required_points is not None and job.ml_task != "POSE_ESTIMATION":
+    # a pose job is decided by its tool (Kili and the SDK's recipes write OBJECT_DETECTION with `tools: [pose]`)
+    if params.required_points is not None and "pose" not in tools and job.ml_task != "POSE_ESTIMATION":
         problems.append(
             OptionProblem("required_points", f"{job.describe}: `required_points` applies to pose jobs", "warning")
         )

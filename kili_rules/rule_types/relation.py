@@ -101,6 +101,16 @@ def _violation(reason: str, annotation: Annotation | None, mid: str | None, job:
     return Violation(values=values, mid=mid, job=job, frame=annotation.frame if annotation is not None else None)
 
 
+def _relation_name(label: LabelView, job: str, relation: Annotation) -> str:
+    """``relation r1``; without a mid, by its place (from 1) among the job's relations: ``relation 2 of Relations
+    (no mid)``."""
+    if relation.mid is not None:
+        return f"relation {relation.mid}"
+    index = next((i for i, found in enumerate(label.annotations(job)) if found.raw is relation.raw), None)
+    place = f" {index + 1} of {label.interface.job_shown(job)}" if index is not None else ""
+    return f"relation{place} (no mid)"
+
+
 def check(params: RelationParams, label: LabelView) -> list[Violation] | object:
     """Find the annotations of ``each`` in no relation, and the relations with an end of the wrong kind."""
     relations = label.annotations(params.job, category=params.category)
@@ -112,6 +122,7 @@ def check(params: RelationParams, label: LabelView) -> list[Violation] | object:
     interface = label.interface
     violations = []
     for relation in relations if checks_ends else []:
+        name = _relation_name(label, params.job, relation)
         for side, ends, allowed in (
             ("start", relation.start_mids, params.start_categories),
             ("end", relation.end_mids, params.end_categories),
@@ -119,11 +130,12 @@ def check(params: RelationParams, label: LabelView) -> list[Violation] | object:
             for mid in ends:
                 end = by_mid.get(mid)
                 if end is None:
-                    reason = f"relation {relation.mid} has a {side} ({mid}) that is no annotation of the label"
+                    article = "an" if side == "end" else "a"
+                    reason = f"{name} has {article} {side} ({mid}) that is no annotation of the label"
                 elif allowed is not None and not set(end.categories) & set(allowed):
                     kind = ", ".join(interface.category_shown(c, end.job) for c in end.categories)
                     expected = " or ".join(interface.category_shown(c, end.job) for c in allowed)
-                    reason = f"relation {relation.mid} {side}s on {kind or 'no category'}, not {expected}"
+                    reason = f"{name} {side}s on {kind or 'no category'}, not {expected}"
                 else:
                     continue
                 violations.append(_violation(reason, relation, relation.mid, params.job))

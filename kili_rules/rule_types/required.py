@@ -9,7 +9,10 @@
   is answered at all.
 - ``for_each: {job, category}``: every annotation of ``job`` (of ``category``, when given) must have the child
   job answered under it; each annotation without it gives a finding pinned to its ``mid``. No such annotation:
-  not applicable. In a video an object (a ``mid``) needs the answer on one of its frames.
+  not applicable. In a video an object (a ``mid``) needs the answer on one of its frames. An annotation without a
+  ``mid`` (tagtog imports, predictions, hand-built payloads) is matched by itself: the child job must be answered
+  under that very annotation, and its finding names it by its place (``entity 2 of NER, which has no mid``);
+  one annotation's answer never satisfies another.
 
 Options:
 
@@ -144,12 +147,35 @@ def check(params: RequiredParams, label: LabelView) -> list[Violation] | object:
     reason = _for_each_reason(params, label.interface)
     for raw, frame in owners:
         mid = mid_of(raw)
+        if mid is None:  # no mid to match the child answers by: read the annotation itself (never a guess)
+            if _answered_under(raw, owner_job, params.job):
+                continue
+            where = _position(label, owner_job, raw)
+            found = {**values, "category": category, "mid": None, "reason": f"{reason} ({where}, which has no mid)"}
+            violations.append(Violation(values=found, job=params.job, frame=frame))
+            continue
         if mid in answered or mid in seen:
             continue
         seen.add(mid)
         found = {**values, "category": category, "mid": mid, "reason": reason}
         violations.append(Violation(values=found, mid=mid, job=params.job, frame=frame))
     return violations
+
+
+def _answered_under(raw: dict[str, Any], owner_job: str, job: str) -> bool:
+    """Whether ``job`` is answered under the annotation ``raw`` itself (its children, its categories' children,
+    its pose points'), read by a view of that one annotation: how an annotation without a ``mid`` is matched."""
+    alone = LabelView({owner_job: {"annotations": [raw]}}, jobs=(job,))
+    return any(is_answered(answer) for answer, _, _ in alone.occurrences(job))
+
+
+def _position(label: LabelView, owner_job: str, raw: dict[str, Any]) -> str:
+    """``entity 2 of NER`` (``box 2 of JOB_0``...): where an annotation without a ``mid`` is, by its place (from 1)
+    among the job's objects, as the interface calls them."""
+    index = next((i for i, found in enumerate(label.objects(owner_job)) if found is raw), None)
+    noun = label.interface.noun(owner_job, 1)
+    place = f"{noun} {index + 1}" if index is not None else f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+    return f"{place} of {label.interface.job_shown(owner_job)}"
 
 
 def _condition(params: RequiredParams, interface: ProjectInterface) -> str:

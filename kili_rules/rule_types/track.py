@@ -7,7 +7,10 @@ and last frame), `constant_category` (the object's category does not change alon
 and `max_interpolated` (Kili interpolates between key frames: at most that many frames in a row without a key
 frame, the track's last frames included). On a classification job (a frame classification, or one nested under
 each object) `constant_category` wants the same answer on every frame where it is given: for a nested one, along
-each object's track.
+each object's track. A key frame whose answer is empty (`categories: []`, `isKeyFrame: true`: a checkbox unchecked
+there) is an answer too: a category going from set to empty mid-track is a change (`changes from Occluded to none
+(unchecked on a key frame) on frame 3`). Empty answers before the first one set, and on frames that are not key
+frames, are not answers.
 
 Options:
 
@@ -231,13 +234,17 @@ def _classification(params: TrackParams, label: LabelView) -> list[Violation] | 
     answers: dict[str | None, list[tuple[int, tuple[str, ...]]]] = {}
     for response in label.responses(params.job):
         frame = _frame(response.frame)
-        if frame is not None and response.categories:
+        # an empty answer counts on a key frame only: there it is an explicit uncheck (a change, once set)
+        if frame is not None and (response.categories or response.is_key_frame):
             answers.setdefault(response.parent_mid, []).append((frame, tuple(sorted(response.categories))))
-    if not answers:
-        return NOT_APPLICABLE
     found: list[Violation] = []
+    applicable = False
     for mid, given in answers.items():
         given.sort()
+        given = list(itertools.dropwhile(lambda answer: not answer[1], given))  # not yet set: no answer yet
+        if not given:
+            continue
+        applicable = True
         first = given[0][1]
         changed = next(((frame, chosen) for frame, chosen in given if chosen != first), None)
         if changed is None:
@@ -245,11 +252,12 @@ def _classification(params: TrackParams, label: LabelView) -> list[Violation] | 
         frames = frames_text(str(frame) for frame, _ in given)
         owner = f" of {mid}" if mid is not None else ""
         job = label.interface.job_shown(params.job)
-        before, now = ", ".join(_shown(label, params.job, first)), ", ".join(_shown(label, params.job, changed[1]))
+        before = ", ".join(_shown(label, params.job, first))
+        now = ", ".join(_shown(label, params.job, changed[1])) or "none (unchecked on a key frame)"
         reason = f"{job}{owner} changes from {before} to {now} on frame {changed[0]}"
         values = {"category": ", ".join(changed[1]), "frames": frames, "count": len(given), "gap": 0, "reason": reason}
         found.append(_violation(params, mid, changed[0], values))
-    return found
+    return found if applicable else NOT_APPLICABLE
 
 
 def _shown(label: LabelView, job: str, categories: Iterable[str]) -> list[str]:

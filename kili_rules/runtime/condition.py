@@ -3,9 +3,13 @@
 A rule's ``when:`` is a string such as ``CLASSIFICATION_JOB.NO.count > 0 AND JOB_0.LUNG.count >= 1``: comparisons
 ``JOB.CATEGORY.count OP N`` (``OP`` one of ``>= <= > < ==``, ``N`` a number), joined with ``AND`` and ``OR``
 (``AND`` binds tighter) and grouped with parentheses, exactly what Kili's project search and the SDK's
-``label_category_search`` accept. The loader parses it once into a small tree of plain data, stored in the compiled
-rule (a built plugin holds it as a literal, never as code); the engine evaluates that tree on each label, and a
-rule whose condition is false is ``not_applicable``.
+``label_category_search`` accept. Kili's grammar has no quoting, so a job or category key with spaces (COCO's
+``dining table``, ``traffic light``) or other characters cannot be written there: here it goes in double quotes,
+``JOB_0."dining table".count > 0`` (a key with a double quote in it cannot be written).
+
+The loader parses it once into a small tree of plain data, stored in the compiled rule (a built plugin holds it as a
+literal, never as code); the engine evaluates that tree on each label, and a rule whose condition is false is
+``not_applicable``.
 
 ``JOB.CATEGORY.count`` is the number of times ``CATEGORY`` occurs in ``JOB``, wherever the job occurs (as a child
 job too): the annotations of that category for an object, entity or pose job (a PDF annotation spread over several
@@ -24,6 +28,8 @@ Example::
     ...                    "JOB_0": {"annotations": [{"mid": "a", "categories": [{"name": "LUNG"}]}]}})
     >>> holds(tree, label)
     True
+    >>> parse('COCO."traffic light".count >= 1')["category"]
+    'traffic light'
     >>> parse("JOB_0.LUNG.count >")
     Traceback (most recent call last):
     ...
@@ -59,8 +65,9 @@ MAX_DEPTH = 32
 
 _TOKEN = re.compile(
     r"""\s*(?:
-        (?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?![A-Za-z0-9_.-])
+        (?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?![A-Za-z0-9_."-])
       | (?P<name>[A-Za-z0-9_][A-Za-z0-9_-]*)
+      | (?P<quoted>"[^"\n]*")
       | (?P<op>>=|<=|==|>|<)
       | (?P<punct>[().])
       | (?P<other>\S)
@@ -97,7 +104,13 @@ def _tokens(text: str) -> list[_Token]:
         kind = match.lastgroup or "other"
         value = match.group(kind)
         column = match.start(kind) + 1
-        if kind == "other":
+        if kind == "quoted":
+            if len(value) == 2:
+                raise ConditionError('an empty name in quotes: write JOB."dining table".count', column)
+            value = value[1:-1]  # a job or category key with spaces or other characters, never AND / OR
+        elif kind == "other":
+            if value == '"':
+                raise ConditionError('a quote that is not closed: write JOB."dining table".count', column)
             if value in "!=":
                 raise ConditionError(f"unknown operator near {value!r}: use one of {' '.join(OPERATORS)}", column)
             raise ConditionError(
@@ -177,21 +190,26 @@ class _Parser:
 
     def name(self, what: str) -> _Token:
         token = self.take()
-        if token.kind == "name" and token.text not in ("AND", "OR"):
+        if (token.kind == "name" and token.text not in ("AND", "OR")) or token.kind == "quoted":
             return token
         raise ConditionError(f"expected {what}, got {_shown(token)}", token.column)
 
     def dot(self, after: str) -> None:
         token = self.take()
         if token.kind != "punct" or token.text != ".":
+            hint = ""
+            if token.kind == "name" and token.text not in ("AND", "OR"):
+                hint = f'; a name with spaces goes in double quotes: "{after} {token.text}"'
             raise ConditionError(
-                f"expected '.' after {after!r} (JOB.CATEGORY.count), got {_shown(token)}", token.column
+                f"expected '.' after {after!r} (JOB.CATEGORY.count), got {_shown(token)}{hint}", token.column
             )
 
 
 def _shown(token: _Token) -> str:
     if token.kind == "end":
         return "the end of the condition"
+    if token.kind == "quoted":
+        return f'"{token.text}"'
     if token.kind == "name" and token.text.lower() in ("and", "or") and token.text not in ("AND", "OR"):
         return f"{token.text!r} (write AND / OR in capitals)"
     return repr(token.text)
@@ -241,7 +259,17 @@ def to_text(tree: Mapping[str, Any], _inside: str | None = None) -> str:
             text = word.join(to_text(part, kind) for part in tree[kind])
             return f"({text})" if _inside == "all" and kind == "any" else text
     value = tree["value"]
-    return f"{tree['job']}.{tree['category']}.count {tree['op']} {value!r}"
+    return f"{_written(tree['job'])}.{_written(tree['category'])}.count {tree['op']} {value!r}"
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*", re.ASCII)
+
+
+def _written(name: str) -> str:
+    """A job or category key as a condition writes it: as it is when it reads as one name, in double quotes
+    otherwise (``"dining table"``, and ``"AND"`` / ``"OR"``, which would read as the words)."""
+    plain = _PLAIN_NAME.fullmatch(name) is not None and name not in ("AND", "OR")
+    return name if plain else f'"{name}"'
 
 
 def names(tree: Mapping[str, Any] | None) -> list[tuple[str, str]]:

@@ -11,10 +11,13 @@ holds as a literal)::
                 "params": {"job": "TRANSCRIPTION_JOB", "starts_with": "FR", ...}}, ...]}
 
 Each rule ends as ``pass``, ``fail`` (one or more findings), ``not_applicable`` or ``error``: it could not give a
-verdict (its check raised, even ``SystemExit``; its parameters could not be built; it ran past its time). An error
-never stops the other rules, and it fails closed: it counts as failed in the score and gives one finding
-``could not check this label: <reason>`` with the rule's severity, unless the rule (or the rule set) says
-``on_error: skip``. A rule whose condition (``"when"``, a tree of :mod:`kili_rules.runtime.condition`) is false
+verdict (its check raised, even ``SystemExit``; its parameters could not be built; it ran past its
+time). An error never stops the other rules, and it fails closed: it counts as failed in the score and gives one
+finding ``could not check this label: <reason>`` with the rule's severity, unless the rule (or the rule set) says
+``on_error: skip``. The error of a Python rule that raised starts with the line of its own file that raised
+(``m09_python_raises.py:8: ZeroDivisionError: division by zero``); the finding's message keeps the error alone.
+A rule with ``"where"`` reads only the annotations of its job that it selects (:mod:`kili_rules.runtime.where`).
+A rule whose condition (``"when"``, a tree of :mod:`kili_rules.runtime.condition`) is false
 on the label is ``not_applicable`` without running. A label whose ``jsonResponse`` cannot be read gets a finding of
 its own (rule id ``unreadable-label``, severity ``error``, score 0) and no rule runs on it.
 Inside a readable label, a built-in rule whose jobs hold what the view cannot read (``LabelView.unreadable_in``:
@@ -61,6 +64,7 @@ from kili_rules.runtime.condition import holds as condition_holds
 from kili_rules.runtime.condition import names as condition_names
 from kili_rules.runtime.contract import RuleType, build_params, jobs_read
 from kili_rules.runtime.interface import ProjectInterface
+from kili_rules.runtime.job_walk import IGNORED_JOBS
 from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.message import compile_template, render
 from kili_rules.runtime.model import (
@@ -73,10 +77,11 @@ from kili_rules.runtime.model import (
     RuleOutcome,
     Violation,
 )
-from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, violations_of
+from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, raised_at, source_file, violations_of
 from kili_rules.runtime.rule_time import RuleTimeout, rule_deadline
 from kili_rules.runtime.tasks import Task
 from kili_rules.runtime.unreadable import Unreadable
+from kili_rules.runtime.where import view_where
 
 Check = Callable[[LabelView], Any]
 #: A rule failed closed on unreadable objects gets a finding for each of the first ones (the last says how many more).
@@ -107,6 +112,7 @@ class _BoundRule:
         "reads",
         "setup_error",
         "shapes",
+        "source_file",
         "weight",
     )
 
@@ -117,6 +123,7 @@ class _BoundRule:
         setup_error: str | None,
         reads: frozenset[str] | None = frozenset(),
         shapes: bool = False,
+        source_file: str | None = None,
     ) -> None:
         self.data = data
         self.check = check
@@ -124,6 +131,7 @@ class _BoundRule:
         self.reads = reads
         self.gate = tuple(sorted(reads)) if reads else ()
         self.shapes = shapes
+        self.source_file = source_file  # a Python rule's file: its error names the line there that raised
 
     def complete(self, on_error: str, interface: ProjectInterface) -> None:
         """Make what every evaluation of the rule shares (``on_error``: the rule's, else the rule set's;
@@ -175,14 +183,19 @@ class Engine:
         try:
             if rule["type"] == PYTHON_RULE_TYPE:
                 function = resolve_python(params["module"], params["function"])
-                return _BoundRule(rule, lambda label: violations_of(function(label)), None, reads=None)
+                check = lambda label: violations_of(function(label))  # noqa: E731
+                return _BoundRule(rule, check, None, reads=None, source_file=source_file(function))
             rule_type = rule_types[rule["type"]]
             bound_params = build_params(rule_type.params, params)
             # the options declared with job=True, and the jobs of the rule's condition
             reads = frozenset(jobs_read(bound_params)) | {job for job, _ in condition_names(rule.get("when"))}
-            check = rule_type.check
+            type_check = rule_type.check
             return _BoundRule(
-                rule, lambda label: check(bound_params, label), None, reads=reads, shapes=rule_type.reads_shapes is True
+                rule,
+                lambda label: type_check(bound_params, label),
+                None,
+                reads=reads,
+                shapes=rule_type.reads_shapes is True,
             )
         except BaseException as error:  # a broken rule must not stop the others: it reports an error each time
             return _BoundRule(rule, None, f"cannot set up rule: {type(error).__name__}: {error}")
@@ -210,10 +223,22 @@ class Engine:
         if rules is None:
             rules = [b for b in self.rules if b.data.get("enabled", True) and event in b.data.get("events", ())]
             self._by_event[event] = rules
+        foreign = self.foreign_jobs(view)
         if budget is None:
-            return Report(tuple([self._run(bound, view) for bound in rules]))
+            return Report(tuple([self._run(bound, view) for bound in rules]), foreign)
         each = budget if rule_budget is None else min(rule_budget, budget)
-        return Report(tuple(_run_within(rules, view, self._run, self.error_outcome, budget, each)))
+        return Report(tuple(_run_within(rules, view, self._run, self.error_outcome, budget, each)), foreign)
+
+    def foreign_jobs(self, view: LabelView) -> tuple[str, ...]:
+        """The jobs of the label (its top-level keys, in every frame) when it has some and the project's
+        interface (``"project_jobs"`` of the rule set: every job name of the interface) knows none of them: a
+        label of another project, which no rule can judge. Empty when it knows one, or without an interface."""
+        known = self.rule_set.get("project_jobs")
+        if not known:
+            return ()
+        responses = [jobs for _, jobs in view.frame_responses()] if view.is_video else [view.json_response]
+        jobs = {job for jobs in responses for job in jobs if isinstance(job, str) and job not in IGNORED_JOBS}
+        return () if not jobs or not jobs.isdisjoint(known) else tuple(sorted(jobs))
 
     def _run(self, bound: _BoundRule, label: LabelView) -> RuleOutcome:
         rule = bound.data
@@ -225,8 +250,11 @@ class Engine:
                 if unreadable:
                     return self.unreadable_outcome(rule, unreadable)
             when = rule.get("when")  # the rule's condition (a parsed tree): false means not applicable
+            where = rule.get("where")  # the annotations of its job it looks at (see kili_rules.runtime.where)
             result: Any = (
-                NOT_APPLICABLE if when is not None and not condition_holds(when, label) else bound.check(label)
+                NOT_APPLICABLE
+                if when is not None and not condition_holds(when, label)
+                else bound.check(label if where is None else view_where(label, where))
             )
             if result is NOT_APPLICABLE:
                 return bound.not_applicable
@@ -234,7 +262,8 @@ class Engine:
         except RuleTimeout as error:  # the rule stopped itself at its deadline (see rule_time)
             return self.error_outcome(rule, str(error))
         except BaseException as error:  # even SystemExit from a user rule: reported, never raised
-            return self.error_outcome(rule, f"{type(error).__name__}: {error}", traceback.format_exc())
+            at = raised_at(error, bound.source_file)
+            return self.error_outcome(rule, f"{type(error).__name__}: {error}", traceback.format_exc(), at=at)
         if not findings:
             return bound.passed
         return RuleOutcome(rule["id"], "fail", bound.weight, findings, on_error=bound.on_error)
@@ -242,15 +271,19 @@ class Engine:
     def _on_error(self, rule: Mapping[str, Any]) -> str:
         return rule.get("on_error") or self.rule_set.get("on_error") or "fail"
 
-    def error_outcome(self, rule: Mapping[str, Any], reason: str, trace: str | None = None) -> RuleOutcome:
+    def error_outcome(
+        self, rule: Mapping[str, Any], reason: str, trace: str | None = None, *, at: str | None = None
+    ) -> RuleOutcome:
         """The outcome of a rule that could not give a verdict: with its ``could not check`` finding when it
-        fails closed (``on_error: fail``), without one when it is skipped."""
+        fails closed (``on_error: fail``), without one when it is skipped. ``at``: where a Python rule raised
+        (``rules.py:8``), which leads the outcome's error (not the finding's message, the issue labelers read)."""
         on_error, rule_id = self._on_error(rule), _id_of(rule)
         findings: tuple[Finding, ...] = ()
         if on_error == "fail":
             message = COULD_NOT_CHECK + _one_line(reason)
             findings = (Finding(rule_id, rule.get("severity", "error"), message, job=_job_of(rule)),)
-        return RuleOutcome(rule_id, "error", _weight_or_one(rule), findings, reason, trace, on_error)
+        error = f"{at}: {reason}" if at else reason
+        return RuleOutcome(rule_id, "error", _weight_or_one(rule), findings, error, trace, on_error)
 
     def unreadable_outcome(self, rule: Mapping[str, Any], unreadable: list[Unreadable]) -> RuleOutcome:
         """The outcome of a rule whose jobs hold answers or objects the view cannot read: an ``error`` (it could

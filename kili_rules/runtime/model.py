@@ -157,9 +157,11 @@ class RuleOutcome:
 
 @dataclass(frozen=True)
 class Report:
-    """Everything the rules say about one label."""
+    """Everything the rules say about one label. ``foreign_jobs``: the label's jobs when the project's interface
+    knows none of them (a label of another project? every rule is then not applicable); empty otherwise."""
 
     outcomes: tuple[RuleOutcome, ...]
+    foreign_jobs: tuple[str, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:

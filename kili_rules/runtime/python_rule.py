@@ -131,6 +131,34 @@ def rule(
     return decorate
 
 
+def source_file(function: Any) -> str | None:
+    """The file a rule function is written in (its code's ``co_filename``; a :class:`PythonRule` or any decorated
+    function is unwrapped): where :func:`raised_at` looks for the rule's own frame."""
+    for _ in range(10):  # a bounded unwrap: a wrapper of a wrapper...
+        inner = getattr(function, "function", None) or getattr(function, "__wrapped__", None)
+        if inner is None or inner is function:
+            break
+        function = inner
+    code = getattr(function, "__code__", None)
+    filename = getattr(code, "co_filename", None)
+    return filename if isinstance(filename, str) else None
+
+
+def raised_at(error: BaseException, filename: str | None) -> str | None:
+    """Where a rule written in ``filename`` raised: the last line of that file in the traceback, as
+    ``m09_python_raises.py:8`` (None when the file is unknown or not in the traceback). ``eval``, ``check`` and
+    ``test`` show it before the error, so that they point at the line to fix, as the plugin's log does with the
+    whole traceback."""
+    line, trace = None, error.__traceback__
+    while trace is not None and filename is not None:
+        if trace.tb_frame.f_code.co_filename == filename:
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    if line is None or filename is None:
+        return None
+    return f"{filename.replace(chr(92), '/').rsplit('/', 1)[-1]}:{line}"
+
+
 def violations_of(result: Any) -> list[Violation] | Any:
     """What a rule function returned, as the list of violations a check returns (or NOT_APPLICABLE).
 

@@ -213,6 +213,15 @@ class QaPlugin:
             report.score,
             seconds * 1000,
         )
+        if report.foreign_jobs and not _FOREIGN_LOGGED:  # once per process: every label of that project says it
+            _FOREIGN_LOGGED.append(label_id)
+            self._log(
+                logging.WARNING,
+                "kili-rules: label %s answers none of the jobs of the rule set's interface (its jobs: %s): no rule "
+                "can check it. Is the plugin activated on the wrong project, or built with another interface?",
+                label_id,
+                ", ".join(report.foreign_jobs),
+            )
         for outcome in report.outcomes:
             if outcome.status == "error":
                 self._log(
@@ -291,3 +300,7 @@ class QaPlugin:
             kili_calls.write_metadata(self.kili, asset_id, metadata, deadline)
         result.metadata_written = metadata
         self._log(logging.INFO, "kili-rules: json_metadata of asset %s: %s", asset_id, dict(updates))
+
+
+#: the label whose jobs the interface did not know, once logged: the warning is logged once per process
+_FOREIGN_LOGGED: list[Any] = []

@@ -237,8 +237,15 @@ def run_case(case: Case, rule_set: RuleSet) -> CaseResult:
 
 
 def differences(expect: Expectation, report: Report) -> Iterator[str]:
-    """What ``report`` does differently from ``expect``, one sentence each."""
+    """What ``report`` does differently from ``expect``, one sentence each; a label whose jobs the rule set's
+    interface does not know at all is one too (no rule can check it: a label of another project?)."""
     status = {o.rule_id: o for o in report.outcomes}
+    if report.foreign_jobs:
+        yield (
+            f"the label answers none of the jobs of the rule set's interface (its jobs: "
+            f"{', '.join(report.foreign_jobs)}): no rule can check it; a label of another project, or the wrong "
+            "interface?"
+        )
 
     def what_happened(rule_id: str) -> str:
         outcome = status.get(rule_id)
