@@ -149,8 +149,8 @@ def test_where_in_the_built_plugin_pins_the_third_critical_clause():
     kili = run_plugin(REAL / "contracts.yaml", CRITICAL_CLAUSES)
     pinned = sorted((issue["objectMid"], issue["text"]) for issue in kili.issues_store if issue["status"] == "OPEN")
     assert pinned == [
-        ("c4", "[at-most-two-critical-clauses] 3 Clause entities in Entities, expected at most 2"),
-        ("c4", "[critical-clauses-quoted-whole] A critical clause is quoted whole: 'Refund' is too short"),
+        ("c4", "[contracts/at-most-two-critical-clauses] 3 Clause entities in Entities, expected at most 2"),
+        ("c4", "[contracts/critical-clauses-quoted-whole] A critical clause is quoted whole: 'Refund' is too short"),
     ]
 
 
