@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, Validati
 
 from kili_rules.authoring.interface import Interface
 from kili_rules.authoring.options import options_model
+from kili_rules.authoring.project_assertions import ProjectAssertions, project_problems
 from kili_rules.authoring.python_source import RuleSite, rule_site
 from kili_rules.authoring.regex_safety import catastrophic_part
 from kili_rules.authoring.yaml_source import (
@@ -147,6 +148,7 @@ class RuleSetFile(BaseModel):
     limits: LimitsConfig = LimitsConfig()
     python: list[str] = []
     rules: list[dict[str, Any]] = []
+    project: ProjectAssertions | None = None
 
 
 class CommonRuleKeys(BaseModel):
@@ -198,6 +200,8 @@ class RuleSet:
     user_package: str = USER_PACKAGE
     interface: dict[str, Any] | None = None
     source: SourceMap | None = None
+    #: the ``project:`` assertions ``check`` verifies (:mod:`kili_rules.authoring.project_assertions`)
+    project: ProjectAssertions | None = None
     _loaded_modules: dict[str, types.ModuleType] = field(default_factory=dict, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
 
@@ -363,6 +367,7 @@ def compile_rule_file(
                     _check_unique_id(value.id, at, source, seen_ids, problems)
                     rules.append(rule)
                     python_rules.append(CompiledPythonRule(rule["id"], rule, file, site, at))
+    problems += project_problems(header.project, [rule["id"] for rule in rules], interface, source)
     if problems:
         return Compilation(
             path, source, interface, compiled_rules, problems, None, interface_problem, python_rules, broken_rules
@@ -386,6 +391,7 @@ def compile_rule_file(
         user_package=package,
         interface=interface,
         source=source,
+        project=header.project,
         _loaded_modules=loaded,
     )
     return Compilation(path, source, interface, compiled_rules, [], rule_set, python_rules=python_rules)
