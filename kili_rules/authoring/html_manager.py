@@ -6,7 +6,9 @@ the report knows the project (``--project``, or ``--project-id`` for label files
 
 from __future__ import annotations
 
-from kili_rules.authoring.html_report import _e, _link
+import math
+
+from kili_rules.authoring.html_report import _e, asset_url
 from kili_rules.authoring.insights import Insights
 from kili_rules.authoring.people import worst_rows
 from kili_rules.authoring.review_delta import KINDS
@@ -19,6 +21,13 @@ REVIEW_COLORS = ("#009e73", "#d55e00", "#999999")  # fixed, introduced, kept
 
 def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
+
+
+def _worst_link(endpoint: str | None, asset_id: str | None) -> str:
+    """A labeler's worst label: a link to its asset in Kili (class ``worst-label``), or the asset id."""
+    url = asset_url(endpoint, asset_id)
+    shown = _e(asset_id or "?")
+    return f'<a class="worst-label" href="{_e(url)}" target="_blank" rel="noopener">{shown}</a>' if url else shown
 
 
 def assertions_section(insights: Insights) -> str:
@@ -54,7 +63,7 @@ def labelers_section(insights: Insights, endpoint: str | None, linked: bool) -> 
             for rule_id, side in marks.items()
         )
         worst = "<br>".join(
-            f"{_link(endpoint if linked else None, row['asset'])} score {row['score']:g}: "
+            f"{_worst_link(endpoint if linked else None, row['asset'])} score {row['score']:g}: "
             f"{_e(', '.join(row['failed']))}"
             for row in worst_rows(labeler)
         )
@@ -127,9 +136,12 @@ def trend_section(insights: Insights) -> str:
     trend = insights.trend
     ordered = trend.ordered()
     names = [name for name, _ in ordered]
-    rates = line_chart(names, [(r, trend.series(r)) for r in trend.rule_ids], "fail rate per rule")
+    series = [(r, trend.series(r)) for r in trend.rule_ids]
+    highest = max([v for _, values in series for v in values if v is not None] + [0.0])
+    y_max = max(math.ceil(highest * 20 - 1e-9) / 20, 0.05)  # the highest rate, up to the next 5 %
+    rates = line_chart(names, series, "fail rate per rule", y_max=y_max, width=540)
     scores = line_chart(
-        names, [("mean score", [t.mean_score for _, t in ordered])], "mean score", y_max=100, percent=False
+        names, [("mean score", [t.mean_score for _, t in ordered])], "mean score", y_max=100, percent=False, width=540
     )
     head = "".join(f'<th class="n"><code>{_e(r)}</code></th>' for r in trend.rule_ids)
     rows = "".join(
