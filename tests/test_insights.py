@@ -283,3 +283,26 @@ def test_the_editor_schema_accepts_the_project_section():
     assert list(validator.iter_errors(good)) == []
     assert list(validator.iter_errors({"project": {"max_fail_ratio": {"x": 2}}}))
     assert list(validator.iter_errors({"project": {"min_score": 90}}))
+
+
+def test_the_review_delta_holds_at_most_one_pending_label_when_assets_come_with_their_labels(write_rules, tmp_path):
+    from kili_rules.authoring.label_files import read_labels
+    from kili_rules.authoring.loader import load_rule_set
+    from kili_rules.authoring.review_delta import ReviewDelta
+
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(list(planted_assets(300, RATES, review_every=3))))  # 200 assets never reviewed
+    rule_set = load_rule_set(write_rules(PLANTED_RULES.format(interface=INTERFACE)))
+    delta = ReviewDelta(rule_set.engine, ["one-object-a", "b-max"])
+    most = 0
+    for record in read_labels(export):
+        delta.add(record)
+        most = max(most, len(delta.pending))
+    assert most == 1 and delta.pairs == 100 and delta.unpaired == 0
+    flat = tmp_path / "flat.jsonl"  # the same labels as a flat list: one pending entry per asset not reviewed
+    flat.write_text("".join(json.dumps({**label, "assetId": asset["id"]}) + "\n"
+                            for asset in json.loads(export.read_text()) for label in asset["labels"]))  # fmt: skip
+    delta = ReviewDelta(rule_set.engine, ["one-object-a", "b-max"])
+    for record in read_labels(flat):
+        delta.add(record)
+    assert delta.pairs == 100 and len(delta.pending) == 200

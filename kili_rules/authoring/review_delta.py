@@ -12,8 +12,11 @@ labels in time order. A REVIEW label with no DEFAULT label of its asset before i
 DEFAULT label) is counted as *unpaired*, not compared. Labels that name no asset are not compared.
 
 Memory: at most one pending DEFAULT label per asset, and not the label itself: its ``createdAt`` and the hashes of
-its findings (empty for a label without one), dropped once a review pairs with it. Assets reviewed in the order
-they are labeled keep this small; the bound is the number of assets labeled and not yet reviewed.
+its findings (a shared empty set for a label without one), dropped once a review pairs with it. When an asset's
+labels come together (an export of assets, each with its ``labels`` list: ``kili.export_labels``,
+``kili.assets(fields=["labels.*"])``), its pending label is dropped once the list is read, so at most one is held
+whatever the number of assets. From a flat list of labels (``kili.labels()`` dumps, ``check --project``) the bound
+is one pending entry (about 200 bytes) per asset labeled and not reviewed.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ class ReviewDelta:
     reviewer_rules: dict[str, dict[str, Counter[str]]] = field(default_factory=dict)
     pairs: int = 0
     unpaired: int = 0
+    #: the asset whose ``labels`` list is being read (its pending label is dropped once the list is read)
+    _grouped: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.rules = {rule_id: Counter() for rule_id in self.rule_ids}
@@ -59,6 +64,9 @@ class ReviewDelta:
     def add(self, record: LabelRecord) -> None:
         """Read one label: a DEFAULT label waits for its review, a REVIEW label is compared with it."""
         kind = record.label.get("labelType") if isinstance(record.label, dict) else None
+        if self._grouped is not None and self._grouped != record.asset_id:
+            self.pending.pop(self._grouped, None)  # its asset's labels are all read: no review can follow
+        self._grouped = record.asset_id if record.grouped else None
         if record.asset_id is None or kind not in ("DEFAULT", "REVIEW"):
             return
         created = record.label.get("createdAt")
