@@ -87,10 +87,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Audit existing labels: per-rule summary, score distribution, labelers, trend, review delta, project
     assertions; exit 1 at --fail-on severity or when a project assertion fails."""
-    from kili_rules.authoring.audit import ProgressBar, audit, audit_records, new_summary, seen
     from kili_rules.authoring.html_report import FailingLabels, audit_html
     from kili_rules.authoring.insights import new_insights
-    from kili_rules.authoring.label_files import latest_labels
 
     rule_set = load_rule_set(args.rule_file)
     _live.require_labels_or_project(args, args.label_files, "check")
@@ -104,37 +102,10 @@ def run(args: argparse.Namespace) -> int:
         if failing is not None:
             failing.add(record, report)
 
-    endpoint = None
     if args.project:
-        with _live.connect(args) as client:
-            endpoint = client.endpoint
-            progress = _live.LiveProgress(not args.no_progress)
-            summary = new_summary(rule_set, args.event, project=args.project)
-            if args.review:  # every label is read; the latest of each asset is checked here
-                every = argparse.Namespace(**{**vars(args), "latest": False})
-                records = seen(_live.live_records(client, every, progress), insights.on_record)
-                records = latest_labels(records, summary.add_unlabeled) if args.latest else records
-            else:
-                records = _live.live_records(client, args, progress)
-            audit_records(rule_set, records, args.event, summary=summary, on_report=on_report)
-            progress.close()
+        summary, endpoint = _audit_project(args, rule_set, insights, on_report)
     else:
-        if args.status:
-            raise InputError("--status selects labels of a live project: use it with --project")
-        missing = [f for f in args.label_files if not Path(f).exists()]
-        if missing:
-            raise InputError(f"{missing[0]}: no such file or folder")
-        progress = None
-        if not args.no_progress:
-            progress = ProgressBar(sum(Path(f).stat().st_size for f in args.label_files if Path(f).is_file()))
-        on_record = insights.on_record if args.review else None
-        summary = audit(
-            rule_set, args.label_files, args.event, progress, on_report, latest=args.latest, on_record=on_record
-        )
-        if args.format == "html":
-            from kili_rules.live.client import resolve_endpoint
-
-            endpoint = resolve_endpoint(args.endpoint)
+        summary, endpoint = _audit_files(args, rule_set, insights, on_report)
     if args.format == "html":
         out = Path(args.out or "check.html")
         page = audit_html(
@@ -153,3 +124,46 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(text)
     return 1 if summary.reaches(args.fail_on) or insights.failed() else 0
+
+
+def _audit_project(args: argparse.Namespace, rule_set: Any, insights: Any, on_report: Any) -> tuple[Any, str]:
+    """The audit of ``--project``'s labels, and the endpoint; with ``--review`` every label is read (the review
+    delta's input) and the latest of each asset checked here (unless ``--all-labels``)."""
+    from kili_rules.authoring.audit import audit_records, new_summary, seen
+    from kili_rules.authoring.label_files import latest_labels
+
+    with _live.connect(args) as client:
+        progress = _live.LiveProgress(not args.no_progress)
+        summary = new_summary(rule_set, args.event, project=args.project)
+        if args.review:
+            every = argparse.Namespace(**{**vars(args), "latest": False})
+            records = seen(_live.live_records(client, every, progress), insights.on_record)
+            records = latest_labels(records, summary.add_unlabeled) if args.latest else records
+        else:
+            records = _live.live_records(client, args, progress)
+        audit_records(rule_set, records, args.event, summary=summary, on_report=on_report)
+        progress.close()
+        return summary, client.endpoint
+
+
+def _audit_files(args: argparse.Namespace, rule_set: Any, insights: Any, on_report: Any) -> tuple[Any, str | None]:
+    """The audit of the label files, and the endpoint the html report links to."""
+    from kili_rules.authoring.audit import ProgressBar, audit
+
+    if args.status:
+        raise InputError("--status selects labels of a live project: use it with --project")
+    missing = [f for f in args.label_files if not Path(f).exists()]
+    if missing:
+        raise InputError(f"{missing[0]}: no such file or folder")
+    progress = None
+    if not args.no_progress:
+        progress = ProgressBar(sum(Path(f).stat().st_size for f in args.label_files if Path(f).is_file()))
+    on_record = insights.on_record if args.review else None
+    summary = audit(
+        rule_set, args.label_files, args.event, progress, on_report, latest=args.latest, on_record=on_record
+    )
+    if args.format != "html":
+        return summary, None
+    from kili_rules.live.client import resolve_endpoint
+
+    return summary, resolve_endpoint(args.endpoint)
