@@ -156,14 +156,14 @@ def measure(rule_file: str, labels: str, *features: str) -> None:
     from kili_rules.authoring.insights import new_insights
 
     rule_set = load_rule_set(rule_file)
-    insights = new_insights(rule_set, review="review" in features) if features else None
+    insights = new_insights(rule_set, review="review" in features, every_label=True) if features else None
     started = time.perf_counter()
     summary = audit(
         rule_set,
         [labels],
         latest=False,
         on_report=insights.on_report if insights else None,
-        on_record=insights.on_record if insights and insights.review else None,
+        on_record=insights.on_record if insights else None,
     )
     seconds = time.perf_counter() - started
     if insights is not None:

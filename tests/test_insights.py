@@ -189,6 +189,9 @@ def test_the_review_delta_of_an_export_counts_what_was_counted_by_hand(write_rul
     _, report = check_json(rules, export, "--review")
     assert_review(report["review"])
     assert report["labels"] == 7  # the audit still checks the latest non-AUTOSAVE label of each asset
+    _, report = check_json(rules, export, "--review", "--all-labels")  # the review delta takes the audit's reports
+    assert_review(report["review"])
+    assert report["labels"] == 15  # 2 + 2 + 2 + 2 + 1 + 3 + 3, the autosave too
     done = run_cli("check", rules, export, "--review", "--fail-on", "never")
     assert "6 reviews compared with the labeler's label, 1 unpaired" in done.stdout
 

@@ -23,6 +23,7 @@ from kili_rules.authoring.project_assertions import (
     verdicts_text,
 )
 from kili_rules.authoring.review_delta import ReviewDelta
+from kili_rules.authoring.tallies import LabelResult
 from kili_rules.authoring.trend import Trend
 from kili_rules.runtime.model import Report
 
@@ -37,16 +38,23 @@ class Insights:
     project: ProjectAssertions | None = None
     categories: CategoryCounts | None = None
 
+    #: every label read is checked (``--all-labels``): the review delta takes the audit's reports, instead of
+    #: evaluating the labels a second time
+    review_from_reports: bool = False
+
     def on_report(self, record: LabelRecord, report: Report) -> None:
         """Count one checked label."""
-        self.people.add(record, report)
-        self.trend.add(record, report)
+        result = LabelResult.of(report)
+        self.people.add(record, result)
+        self.trend.add(record, result)
         if self.categories is not None:
             self.categories.add(record)
+        if self.review is not None and self.review_from_reports:
+            self.review.add(record, report)
 
     def on_record(self, record: LabelRecord) -> None:
-        """See one label read (checked or not): the review delta's input."""
-        if self.review is not None:
+        """See one label read (checked or not): the review delta's input, unless it takes the reports."""
+        if self.review is not None and not self.review_from_reports:
             self.review.add(record)
 
     def verdicts(self) -> list[Verdict]:
@@ -83,8 +91,11 @@ class Insights:
         return "\n\n".join(parts)
 
 
-def new_insights(rule_set: RuleSet, event: str = "submit", *, period: str = "week", review: bool = False) -> Insights:
-    """Empty insights for ``rule_set``: per labeler, per ``period``, with a review delta when ``review``."""
+def new_insights(
+    rule_set: RuleSet, event: str = "submit", *, period: str = "week", review: bool = False, every_label: bool = False
+) -> Insights:
+    """Empty insights for ``rule_set``: per labeler, per ``period``, with a review delta when ``review``
+    (``every_label``: the audit checks every label read, so the review delta takes its reports)."""
     rule_ids = [rule["id"] for rule in rule_set.data["rules"]]
     jobs = needs_categories(rule_set.project)
     return Insights(
@@ -93,6 +104,7 @@ def new_insights(rule_set: RuleSet, event: str = "submit", *, period: str = "wee
         ReviewDelta(rule_set.engine, rule_ids, event) if review else None,
         rule_set.project,
         CategoryCounts(jobs) if jobs is not False else None,
+        review_from_reports=every_label,
     )
 
 

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kili_rules.authoring.label_files import LabelRecord
-from kili_rules.authoring.tallies import Tally, apart
+from kili_rules.authoring.tallies import LabelResult, Tally, apart
 from kili_rules.runtime.label import as_dict
-from kili_rules.runtime.model import Report
 
 #: The fewest labels (where a rule applies) an author needs before the rule can be marked for them.
 MIN_LABELS = 20
@@ -59,16 +58,16 @@ class People:
     authors: dict[str, Labeler] = field(default_factory=dict)
     _order: itertools.count[int] = field(default_factory=itertools.count, repr=False)
 
-    def add(self, record: LabelRecord, report: Report) -> None:
-        """Count one label's report for its author and for the project."""
+    def add(self, record: LabelRecord, result: LabelResult) -> None:
+        """Count one label (:meth:`LabelResult.of` its report) for its author and for the project."""
         name = author_of(record.label)
         labeler = self.authors.get(name)
         if labeler is None:
             labeler = self.authors[name] = Labeler(name)
-        labeler.tally.add(report)
-        self.project.add(report)
-        if report.failed_rule_ids:
-            entry = (-report.score, next(self._order), _row(record, report))
+        labeler.tally.add(result)
+        self.project.add(result)
+        if result.failed:
+            entry = (-result.score, next(self._order), _row(record, result))
             if len(labeler.worst) < WORST_PER_AUTHOR:
                 heapq.heappush(labeler.worst, entry)
             elif entry[0] > labeler.worst[0][0]:  # a lower score than the best kept
@@ -142,13 +141,13 @@ def worst_rows(labeler: Labeler) -> list[dict[str, Any]]:
     return [row for _, _, row in sorted(labeler.worst, key=lambda entry: (-entry[0], entry[1]))]
 
 
-def _row(record: LabelRecord, report: Report) -> dict[str, Any]:
+def _row(record: LabelRecord, result: LabelResult) -> dict[str, Any]:
     label = as_dict(record.label)
     return {
         "asset": record.asset_id,
         "label": label.get("id"),
-        "score": report.score,
-        "failed": list(report.failed_rule_ids),
+        "score": result.score,
+        "failed": list(result.failed),
     }
 
 

@@ -61,8 +61,9 @@ class ReviewDelta:
     def __post_init__(self) -> None:
         self.rules = {rule_id: Counter() for rule_id in self.rule_ids}
 
-    def add(self, record: LabelRecord) -> None:
-        """Read one label: a DEFAULT label waits for its review, a REVIEW label is compared with it."""
+    def add(self, record: LabelRecord, report: Report | None = None) -> None:
+        """Read one label: a DEFAULT label waits for its review, a REVIEW label is compared with it. ``report``:
+        the label's report when the caller has it (with this rule set and event), else the label is evaluated."""
         kind = record.label.get("labelType") if isinstance(record.label, dict) else None
         if self._grouped is not None and self._grouped != record.asset_id:
             self.pending.pop(self._grouped, None)  # its asset's labels are all read: no review can follow
@@ -74,7 +75,7 @@ class ReviewDelta:
         if kind == "DEFAULT":
             waiting = self.pending.get(record.asset_id)
             if waiting is None or created >= waiting[0]:
-                keys = finding_keys(self.engine.evaluate(record.label, self.event))
+                keys = finding_keys(report or self.engine.evaluate(record.label, self.event))
                 self.pending[record.asset_id] = (created, keys or _NONE)
             return
         waiting = self.pending.get(record.asset_id)
@@ -82,7 +83,7 @@ class ReviewDelta:
             self.unpaired += 1
             return
         del self.pending[record.asset_id]
-        self._compare(waiting[1], finding_keys(self.engine.evaluate(record.label, self.event)), record)
+        self._compare(waiting[1], finding_keys(report or self.engine.evaluate(record.label, self.event)), record)
 
     def _compare(self, before: frozenset[FindingKey], after: frozenset[FindingKey], record: LabelRecord) -> None:
         self.pairs += 1

@@ -20,6 +20,29 @@ from kili_rules.runtime.model import Report
 Z95 = 1.959963984540054
 
 
+@dataclass(frozen=True)
+class LabelResult:
+    """What a tally counts of one label's report, read once and shared by every tally it goes into."""
+
+    score: float
+    applied: tuple[str, ...]
+    failed: tuple[str, ...]
+    findings: bool
+
+    @classmethod
+    def of(cls, report: Report) -> LabelResult:
+        """The rules that applied and failed on a label, its score, whether it has a finding."""
+        applied, failed, findings = [], [], False
+        for outcome in report.outcomes:
+            if outcome.status == "not_applicable":
+                continue
+            applied.append(outcome.rule_id)
+            if outcome.status in ("fail", "error"):
+                failed.append(outcome.rule_id)
+            findings = findings or bool(outcome.findings)
+        return cls(report.score, tuple(applied), tuple(failed), findings)
+
+
 @dataclass
 class Tally:
     """Labels counted, those with a finding, the sum of their scores, and per rule how often it applied and failed."""
@@ -30,19 +53,14 @@ class Tally:
     applied: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
 
-    def add(self, report: Report) -> None:
-        """Count one label's report."""
+    def add(self, result: LabelResult) -> None:
+        """Count one label (:meth:`LabelResult.of` its report)."""
         self.labels += 1
-        self.score_sum += report.score
-        findings = False
-        for outcome in report.outcomes:
-            if outcome.status == "not_applicable":
-                continue
-            self.applied[outcome.rule_id] += 1
-            if outcome.status in ("fail", "error"):
-                self.failed[outcome.rule_id] += 1
-            findings = findings or bool(outcome.findings)
-        if findings:
+        self.score_sum += result.score
+        self.applied.update(result.applied)
+        if result.failed:
+            self.failed.update(result.failed)
+        if result.findings:
             self.with_findings += 1
 
     @property
@@ -105,4 +123,4 @@ def apart(failed: int, applied: int, reference: float, min_count: int) -> str | 
     return None
 
 
-__all__ = ["Tally", "apart", "wilson_interval"]
+__all__ = ["LabelResult", "Tally", "apart", "wilson_interval"]

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kili_rules.authoring.label_files import LabelRecord
-from kili_rules.authoring.tallies import Tally
+from kili_rules.authoring.tallies import LabelResult, Tally
 from kili_rules.runtime.label import as_dict
-from kili_rules.runtime.model import Report
 
 PERIODS = ("day", "week", "month")
 UNKNOWN = "unknown"
@@ -46,8 +45,8 @@ class Trend:
     #: the last createdAt string seen and its period: consecutive labels of one day skip the parsing
     _last: tuple[Any, str] = (None, UNKNOWN)
 
-    def add(self, record: LabelRecord, report: Report) -> None:
-        """Count one label's report in the period of its ``createdAt``."""
+    def add(self, record: LabelRecord, result: LabelResult) -> None:
+        """Count one label (:meth:`LabelResult.of` its report) in the period of its ``createdAt``."""
         created = as_dict(record.label).get("createdAt")
         key = created[:10] if isinstance(created, str) else None
         if key is None or key != self._last[0]:
@@ -56,7 +55,7 @@ class Trend:
         tally = self.periods.get(name)
         if tally is None:
             tally = self.periods[name] = Tally()
-        tally.add(report)
+        tally.add(result)
 
     def ordered(self) -> list[tuple[str, Tally]]:
         """The periods in time order, ``unknown`` last."""

@@ -94,7 +94,9 @@ def run(args: argparse.Namespace) -> int:
     _live.require_labels_or_project(args, args.label_files, "check")
     if args.project and args.project_id and args.project_id != args.project:
         raise InputError("--project-id names the project of label files: with --project, leave it out")
-    insights = new_insights(rule_set, args.event, period=args.period or "week", review=args.review)
+    insights = new_insights(
+        rule_set, args.event, period=args.period or "week", review=args.review, every_label=not args.latest
+    )
     failing = FailingLabels() if args.format == "html" else None
 
     def on_report(record: Any, report: Any) -> None:
