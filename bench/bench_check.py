@@ -2,6 +2,13 @@
 
     python bench/bench_check.py             # 20,000 labels; prints a Markdown table (ratios, one run)
     python bench/bench_check.py 100000      # another number of labels
+    python bench/bench_check.py --memory 1000000   # peak memory of check today vs check with the manager's report
+
+``--memory`` writes a planted project (``kili_rules.testing.planted``: assets each with its ``labels`` list, one in
+five reviewed, four labelers over eight weeks) as JSON Lines, then runs each variant in a process of its own and
+reports its peak resident memory (``ru_maxrss``) and time: ``check --all-labels`` as it was (the audit alone, the
+baseline), with the labelers, the trend and ``project:`` assertions (``--by author --period week``), and with the
+review delta too (``--review``). Ratio = peak memory / the baseline's, in the same run.
 
 Both sides read the same file of labels (a JSON array as ``kili.labels()`` would give, and the same as JSON Lines)
 and apply the same three rules of the document project: at most one IBAN box, the IBAN transcription starts with
@@ -127,5 +134,79 @@ def main(count: int) -> None:
         print(f"\nfails per rule (both sides): {check_fails}")
 
 
+PROJECT_SECTION = """\
+project:
+  max_fail_ratio: {one-object-a: 0.05}
+  min_mean_score: 90
+  min_labels_per_category: {JOB_0.OBJECT_A: 50}
+  max_category_share: 0.6
+"""
+VARIANTS = {
+    "check --all-labels (as it was: the baseline)": [],
+    "+ labelers, trend, project assertions": ["insights"],
+    "+ review delta (--review)": ["insights", "review"],
+}
+
+
+def measure(rule_file: str, labels: str, *features: str) -> None:
+    """One variant, in this process: prints the peak memory (MiB) and seconds as JSON."""
+    import resource
+
+    from kili_rules.authoring.audit import audit
+    from kili_rules.authoring.insights import new_insights
+
+    rule_set = load_rule_set(rule_file)
+    insights = new_insights(rule_set, review="review" in features, every_label=True) if features else None
+    started = time.perf_counter()
+    summary = audit(
+        rule_set,
+        [labels],
+        latest=False,
+        on_report=insights.on_report if insights else None,
+        on_record=insights.on_record if insights else None,
+    )
+    seconds = time.perf_counter() - started
+    if insights is not None:
+        insights.as_json()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"labels": summary.labels, "peak_mib": round(peak, 1), "seconds": round(seconds, 1)}))
+
+
+def memory(count: int) -> None:
+    """Peak memory of each variant over ``count`` labels (see the module docstring)."""
+    import subprocess
+
+    from kili_rules.testing.planted import RULES as PLANTED_RULES
+    from kili_rules.testing.planted import planted_assets
+
+    rates = {"ann@acme.test": 0.04, "bob@acme.test": 0.04, "carl@acme.test": 0.3, "dee@acme.test": 0.04}
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        labels = folder / "labels.jsonl"
+        with labels.open("w", encoding="utf-8") as handle:
+            for asset in planted_assets(count * 5 // 6, rates, weeks=8, improving=True, review_every=5):
+                handle.write(json.dumps(asset) + "\n")
+        rule_file = folder / "rules.yaml"
+        interface = ROOT / "rules" / "interfaces" / "image.json"
+        rule_file.write_text(PLANTED_RULES.format(interface=interface) + PROJECT_SECTION)
+        print(f"{labels.stat().st_size / 2**20:.0f} MiB of JSON Lines; each variant in a process of its own\n")
+        print("| variant | labels | peak memory (MiB) | ratio | seconds |")
+        print("|---|---:|---:|---:|---:|")
+        baseline = None
+        for name, features in VARIANTS.items():
+            command = [sys.executable, __file__, "--measure", str(rule_file), str(labels), *features]
+            result = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+            baseline = baseline or result["peak_mib"]
+            print(
+                f"| {name} | {result['labels']:,} | {result['peak_mib']:,.0f} | "
+                f"{result['peak_mib'] / baseline:.2f}× | {result['seconds']:,.0f} |"
+            )
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000)
+    if sys.argv[1:2] == ["--measure"]:
+        measure(*sys.argv[2:])
+    elif sys.argv[1:2] == ["--memory"]:
+        memory(int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000)
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000)

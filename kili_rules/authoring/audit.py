@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -304,6 +304,13 @@ def audit_records(
     return summary
 
 
+def seen(records: Iterable[LabelRecord], on_record: Callable[[LabelRecord], None]) -> Iterator[LabelRecord]:
+    """``records`` as they are, each shown to ``on_record`` first."""
+    for record in records:
+        on_record(record)
+        yield record
+
+
 def audit(
     rule_set: RuleSet,
     files: Iterable[str | Path],
@@ -312,10 +319,12 @@ def audit(
     on_report: Callable[[LabelRecord, Report], None] | None = None,
     *,
     latest: bool = True,
+    on_record: Callable[[LabelRecord], None] | None = None,
 ) -> AuditSummary:
     """Run ``rule_set`` over the labels of ``files`` (files, folders or zips of exports): with ``latest``, the
     latest non-AUTOSAVE label of each asset, else every label; ``on_report`` sees each label's report as it
-    comes. Assets without a label to check are counted, never skipped silently."""
+    comes, ``on_record`` every label read (checked or not) as it is read. Assets without a label to check are
+    counted, never skipped silently."""
     files = [Path(f) for f in files]
     summary = new_summary(rule_set, event, files)
     summary.labels_read = "latest" if latest else "all"
@@ -324,6 +333,8 @@ def audit(
         for path in files:
             callback = (lambda read: progress.update(summary.labels, read)) if progress else None
             found = read_label_source(path, callback, summary.add_unlabeled)
+            if on_record is not None:
+                found = seen(found, on_record)
             yield from latest_labels(found, summary.add_unlabeled) if latest else found
             if progress:
                 progress.next_file(path.stat().st_size if path.is_file() else 0)
@@ -334,4 +345,4 @@ def audit(
     return summary
 
 
-__all__ = ["AuditSummary", "ProgressBar", "RuleTally", "audit", "audit_records", "new_summary"]
+__all__ = ["AuditSummary", "ProgressBar", "RuleTally", "audit", "audit_records", "new_summary", "seen"]

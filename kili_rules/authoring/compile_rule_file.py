@@ -16,6 +16,7 @@ from kili_rules.authoring.bounded_read import read_text
 from kili_rules.authoring.compile_rule import CompiledRule, check_unique_id, compile_rule
 from kili_rules.authoring.interface_file import load_interface
 from kili_rules.authoring.model_validation import validate_model
+from kili_rules.authoring.project_assertions import project_problems
 from kili_rules.authoring.python_modules import PythonModules, load_python_modules
 from kili_rules.authoring.python_rules import CompiledPythonRule, compile_python_rules
 from kili_rules.authoring.rule_file_model import RuleSetFile
@@ -81,6 +82,8 @@ def compile_rule_file(
     python_data, python_rules = compile_python_rules(
         path, modules, header.python, header.on_error, source, seen_ids, problems
     )
+    rule_ids = [rule.data["id"] for rule in compiled_rules] + [rule["id"] for rule in python_data]
+    problems += project_problems(header.project, rule_ids, interface, source)
     if problems:
         return Compilation(
             path,
@@ -106,6 +109,7 @@ def compile_rule_file(
         user_package=modules.package,
         interface=interface,
         source=source,
+        project=header.project,
         _loaded_modules=modules.loaded,
     )
     return Compilation(

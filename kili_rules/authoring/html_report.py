@@ -189,9 +189,17 @@ def _origin(files: list[str], project: str | None, endpoint: str | None) -> str:
 
 
 def audit_html(
-    summary: Any, failing: FailingLabels | None, *, endpoint: str | None = None, project: str | None = None
+    summary: Any,
+    failing: FailingLabels | None,
+    *,
+    endpoint: str | None = None,
+    project: str | None = None,
+    insights: Any = None,
+    project_id: str | None = None,
 ) -> str:
-    """The ``check`` report: cards, per-rule table, score histogram, failing labels with links to Kili."""
+    """The ``check`` report: cards, project assertions, per-rule table, score histogram, labelers, reviewers,
+    trend (with ``insights``), failing labels with links to Kili. A labeler's worst labels link to Kili when the
+    report knows the project (``project``, or ``project_id`` for label files)."""
     stats = summary.score_stats()
     labels = summary.labels
     rows = []
@@ -228,6 +236,13 @@ def audit_html(
         "<h2>Score distribution</h2>",
         f'<div class="hists"><figure>{histogram_svg(summary.scores, "score distribution")}</figure></div>',
     ]
+    if insights is not None:
+        from kili_rules.authoring.html_manager import manager_sections
+
+        sections = manager_sections(insights, endpoint, linked=bool(project or project_id))
+        if insights.project is not None:  # the gate first, after the cards
+            body.insert(3, sections.pop(0))
+        body.extend(sections)
     if failing is not None:
         body.append(f"<h2>Failing labels ({failing.total:,})</h2>")
         if failing.rows:

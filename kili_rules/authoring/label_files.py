@@ -27,6 +27,8 @@ class LabelRecord:
     label: dict[str, Any]
     source: str
     asset_id: str | None = None
+    #: the label came from an asset's ``labels`` list: every label of that asset comes with it, one after another
+    grouped: bool = False
 
 
 def labels_in(item: Any, source: str, on_unlabeled: Callable[[str], None] | None = None) -> Iterator[LabelRecord]:
@@ -48,7 +50,7 @@ def labels_in(item: Any, source: str, on_unlabeled: Callable[[str], None] | None
     elif isinstance(item.get("labels"), list) and any(isinstance(label, dict) for label in item["labels"]):
         for index, label in enumerate(item["labels"]):
             if isinstance(label, dict):
-                yield LabelRecord(label, f"{source} label {index}", asset_id)
+                yield LabelRecord(label, f"{source} label {index}", asset_id, grouped=True)
     elif "latestLabel" in item or "labels" in item:
         if on_unlabeled is not None:  # an asset with no label yet
             on_unlabeled(f"{source} (asset {asset_id})" if asset_id else source)

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationInfo, field_validator
 
+from kili_rules.authoring.project_assertions import ProjectAssertions
 from kili_rules.runtime.model import EVENTS, UNREADABLE_LABEL
 
 #: Placeholders every rule's message may use: ``job_name`` and ``category_name`` are the names the interface shows
@@ -107,6 +108,7 @@ class RuleSetFile(BaseModel):
     limits: LimitsConfig = LimitsConfig()
     python: list[str] = []
     rules: list[dict[str, Any]] = []
+    project: ProjectAssertions | None = None
 
 
 class Where(BaseModel):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kili_rules.authoring.project_assertions import ProjectAssertions
 from kili_rules.authoring.python_modules import USER_PACKAGE
 from kili_rules.authoring.yaml_source import SourceMap
 from kili_rules.runtime.contract import RuleType
@@ -29,6 +30,8 @@ class RuleSet:
     user_package: str = USER_PACKAGE
     interface: dict[str, Any] | None = None
     source: SourceMap | None = None
+    #: the ``project:`` assertions ``check`` verifies (:mod:`kili_rules.authoring.project_assertions`)
+    project: ProjectAssertions | None = None
     _loaded_modules: dict[str, types.ModuleType] = field(default_factory=dict, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
 

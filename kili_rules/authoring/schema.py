@@ -25,6 +25,7 @@ from kili_rules.authoring.bounded_read import read_text
 from kili_rules.authoring.interface import Interface
 from kili_rules.authoring.interface_file import read_interface
 from kili_rules.authoring.options import options_model
+from kili_rules.authoring.project_assertions import ProjectAssertions
 from kili_rules.authoring.rule_file_model import COMMON_KEYS, ActionsConfig, CommonRuleKeys, LimitsConfig, ScoreConfig
 from kili_rules.authoring.yaml_source import BoundedLoader
 from kili_rules.plugins.registry import Registry, default_registry
@@ -92,6 +93,8 @@ def rule_file_schema(registry: Registry | None = None, interface: Mapping[str, A
             "description": "Python rule modules, relative to this file.",
         },
         "rules": {"type": "array", "items": {"$ref": "#/$defs/rule"}, "description": "The rules of this set."},
+        "project": _without_titles(ProjectAssertions.model_json_schema())
+        | {"description": "Thresholds `kili-rules check` verifies over all the labels it reads (exit 1 on a failure)."},
     }
     schema: dict[str, Any] = {
         "$schema": DRAFT,

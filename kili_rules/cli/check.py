@@ -1,6 +1,7 @@
 """``kili-rules check``: audit existing labels, from files or a live Kili project: per-rule summary and score
-distribution (text, JSON or a self-contained HTML report); exit 1 at --fail-on severity, and when labels answer none
-of the interface's jobs (labels of another project?) unless --allow-unknown-jobs.
+distribution, per labeler, over time, what reviews changed and the rule file's ``project:`` assertions (text, JSON
+or a self-contained HTML report); exit 1 at --fail-on severity, when a project assertion fails, and when labels
+answer none of the interface's jobs (labels of another project?) unless --allow-unknown-jobs.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from kili_rules.authoring.loader import load_rule_set
+from kili_rules.authoring.trend import PERIODS
 from kili_rules.cli import _live
 from kili_rules.errors import InputError
 
@@ -24,7 +27,8 @@ HELP = (
 EXAMPLES = (
     "kili-rules check rules/document.yaml export.json\n"
     "  kili-rules check rules/document.yaml labels.jsonl --format json --fail-on warning\n"
-    "  kili-rules check rules/document.yaml --project ckxyz --status LABELED --latest --format html --out audit.html"
+    "  kili-rules check rules/document.yaml --project ckxyz --status LABELED --latest --format html --out audit.html\n"
+    "  kili-rules check rules/document.yaml export.zip --by author --period month --review --fail-on never"
 )
 
 
@@ -62,49 +66,68 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="exit 0 even when labels answer none of the interface's jobs (by default: exit 1, wrong project?)",
     )
+    parser.add_argument(
+        "--by",
+        choices=("author",),
+        help="print the labelers table (worst first: labels, share with findings, mean score, the rules where each"
+        " is apart from the project); always in the json and html reports",
+    )
+    parser.add_argument(
+        "--review",
+        action="store_true",
+        help="compare each REVIEW label with the labeler's DEFAULT label it reviews: findings fixed, introduced,"
+        " kept, per rule and per reviewer (reads every label)",
+    )
+    parser.add_argument(
+        "--period",
+        choices=PERIODS,
+        help="print the trend per day, week or month of createdAt (score, fail rate per rule); the json and html"
+        " reports always have it (default: week)",
+    )
+    parser.add_argument(
+        "--project-id",
+        metavar="PROJECT_ID",
+        help="the Kili project the label files were exported from: the html report links labels to it",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Audit existing labels: per-rule summary and score distribution; exit 1 at --fail-on severity."""
-    from kili_rules.authoring.audit import ProgressBar, audit, audit_records, new_summary
+    """Audit existing labels: per-rule summary, score distribution, labelers, trend, review delta, project
+    assertions; exit 1 at --fail-on severity or when a project assertion fails."""
     from kili_rules.authoring.html_report import FailingLabels, audit_html
+    from kili_rules.authoring.insights import new_insights
 
     rule_set = load_rule_set(args.rule_file)
     _live.require_labels_or_project(args, args.label_files, "check")
+    if args.project and args.project_id and args.project_id != args.project:
+        raise InputError("--project-id names the project of label files: with --project, leave it out")
+    insights = new_insights(
+        rule_set, args.event, period=args.period or "week", review=args.review, every_label=not args.latest
+    )
     failing = FailingLabels() if args.format == "html" else None
-    on_report = failing.add if failing is not None else None
-    endpoint = None
-    if args.project:
-        with _live.connect(args) as client:
-            endpoint = client.endpoint
-            progress = _live.LiveProgress(not args.no_progress)
-            summary = new_summary(rule_set, args.event, project=args.project)
-            audit_records(
-                rule_set, _live.live_records(client, args, progress), args.event, summary=summary, on_report=on_report
-            )
-            progress.close()
-    else:
-        if args.status:
-            raise InputError("--status selects labels of a live project: use it with --project")
-        missing = [f for f in args.label_files if not Path(f).exists()]
-        if missing:
-            raise InputError(f"{missing[0]}: no such file or folder")
-        progress = None
-        if not args.no_progress:
-            progress = ProgressBar(sum(Path(f).stat().st_size for f in args.label_files if Path(f).is_file()))
-        summary = audit(rule_set, args.label_files, args.event, progress, on_report, latest=args.latest)
-        if args.format == "html":
-            from kili_rules.live.transport import resolve_endpoint
 
-            endpoint = resolve_endpoint(args.endpoint)
+    def on_report(record: Any, report: Any) -> None:
+        insights.on_report(record, report)
+        if failing is not None:
+            failing.add(record, report)
+
+    if args.project:
+        summary, endpoint = _audit_project(args, rule_set, insights, on_report)
+    else:
+        summary, endpoint = _audit_files(args, rule_set, insights, on_report)
     if args.format == "html":
         out = Path(args.out or "check.html")
-        out.write_text(audit_html(summary, failing, endpoint=endpoint, project=args.project), encoding="utf-8")
+        page = audit_html(
+            summary, failing, endpoint=endpoint, project=args.project, insights=insights, project_id=args.project_id
+        )
+        out.write_text(page, encoding="utf-8")
         print(f"wrote {out}: {summary.labels:,} labels, {len(summary.rules)} rules")
     else:
-        text = (
-            json.dumps(summary.as_json(), ensure_ascii=False, indent=2) if args.format == "json" else summary.as_text()
-        )
+        if args.format == "json":
+            text = json.dumps({**summary.as_json(), **insights.as_json()}, ensure_ascii=False, indent=2)
+        else:
+            more = insights.as_text(by_author=args.by == "author", period=args.period is not None)
+            text = summary.as_text() + (f"\n\n{more}" if more else "")
         if args.out:
             Path(args.out).write_text(text + "\n", encoding="utf-8")
         else:
@@ -112,4 +135,47 @@ def run(args: argparse.Namespace) -> int:
     if summary.foreign and not args.allow_unknown_jobs:
         print(f"kili-rules check: {summary.foreign_text()} (--allow-unknown-jobs to accept them)", file=sys.stderr)
         return 1
-    return 1 if summary.reaches(args.fail_on) else 0
+    return 1 if summary.reaches(args.fail_on) or insights.failed() else 0
+
+
+def _audit_project(args: argparse.Namespace, rule_set: Any, insights: Any, on_report: Any) -> tuple[Any, str]:
+    """The audit of ``--project``'s labels, and the endpoint; with ``--review`` every label is read (the review
+    delta's input) and the latest of each asset checked here (unless ``--all-labels``)."""
+    from kili_rules.authoring.audit import audit_records, new_summary, seen
+    from kili_rules.authoring.label_files import latest_labels
+
+    with _live.connect(args) as client:
+        progress = _live.LiveProgress(not args.no_progress)
+        summary = new_summary(rule_set, args.event, project=args.project)
+        if args.review:
+            every = argparse.Namespace(**{**vars(args), "latest": False})
+            records = seen(_live.live_records(client, every, progress), insights.on_record)
+            records = latest_labels(records, summary.add_unlabeled) if args.latest else records
+        else:
+            records = _live.live_records(client, args, progress)
+        audit_records(rule_set, records, args.event, summary=summary, on_report=on_report)
+        progress.close()
+        return summary, client.endpoint
+
+
+def _audit_files(args: argparse.Namespace, rule_set: Any, insights: Any, on_report: Any) -> tuple[Any, str | None]:
+    """The audit of the label files, and the endpoint the html report links to."""
+    from kili_rules.authoring.audit import ProgressBar, audit
+
+    if args.status:
+        raise InputError("--status selects labels of a live project: use it with --project")
+    missing = [f for f in args.label_files if not Path(f).exists()]
+    if missing:
+        raise InputError(f"{missing[0]}: no such file or folder")
+    progress = None
+    if not args.no_progress:
+        progress = ProgressBar(sum(Path(f).stat().st_size for f in args.label_files if Path(f).is_file()))
+    on_record = insights.on_record if args.review else None
+    summary = audit(
+        rule_set, args.label_files, args.event, progress, on_report, latest=args.latest, on_record=on_record
+    )
+    if args.format != "html":
+        return summary, None
+    from kili_rules.live.transport import resolve_endpoint
+
+    return summary, resolve_endpoint(args.endpoint)
