@@ -54,19 +54,17 @@ Stdlib-only: embedded verbatim into every built plugin.
 from __future__ import annotations
 
 import importlib
-import threading
-import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kili_rules.runtime.condition import holds as condition_holds
 from kili_rules.runtime.condition import names as condition_names
 from kili_rules.runtime.contract import RuleType, build_params, jobs_read
+from kili_rules.runtime.findings_maker import findings_maker
 from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.job_walk import IGNORED_JOBS
 from kili_rules.runtime.label_view import LabelView
-from kili_rules.runtime.message import compile_template, render
 from kili_rules.runtime.model import (
     COULD_NOT_CHECK,
     NOT_APPLICABLE,
@@ -75,11 +73,10 @@ from kili_rules.runtime.model import (
     Finding,
     Report,
     RuleOutcome,
-    Violation,
 )
 from kili_rules.runtime.python_rule import PYTHON_RULE_TYPE, raised_at, source_file, violations_of
-from kili_rules.runtime.rule_time import RuleTimeout, rule_deadline
-from kili_rules.runtime.tasks import Task
+from kili_rules.runtime.rule_runner import run_within
+from kili_rules.runtime.rule_time import RuleTimeout
 from kili_rules.runtime.unreadable import Unreadable
 from kili_rules.runtime.where import view_where
 
@@ -142,7 +139,7 @@ class _BoundRule:
             rule_id, self.weight = self.data["id"], _weight(self.data)
             self.passed = RuleOutcome(rule_id, "pass", self.weight, on_error=on_error)
             self.not_applicable = RuleOutcome(rule_id, "not_applicable", self.weight, on_error=on_error)
-            self.findings = _findings_maker(self.data, interface)
+            self.findings = findings_maker(self.data, interface)
         except Exception as error:
             if self.check is not None:
                 self.check, self.setup_error = None, f"cannot set up rule: {type(error).__name__}: {error}"
@@ -227,7 +224,7 @@ class Engine:
         if budget is None:
             return Report(tuple([self._run(bound, view) for bound in rules]), foreign)
         each = budget if rule_budget is None else min(rule_budget, budget)
-        return Report(tuple(_run_within(rules, view, self._run, self.error_outcome, budget, each)), foreign)
+        return Report(tuple(run_within(rules, view, self._run, self.error_outcome, budget, each)), foreign)
 
     def foreign_jobs(self, view: LabelView) -> tuple[str, ...]:
         """The jobs of the label (its top-level keys, in every frame) when it has some and the project's
@@ -315,92 +312,6 @@ def _union(reads: list[frozenset[str] | None]) -> frozenset[str] | None:
     return frozenset().union(*[found for found in reads if found is not None])
 
 
-def _run_within(
-    rules: list[_BoundRule],
-    view: LabelView,
-    run: Callable[[_BoundRule, LabelView], RuleOutcome],
-    error_outcome: Callable[[Mapping[str, Any], str], RuleOutcome],
-    budget: float,
-    rule_budget: float,
-) -> list[RuleOutcome]:
-    """The rules' outcomes, run in a worker thread, each within ``rule_budget`` seconds and all within ``budget``.
-
-    A rule that overruns its time is abandoned and ends in ``error`` (out of time) alone: the rules after it go on
-    in a fresh worker thread. Those not started by the end of ``budget`` end in error too. The abandoned thread may
-    go on (a Python rule in a pure-Python loop), but nothing it produces is used; the built-in rule types stop
-    themselves at the rule's deadline (:func:`~kili_rules.runtime.rule_time.check_time`)."""
-    started = time.monotonic()
-    end = started + budget
-    done: list[RuleOutcome] = []
-    while len(done) < len(rules) and time.monotonic() < end:
-        worker = _Worker(rules[len(done) :], view, run, end, budget, rule_budget)
-        with worker.condition:
-            while not worker.ended:
-                at = worker.deadline if worker.deadline is not None else end
-                if time.monotonic() >= at:
-                    break
-                worker.condition.wait(at - time.monotonic())
-            worker.abandoned = True
-            done += worker.outcomes
-            overrun = not worker.ended and worker.deadline is not None
-            why = worker.why
-        if overrun:
-            spent = time.monotonic() - started
-            done.append(error_outcome(rules[len(done)].data, f"out of time: it ran past {why} ({spent:.1f} s)"))
-    spent = time.monotonic() - started
-    for bound in rules[len(done) :]:
-        reason = f"out of time: not started before the end of the {budget:g} s evaluation budget ({spent:.1f} s)"
-        done.append(error_outcome(bound.data, reason))
-    return done
-
-
-class _Worker:
-    """Runs ``rules`` one after the other in a :class:`Task`, each under its deadline (published in ``deadline``
-    while it runs, with ``why``: the budget it names), until they end or the waiting thread abandons it."""
-
-    def __init__(
-        self,
-        rules: list[_BoundRule],
-        view: LabelView,
-        run: Callable[[_BoundRule, LabelView], RuleOutcome],
-        end: float,
-        budget: float,
-        rule_budget: float,
-    ) -> None:
-        self.condition = threading.Condition()
-        self.outcomes: list[RuleOutcome] = []
-        self.deadline: float | None = None
-        self.why = ""
-        self.ended = self.abandoned = False
-        self._rules, self._view, self._run = rules, view, run
-        self._end, self._budget, self._rule_budget = end, budget, rule_budget
-        Task("evaluation", self._work)
-
-    def _work(self) -> None:
-        for bound in self._rules:
-            own = time.monotonic() + self._rule_budget
-            with self.condition:
-                if self.abandoned:
-                    return
-                if own < self._end:
-                    self.deadline, self.why = own, f"its {self._rule_budget:g} s rule budget"
-                else:
-                    self.deadline, self.why = self._end, f"the {self._budget:g} s evaluation budget"
-                deadline, why = self.deadline, self.why
-                self.condition.notify_all()  # the waiting thread now waits until this deadline
-            with rule_deadline(deadline, why):
-                outcome = self._run(bound, self._view)
-            with self.condition:
-                if self.abandoned:
-                    return
-                self.outcomes.append(outcome)
-                self.deadline = None
-                self.condition.notify_all()
-        with self.condition:
-            self.ended = True
-            self.condition.notify_all()
-
-
 def _unreadable_outcome(reason: str) -> RuleOutcome:
     finding = Finding(UNREADABLE_LABEL, "error", "could not read this label: " + _one_line(reason))
     return RuleOutcome(UNREADABLE_LABEL, "fail", 1.0, (finding,), error=reason)
@@ -432,60 +343,3 @@ def _job_of(rule: Mapping[str, Any]) -> str | None:
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
-
-
-def _findings_maker(
-    rule: Mapping[str, Any], interface: ProjectInterface
-) -> Callable[[Iterable[Any]], tuple[Finding, ...]]:
-    """The function that makes the findings of the violations of ``rule``: the rule's message (or the violation's
-    own) rendered with each violation's values over the common placeholders. What depends on the rule only is read
-    here, once: its id, severity, defaults, display names and compiled message. Violations of a list that share
-    their values (the same dict, job and frame: a count's boxes in excess) share one rendered message."""
-    rule_id, severity = rule["id"], rule.get("severity", "error")
-    params = rule.get("params") or {}
-    default_job, default_category = params.get("job"), params.get("category")
-    rule_message = compile_template(rule.get("message", ""))
-    names_shown = "_name" in rule.get("message", "")
-
-    def rendered(violation: Violation) -> tuple[Any, str]:
-        """The finding's job and message."""
-        values = {"id": rule_id, "job": violation.job or default_job, "frame": violation.frame}
-        values.update(violation.values)
-        job = values["job"]
-        template = violation.message
-        if names_shown if template is None else "_name" in template:
-            # display names from the interface the rule set carries (the ids when it has none), only when shown
-            category = values.get("category", default_category)
-            if "job_name" not in values:
-                values["job_name"] = interface.job_name(job) if isinstance(job, str) else job
-            if "category_name" not in values:
-                values["category_name"] = (
-                    interface.category_name(category, job) if isinstance(category, str) else category
-                )
-        return job, rule_message(values) if template is None else render(template, values)
-
-    def findings(violations: Iterable[Any]) -> tuple[Finding, ...]:
-        made = []
-        # the last violation rendered with the rule's message, and its job and message; only within a list, which
-        # holds every violation before any is rendered (a generator could change a dict it yielded already)
-        last: tuple[Any, Any, Any, Any, str] | None = None
-        shared = isinstance(violations, list)
-        for violation in violations:
-            if not isinstance(violation, Violation):
-                raise TypeError(f"a check must return Violation objects, not {type(violation).__name__}")
-            if (
-                last is not None
-                and violation.values is last[0]
-                and violation.job is last[1]
-                and violation.frame is last[2]
-                and violation.message is None
-            ):
-                job, message = last[3], last[4]
-            else:
-                job, message = rendered(violation)
-                if shared and violation.message is None:
-                    last = (violation.values, violation.job, violation.frame, job, message)
-            made.append(Finding(rule_id, severity, message, violation.mid, job, violation.frame))
-        return tuple(made)
-
-    return findings
