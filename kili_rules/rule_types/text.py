@@ -345,7 +345,7 @@ def check(params: TextParams, label: LabelView) -> list[Violation] | object:
             continue
         reason = problem(value)
         if reason is not None:
-            values = {"value": value, "reason": f"{label.interface.job_shown(job)}: '{_shown(value)}' {reason}"}
+            values = {"value": value, "reason": f"{label.interface.job_shown(job)}: '{value}' {reason}"}
             violations.append(Violation(values=values, mid=parent_mid, job=job, frame=frame))
     return violations if checked else NOT_APPLICABLE
 
@@ -368,8 +368,7 @@ def check_entities(params: TextParams, label: LabelView) -> list[Violation] | ob
         elif value:
             reason = _problem(params, value)
         if reason is not None:
-            shown = _shown(value)
-            values = {"value": value, "reason": f"{_entity_name(params, entity, interface)} entity '{shown}' {reason}"}
+            values = {"value": value, "reason": f"{_entity_name(params, entity, interface)} entity '{value}' {reason}"}
             violations.append(Violation(values=values, mid=entity.mid, job=params.job, frame=entity.frame))
     if params.overlap == "forbid":
         violations += _overlaps(params, entities, interface)
@@ -479,18 +478,6 @@ def _ignored_bounds(params: TextParams) -> list[OptionProblem]:
             message = f"`{key}` bounds a {wanted}, but the value is read as {read_as}: it is ignored; {advice}"
             problems.append(OptionProblem(key, message))
     return problems
-
-
-#: How much of a text a finding's ``{reason}`` quotes (the whole text stays in ``{value}``).
-SHOWN_CHARACTERS = 80
-
-
-def _shown(value: str) -> str:
-    """The text as ``{reason}`` quotes it: whole up to :data:`SHOWN_CHARACTERS`, else its start, an ellipsis and how
-    long it is (an issue names the text without pasting ten thousand characters)."""
-    if len(value) <= SHOWN_CHARACTERS:
-        return value
-    return f"{value[:SHOWN_CHARACTERS]}… ({len(value):,} characters)"
 
 
 RULE_TYPE = RuleType(
