@@ -29,7 +29,7 @@ from kili_rules.plugins.registry import Registry
 from kili_rules.runtime.condition import ConditionError
 from kili_rules.runtime.condition import parse as parse_condition
 from kili_rules.runtime.contract import OptionProblem, RuleType, build_params
-from kili_rules.runtime.message import bad_specs, placeholders
+from kili_rules.runtime.message import bad_specs, placeholder_specs, placeholders, spec_fits
 
 _RULE_ID = re.compile(RULE_ID_PATTERN.rstrip("$") + r"\Z")
 
@@ -184,7 +184,21 @@ def _message_problems(
                 rule_id=raw_id if isinstance(raw_id, str) else None,
             )
         )
+    for name, spec in placeholder_specs(message):
+        kind = rule_type.placeholder_types.get(name)
+        if kind is not None and not spec_fits(spec, kind):
+            problems.append(
+                source.problem(
+                    at,
+                    f"{{{name}:{spec}}} in the message of {label}: the spec cannot apply to {{{name}}}, "
+                    f"{_KIND_NAMES.get(kind, kind.__name__)}",
+                    rule_id=raw_id if isinstance(raw_id, str) else None,
+                )
+            )
     return problems
+
+
+_KIND_NAMES = {float: "a number", int: "a whole number", str: "a text"}
 
 
 def _condition(

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kili_rules.authoring.findings_file import FindingsWriter
 from kili_rules.authoring.loader import load_rule_set
 from kili_rules.authoring.trend import PERIODS
 from kili_rules.cli import _live
@@ -85,6 +86,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " reports always have it (default: week)",
     )
     parser.add_argument(
+        "--findings",
+        metavar="FILE",
+        help="also write every finding (asset, label, author, rule, severity, message, mid, job, frame) to FILE as"
+        " the audit goes, for triage in a spreadsheet: .jsonl or .csv, by extension",
+    )
+    parser.add_argument(
         "--project-id",
         metavar="PROJECT_ID",
         help="the Kili project the label files were exported from: the html report links labels to it",
@@ -105,16 +112,25 @@ def run(args: argparse.Namespace) -> int:
         rule_set, args.event, period=args.period or "week", review=args.review, every_label=not args.latest
     )
     failing = FailingLabels() if args.format == "html" else None
+    findings = FindingsWriter(args.findings) if args.findings else None
 
     def on_report(record: Any, report: Any) -> None:
         insights.on_report(record, report)
         if failing is not None:
             failing.add(record, report)
+        if findings is not None:
+            findings.on_report(record, report)
 
-    if args.project:
-        summary, endpoint = _audit_project(args, rule_set, insights, on_report)
-    else:
-        summary, endpoint = _audit_files(args, rule_set, insights, on_report)
+    try:
+        if args.project:
+            summary, endpoint = _audit_project(args, rule_set, insights, on_report)
+        else:
+            summary, endpoint = _audit_files(args, rule_set, insights, on_report)
+    finally:
+        if findings is not None:
+            findings.close()
+    if findings is not None:
+        print(f"wrote {findings.path}: {findings.count:,} findings", file=sys.stderr)
     if args.format == "html":
         out = Path(args.out or "check.html")
         page = audit_html(

@@ -171,6 +171,7 @@ from kili_rules.runtime import polygons
 from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, option
 from kili_rules.runtime.label_model import Annotation
 from kili_rules.runtime.label_view import LabelView
+from kili_rules.runtime.message import Measure
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 
 
@@ -341,7 +342,11 @@ def _problems(params: GeometryParams, annotation: Annotation, values: dict[str, 
             measures["aspect_ratio"] = float("inf")
     vertices = _vertex_count(annotation, rings, line)
     values.update(
-        {key: _number(value) if value is not None else "" for key, value in measures.items() if key != "aspect_ratio"}
+        {
+            key: Measure(value, _number(value)) if value is not None else ""
+            for key, value in measures.items()
+            if key != "aspect_ratio"
+        }
     )
     values["vertices"] = vertices
     for low, high in _BOUNDS:
@@ -450,4 +455,5 @@ RULE_TYPE = RuleType(
     validate=validate,
     lint=lint,
     reads_shapes=True,
+    placeholder_types={"reason": str, "category": str, "area": float, "width": float, "height": float, "vertices": int},
 )

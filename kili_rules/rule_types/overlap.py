@@ -147,6 +147,7 @@ from kili_rules.runtime.contract import InterfaceView, JobView, OptionProblem, R
 from kili_rules.runtime.interface import ProjectInterface
 from kili_rules.runtime.label_model import Annotation
 from kili_rules.runtime.label_view import LabelView
+from kili_rules.runtime.message import Measure
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 from kili_rules.runtime.rule_time import check_time
 
@@ -364,7 +365,7 @@ def _duplicate(
         f"{_name(shape, interface)} duplicates {others} (IoU {iou:.3g}{with_first} above max_iou {params.max_iou:g})"
     )
     category = next((c for c in shape.categories if not compared_names or c in compared_names), "")
-    values = {"reason": reason, "category": category, "other": first.annotation.mid, "iou": f"{iou:.3g}"}
+    values = {"reason": reason, "category": category, "other": first.annotation.mid, "iou": Measure(iou, f"{iou:.3g}")}
     _add(found, shape, "iou", {**values, "count": count, "others": ", ".join(_mids(partners, shape))})
 
 
@@ -519,4 +520,5 @@ RULE_TYPE = RuleType(
     validate=validate,
     lint=lint,
     reads_shapes=True,
+    placeholder_types={"reason": str, "category": str, "other": str, "iou": float, "count": int, "others": str},
 )

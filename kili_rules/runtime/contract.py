@@ -280,6 +280,8 @@ class RuleType(Generic[P]):
         reads_shapes: whether ``check`` reads the shapes (vertices) of its jobs' objects: the engine then also fails
             it closed on a shape the view cannot read (a NaN vertex, none at all...; see
             :mod:`kili_rules.runtime.unreadable`). Unreadable answers and categories fail every rule type closed.
+        placeholder_types: the type (``float``, ``int``, ``str``) of placeholders' values: a format spec that
+            cannot apply to it (``{category:.2f}``, ``{area:d}``) is refused when the rule file loads.
     """
 
     name: str
@@ -291,6 +293,7 @@ class RuleType(Generic[P]):
     prepare: Callable[[P, InterfaceView], P] | None = None
     lint: Callable[[P, InterfaceView], Iterable[OptionProblem]] | None = None
     reads_shapes: bool = False
+    placeholder_types: Mapping[str, type] = dataclasses.field(default_factory=dict)
 
     @property
     def module(self) -> str:

@@ -22,6 +22,43 @@ _TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)(?::(" + FORMAT_SPEC +
 _LOOSE = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)(:[^{}]*)?\}")
 
 
+class Measure(float):
+    """A number a rule type puts in a violation's values, with the text it renders as without a spec: ``{area}``
+    reads ``Measure(1234.5678, "1235")`` as ``1235``, ``{area:.2f}`` as ``1234.57`` (the spec applies to the number)."""
+
+    __slots__ = ("text",)
+    text: str
+
+    def __new__(cls, value: float, text: str) -> Measure:
+        measure = super().__new__(cls, value)
+        measure.text = text
+        return measure
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __format__(self, spec: str) -> str:
+        return self.text if not spec else float.__format__(float(self), spec)
+
+
+def spec_fits(spec: str, kind: type) -> bool:
+    """Whether the format ``spec`` applies to values of ``kind`` (``float``, ``int``, ``str``): ``.2f`` fits a
+    number, not a text; ``d`` fits an int, not a float."""
+    sample: Any = {float: 1.5, int: 3, str: "x"}.get(kind)
+    if sample is None:
+        return True
+    try:
+        format(sample, spec)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def placeholder_specs(template: str) -> list[tuple[str, str]]:
+    """The ``(name, spec)`` of each placeholder written with a format spec, in order of appearance."""
+    return [(m.group(1), m.group(2)) for m in _TOKEN.finditer(template) if m.group(1) and m.group(2)]
+
+
 def placeholders(template: str) -> list[str]:
     """The placeholder names a template uses, in order of appearance."""
     return [m.group(1) for m in _TOKEN.finditer(template) if m.group(1)]
