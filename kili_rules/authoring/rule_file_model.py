@@ -21,7 +21,7 @@ COMMON_PLACEHOLDERS = ("id", "job", "frame", "job_name", "category_name")
 RULE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 #: Rule ids the runtime gives its own findings: ``unreadable-label`` tags labels whose jsonResponse cannot be read.
 RESERVED_RULE_IDS = (UNREADABLE_LABEL,)
-Action = Literal["issue", "send_back"]
+Action = Literal["issue", "send_back", "review"]
 OnError = Literal["fail", "skip"]
 #: A score weight: a finite number >= 0 (a number, not a string or a boolean).
 Weight = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]

@@ -78,7 +78,7 @@ def rule_file_schema(registry: Registry | None = None, interface: Mapping[str, A
         "score": _without_titles(ScoreConfig.model_json_schema())
         | {"description": "Where the quality score goes in the asset's json_metadata."},
         "actions": _without_titles(ActionsConfig.model_json_schema())
-        | {"description": "What each severity triggers in Kili: `issue`, `send_back`."},
+        | {"description": "What each severity triggers in Kili: `issue`, `send_back`, `review` (send back wins)."},
         "on_error": {
             "enum": ["fail", "skip"],
             "default": "fail",

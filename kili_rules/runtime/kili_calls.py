@@ -10,7 +10,7 @@ may be sent again:
 - :func:`create_issues` in **one** batched call; never resent blindly: after a failure the open issues are read
   again and only what is still missing is created;
 - :func:`solve_issue`, :func:`write_metadata` resent when their outcome is unknown (they are idempotent);
-- :func:`send_back` resent only when its outcome is unknown or Kili says the write failed;
+- :func:`send_back`, :func:`add_to_review` resent only when their outcome is unknown or Kili says the write failed;
 - :func:`run_all` runs independent calls side by side (``MAX_PARALLEL_CALLS`` at a time: Kili has no batch call to
   solve issues).
 
@@ -19,13 +19,14 @@ Stdlib-only (it only calls the ``kili`` client it is given): embedded verbatim i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kili_rules.runtime.issues import ISSUE_FIELDS, IssueKey, OpenIssue, checked_issues, missing_issues
 from kili_rules.runtime.metadata import ASSET_FIELDS, checked_metadata, metadata_object
 from kili_rules.runtime.retry import Deadline, DeadlineExceeded, KiliAnswerError, is_refusal
-from kili_rules.runtime.routing import DECLINED, FAILED, send_back_outcome
+from kili_rules.runtime.routing import DECLINED, FAILED, move_outcome
 from kili_rules.runtime.tasks import Task
 
 #: Calls started at once by one group (the issues solved in parallel).
@@ -93,31 +94,43 @@ def solve_issue(kili: Any, issue: OpenIssue, deadline: Deadline) -> None:
 
 
 def send_back(kili: Any, asset_id: str, deadline: Deadline) -> tuple[bool, bool]:
-    """Send the asset back to the queue (``send_back_to_queue``): ``(sent, lost)``, where ``sent`` is False when
-    Kili declined and ``lost`` True when Kili declined an attempt after one whose answer was lost (which had gone
+    """Send the asset back to the queue (``send_back_to_queue``): :func:`move_asset`."""
+    return move_asset("send_back_to_queue", functools.partial(kili.send_back_to_queue, asset_ids=[asset_id]), deadline)
+
+
+def add_to_review(kili: Any, project_id: str, asset_id: str, deadline: Deadline) -> tuple[bool, bool]:
+    """Move the asset on to review (``add_to_review``): :func:`move_asset`."""
+    call = functools.partial(kili.add_to_review, asset_ids=[asset_id], project_id=project_id)
+    return move_asset("add_to_review", call, deadline)
+
+
+def move_asset(method: str, call: Callable[[], Any], deadline: Deadline) -> tuple[bool, bool]:
+    """Move the asset with ``call`` (Kili's ``method``): ``(moved, lost)``, where ``moved`` is False when Kili
+    declined and ``lost`` True when Kili declined an attempt after one whose answer was lost (which had gone
     through).
 
     Sent again only when the outcome of an attempt is unknown (an error that is not a refusal) or when Kili says the
-    write failed on its side; KiliAnswerError when the last attempt failed or the answer is not an object.
+    write failed on its side; never after a decline; KiliAnswerError when the last attempt failed or the answer is
+    not an object.
     """
     outcome_unknown = False
     for attempt in range(1, deadline.max_attempts + 1):
         if attempt > 1:
             deadline.wait(attempt - 1)
         try:
-            answer = deadline.call("send_back_to_queue", kili.send_back_to_queue, asset_ids=[asset_id])
+            answer = deadline.call(method, call)
         except DeadlineExceeded:
             raise
         except Exception as error:
             if is_refusal(error) or attempt == deadline.max_attempts:
                 raise
             outcome_unknown = True
-            deadline.failures.append(f"send_back_to_queue attempt {attempt}: {type(error).__name__}: {error}")
+            deadline.failures.append(f"{method} attempt {attempt}: {type(error).__name__}: {error}")
             continue
-        outcome = send_back_outcome(answer)
+        outcome = move_outcome(answer, method)
         if outcome == FAILED:
             if attempt == deadline.max_attempts:
-                raise KiliAnswerError(f"send_back_to_queue failed: {str(answer['failed'])[:200]}")
+                raise KiliAnswerError(f"{method} failed: {str(answer['failed'])[:200]}")
             continue
         if outcome == DECLINED and not outcome_unknown:
             return False, False

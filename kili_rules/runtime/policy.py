@@ -66,7 +66,7 @@ class Policy:
         )
 
     def findings_for(self, report: Report, action: str) -> list[Finding]:
-        """The findings of ``report`` whose severity maps to ``action`` (``issue``, ``send_back``)."""
+        """The findings of ``report`` whose severity maps to ``action`` (``issue``, ``send_back``, ``review``)."""
         return [f for f in report.findings if action in self.actions.get(f.severity, ())]
 
 

@@ -11,8 +11,9 @@ For one submitted (or reviewed) label, :meth:`QaPlugin.handle`:
      plan_issues`), then, at the same time, create the missing ones in **one** batched ``create_issues`` call
      (each pinned to its annotation ``mid``, its text tagged ``[rule-set/rule-id] message``) and set to SOLVED this rule
      set's issues whose finding is gone (one ``update_issue_status`` each, in parallel: Kili has no batch call);
-   - **send back**: ``send_back_to_queue`` once, when a finding's severity maps to ``send_back``
-     (:func:`~kili_rules.runtime.routing.decide_routing`);
+   - **send back**: ``send_back_to_queue`` once, when a finding's severity maps to ``send_back``; else
+     **review**: ``add_to_review`` once, when one maps to ``review`` (:func:`~kili_rules.runtime.routing.
+     decide_routing`; a decline by Kili is logged, never retried, never an error);
    - **score**: read the asset's ``json_metadata``, merge the score (and the failed rule ids) into it
      (:mod:`~kili_rules.runtime.metadata`), write the whole dict back: every other key is kept, values stay flat;
 
@@ -65,6 +66,7 @@ class HandleResult:
     kept: int = 0
     solved: list[str] = field(default_factory=list)
     sent_back: bool = False
+    added_to_review: bool = False
     metadata_written: dict[str, Any] | None = None
     failures: list[str] = field(default_factory=list)
     abandoned: list[str] = field(default_factory=list)
@@ -165,6 +167,8 @@ class QaPlugin:
         routing = decide_routing(report, self.policy)
         if routing.send_back:
             groups.append(("send back", lambda: self._send_back(routing.rules, asset_id, deadline, result)))
+        elif routing.review:
+            groups.append(("review", lambda: self._add_to_review(routing.rules, asset_id, deadline, result)))
         updates = score_updates(report, self.policy)
         if updates:
             groups.append(("json_metadata", lambda: self._write_score(updates, asset_id, deadline, result)))
@@ -292,6 +296,15 @@ class QaPlugin:
         self._log(
             logging.INFO, "kili-rules: sent asset %s back to the queue%s (rules: %s)", asset_id, after, ", ".join(rules)
         )
+
+    def _add_to_review(self, rules: tuple[str, ...], asset_id: str, deadline: Deadline, result: HandleResult) -> None:
+        added, lost = kili_calls.add_to_review(self.kili, self.project_id, asset_id, deadline)
+        if not added:
+            self._log(logging.WARNING, "kili-rules: Kili declined to add asset %s to review", asset_id)
+            return
+        result.added_to_review = True
+        after = " (an earlier attempt had gone through)" if lost else ""
+        self._log(logging.INFO, "kili-rules: added asset %s to review%s (rules: %s)", asset_id, after, ", ".join(rules))
 
     def _write_score(self, updates: Mapping[str, Any], asset_id: str, deadline: Deadline, result: HandleResult) -> None:
         with asset_lock("metadata", asset_id, deadline.remaining):
