@@ -34,7 +34,7 @@ _READ_EVENTS = frozenset({"open", "os.listdir", "os.scandir", "glob.glob"})
 
 def outside_the_repository(path: object) -> str | None:
     """``path`` as an absolute string when it lies beside the repository (its parent folder, or a sibling such as
-    ``../shared``), else ``None``. The standard library, site-packages, temporary folders and devices are
+    a data folder laid beside the clone), else ``None``. The standard library, site-packages, temporary folders and devices are
     elsewhere: allowed."""
     if isinstance(path, int) or path is None:
         return None
@@ -50,7 +50,7 @@ def outside_the_repository(path: object) -> str | None:
 
 def _refuse_reads_beside_the_repository(event: str, args: tuple) -> None:
     """An audit hook: a test that opens or lists a path beside the repository fails at once (PermissionError), so
-    the suite passes from a clone with nothing beside it, and CI (which lays ``../shared`` beside the clone) proves
+    the suite passes from a clone with nothing beside it, and CI (which lays a data folder beside the clone) proves
     it on every run."""
     if event in _READ_EVENTS and args:
         absolute = outside_the_repository(args[0])
