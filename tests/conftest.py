@@ -33,9 +33,9 @@ _READ_EVENTS = frozenset({"open", "os.listdir", "os.scandir", "glob.glob"})
 
 
 def outside_the_repository(path: object) -> str | None:
-    """``path`` as an absolute string when it lies beside the repository (its parent folder, or a sibling such as
-    a data folder laid beside the clone), else ``None``. The standard library, site-packages, temporary folders and devices are
-    elsewhere: allowed."""
+    """``path`` as an absolute string when it lies beside the repository (its parent folder, or a sibling such as a
+    data folder laid beside the clone), else ``None``. The standard library, site-packages, temporary folders and
+    devices are elsewhere: allowed."""
     if isinstance(path, int) or path is None:
         return None
     try:
