@@ -341,7 +341,7 @@ def test_the_built_plugin_opens_issues_in_the_interfaces_names(tmp_path):
         ('[medical/healthy-or-not] Yes may not be chosen in "Is the image healthy?"', None),
         ('[medical/why] "Why is it not healthy?" is required when Yes is chosen', None),
     }
-    assert kili.metadata == {"site": "lyon", "qa_score": 0.0}
+    assert kili.metadata == {"site": "lyon", "qa_score": 0.0, "qa_send_backs": 1}
 
 
 def test_the_example_rule_sets_name_things_as_kili_shows_them_in_the_plugin():

@@ -32,7 +32,7 @@ def test_a_ner_label_without_its_relation_opens_issues_pinned_on_the_entity():
         "[ner/relation-when-nouns] Link the interjections to their nouns (relation job)": None,
     }
     assert kili.sent_back == ["asset-1"]
-    assert kili.metadata == {"batch": 3, "qa_score": 50.0}
+    assert kili.metadata == {"batch": 3, "qa_score": 50.0, "qa_send_backs": 1}
 
 
 def test_the_real_ner_label_passes_in_kili():

@@ -272,7 +272,7 @@ def test_huge_weights_give_a_finite_score(tmp_path, write_rules):
     label = {"id": "L", "jsonResponse": {"JOB_0": {"annotations": [{"mid": "m", "categories": [{"name": "A"}]}]}}}
     state = FakeKiliState(metadata={"keep": 1})
     submit(built, state, label)
-    assert state.metadata == {"keep": 1, "qa_score": 50.0}  # one of two equal weights passed
+    assert state.metadata == {"keep": 1, "qa_score": 50.0, "qa_send_backs": 1}  # one of two equal weights passed
     json.dumps(state.metadata, allow_nan=False)
 
 

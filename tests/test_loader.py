@@ -213,6 +213,7 @@ def test_defaults_of_a_minimal_rule_file(write_rules):
         "max_issues": 100,
         "max_issue_text": 1000,
         "max_log_line": 4000,
+        "max_send_backs": 3,
     }
 
 
@@ -241,6 +242,7 @@ def test_on_error_and_limits_are_compiled_for_every_rule(write_rules):
         "max_issues": 10,
         "max_issue_text": 1000,
         "max_log_line": 4000,
+        "max_send_backs": 3,
     }
     assert json.loads(json.dumps(data)) == data  # plain JSON-able data
 

@@ -82,11 +82,21 @@ def test_submit_creates_pinned_issues_sends_back_and_merges_the_score(document_p
         ],
     )
     kili.send_back_to_queue.assert_called_once_with(asset_ids=["asset-1"])
-    kili.assets.assert_called_once_with(project_id="project-1", asset_id="asset-1", fields=["id", "jsonMetadata"])
+    kili.assets.assert_called_once_with(
+        project_id="project-1",
+        asset_id="asset-1",
+        fields=["id", "jsonMetadata", "resolution.width", "resolution.height"],
+    )
     kili.update_properties_in_assets.assert_called_once_with(
         asset_ids=["asset-1"],
         json_metadatas=[
-            {"imageUrl": "x", "batch": 7, "qa_score": 77.78, "qa_failed_rules": "iban-fr,payment-after-billing"}
+            {
+                "imageUrl": "x",
+                "batch": 7,
+                "qa_score": 77.78,
+                "qa_failed_rules": "iban-fr,payment-after-billing",
+                "qa_send_backs": 1,  # the first send back, counted
+            }
         ],
     )
     assert len(kili.method_calls) == 5
@@ -204,7 +214,7 @@ def test_an_unreadable_response_is_a_finding_not_an_empty_label(document_plugin)
     assert "label L of asset asset-1: jsonResponse is a string that is not JSON" in records.text()
     unreadable = "[document/unreadable-label] could not read this label: jsonResponse is a string that is not JSON"
     assert state.open_issues == [unreadable]
-    assert state.metadata == {"keep": 1, "qa_score": 0.0, "qa_failed_rules": "unreadable-label"}
+    assert state.metadata == {"keep": 1, "qa_score": 0.0, "qa_failed_rules": "unreadable-label", "qa_send_backs": 1}
     assert state.sent_back == ["asset-1"]
     handler.on_submit({"id": "L", "jsonResponse": {}}, "asset-1")  # readable again: the issue is solved
     assert state.open_issues == [] and state.metadata["qa_score"] == 100.0

@@ -225,7 +225,7 @@ def test_the_plugin_pins_an_issue_on_each_box_it_cannot_read_and_sends_the_asset
     ]
     assert sorted(state.open_issues) == sorted(expected)
     assert sorted({i["objectMid"] for i in state.issues_store}) == ["b1", "b2", "b3"]
-    assert state.metadata == {"keep": "me", "qa_score": 0.0}  # existing keys kept
+    assert state.metadata == {"keep": "me", "qa_score": 0.0, "qa_send_backs": 1}  # existing keys kept
     assert state.sent_back == ["asset-1"]
 
 

@@ -136,6 +136,7 @@ def rule_set_data(name: str, header: RuleSetFile, rules: list[dict[str, Any]]) -
         "score": header.score.model_dump(),
         "actions": header.actions.model_dump(),
         "on_error": header.on_error,
+        "on_pass": list(header.on_pass),
         "limits": header.limits.model_dump(),
         "rules": rules,
     }

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationInfo, field_validator
 
 from kili_rules.authoring.project_assertions import ProjectAssertions
-from kili_rules.runtime.model import EVENTS, UNREADABLE_LABEL
+from kili_rules.runtime.model import EVENTS, SEND_BACKS, UNREADABLE_LABEL
 
 #: Placeholders every rule's message may use: ``job_name`` and ``category_name`` are the names the interface shows
 #: (a job's ``instruction``, a category's ``name``), or the ids when the rule file names no interface.
@@ -20,7 +20,8 @@ COMMON_PLACEHOLDERS = ("id", "job", "frame", "job_name", "category_name")
 #: What a rule id may be: it tags Kili issues (``[id] ...``) and lists failed rules in ``json_metadata``.
 RULE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 #: Rule ids the runtime gives its own findings: ``unreadable-label`` tags labels whose jsonResponse cannot be read.
-RESERVED_RULE_IDS = (UNREADABLE_LABEL,)
+#: ``send-backs`` tags the issue of an asset the plugin stopped sending back after ``limits.max_send_backs``.
+RESERVED_RULE_IDS = (UNREADABLE_LABEL, SEND_BACKS)
 Action = Literal["issue", "send_back", "review"]
 OnError = Literal["fail", "skip"]
 #: A score weight: a finite number >= 0 (a number, not a string or a boolean).
@@ -70,6 +71,13 @@ class LimitsConfig(BaseModel):
     )
     max_issue_text: int = Field(1000, ge=80, le=10_000, description="Characters of an issue's text.")
     max_log_line: int = Field(4000, ge=200, le=100_000, description="Characters of a line of the plugin's log.")
+    max_send_backs: int = Field(
+        3,
+        ge=0,
+        le=1000,
+        description="Send backs of one asset (counted in its json_metadata `qa_send_backs`) after which the plugin "
+        "stops sending it back and escalates it to a human: on to review, with one issue (0: never escalate).",
+    )
 
     @field_validator("evaluation_seconds")
     @classmethod
@@ -105,6 +113,9 @@ class RuleSetFile(BaseModel):
     score: ScoreConfig = ScoreConfig()
     actions: ActionsConfig = ActionsConfig()
     on_error: OnError = "fail"
+    on_pass: list[Literal["review"]] = Field(
+        [], description="What a label that no rule fails does: [review] moves it on to review (default: nothing)."
+    )
     limits: LimitsConfig = LimitsConfig()
     python: list[str] = []
     rules: list[dict[str, Any]] = []

@@ -40,6 +40,7 @@ from kili_rules.errors import BuildError
 RUNTIME_MODULES = (
     "kili_rules.runtime",
     "kili_rules.runtime.contract",
+    "kili_rules.runtime.decision",
     "kili_rules.runtime.engine",
     "kili_rules.runtime.findings_maker",
     "kili_rules.runtime.geometry",
@@ -58,6 +59,7 @@ RUNTIME_MODULES = (
     "kili_rules.runtime.python_rule",
     "kili_rules.runtime.qa_plugin",
     "kili_rules.runtime.regex_program",
+    "kili_rules.runtime.report_log",
     "kili_rules.runtime.retry",
     "kili_rules.runtime.routing",
     "kili_rules.runtime.rule_runner",

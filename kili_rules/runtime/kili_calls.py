@@ -5,7 +5,7 @@ This is the I/O half of the plugin's actions (the decisions are pure: :mod:`~kil
 :class:`~kili_rules.runtime.retry.Deadline`, which refuses to start one without time for it and retries only what
 may be sent again:
 
-- reads (:func:`read_open_issues`, :func:`read_metadata`) once (the SDK resends queries itself), their answer
+- reads (:func:`read_open_issues`, :func:`read_asset`) once (the SDK resends queries itself), their answer
   checked before anything is done with it;
 - :func:`create_issues` in **one** batched call; never resent blindly: after a failure the open issues are read
   again and only what is still missing is created;
@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kili_rules.runtime.issues import ISSUE_FIELDS, IssueKey, OpenIssue, checked_issues, missing_issues
-from kili_rules.runtime.metadata import ASSET_FIELDS, checked_metadata, metadata_object
+from kili_rules.runtime.metadata import ASSET_FIELDS, AssetRead, checked_asset
 from kili_rules.runtime.retry import Deadline, DeadlineExceeded, KiliAnswerError, is_refusal
 from kili_rules.runtime.routing import DECLINED, FAILED, move_outcome
 from kili_rules.runtime.tasks import Task
@@ -138,12 +138,11 @@ def move_asset(method: str, call: Callable[[], Any], deadline: Deadline) -> tupl
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def read_metadata(kili: Any, project_id: str, asset_id: str, deadline: Deadline) -> dict[str, Any]:
-    """The asset's ``jsonMetadata`` (``kili.assets``), from the row of this very asset, as an object
-    (:func:`~kili_rules.runtime.metadata.checked_metadata`, :func:`~kili_rules.runtime.metadata.metadata_object`:
-    KiliAnswerError for anything else)."""
+def read_asset(kili: Any, project_id: str, asset_id: str, deadline: Deadline) -> AssetRead:
+    """The asset's ``jsonMetadata`` and ``resolution`` (``kili.assets``), from the row of this very asset
+    (:func:`~kili_rules.runtime.metadata.checked_asset`: KiliAnswerError for any other answer)."""
     answer = deadline.call("assets", kili.assets, project_id=project_id, asset_id=asset_id, fields=ASSET_FIELDS)
-    return metadata_object(checked_metadata(answer, asset_id))
+    return checked_asset(answer, asset_id)
 
 
 def write_metadata(kili: Any, asset_id: str, metadata: Mapping[str, Any], deadline: Deadline) -> None:

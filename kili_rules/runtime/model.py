@@ -19,6 +19,8 @@ SEVERITIES = ("error", "warning", "info")
 ON_ERROR = ("fail", "skip")
 #: The rule id of the finding a label whose ``jsonResponse`` cannot be read gets (no user rule may take it).
 UNREADABLE_LABEL = "unreadable-label"
+#: The rule id of the plugin's own issue on an asset it stopped sending back (``limits.max_send_backs``).
+SEND_BACKS = "send-backs"
 #: The start of the message of a rule that could not give a verdict (``[rule-id] could not check this label: ...``).
 COULD_NOT_CHECK = "could not check this label: "
 #: The start of the ``error`` of a rule that could not check a job the label holds unreadable objects in.

@@ -1,36 +1,32 @@
-"""What the plugin does in Kili for one label: issues, send back, score. Never raises, never overruns.
+"""What the plugin does in Kili for one label: issues, routing, score. Never raises, never overruns.
 
-For one submitted (or reviewed) label, :meth:`QaPlugin.handle`:
+For one submitted (or reviewed, or clicked) label, :meth:`QaPlugin.handle`:
 
-1. evaluates the rules whose ``events`` include the event (pure, no I/O), within ``limits.evaluation_seconds``, each
-   within ``limits.rule_seconds`` (a rule past its time fails closed alone, the others still run);
-2. then runs three independent groups of calls side by side, each in a :class:`~kili_rules.runtime.tasks.Task`;
-   each group reads what it needs, decides with a pure function and writes:
+1. starts reading, side by side, the asset's OPEN issues of type ISSUE and the asset itself (``json_metadata``,
+   ``resolution``), each under the asset's lock (:class:`~kili_rules.runtime.tasks.HeldLock`), and the label when
+   Kili's event API gave ids only (``label_reader``);
+2. evaluates the rules whose ``events`` include the event (pure), within ``limits.evaluation_seconds``, each within
+   ``limits.rule_seconds`` (a rule past its time fails closed alone);
+3. decides with the pure functions of :mod:`~kili_rules.runtime.decision` (the ones ``kili-rules apply`` runs too)
+   and runs the writes as independent groups, each in a :class:`~kili_rules.runtime.tasks.Task`:
 
-   - **issues**: read the asset's OPEN issues of type ISSUE, decide (:func:`~kili_rules.runtime.issues.
-     plan_issues`), then, at the same time, create the missing ones in **one** batched ``create_issues`` call
-     (each pinned to its annotation ``mid``, its text tagged ``[rule-set/rule-id] message``) and set to SOLVED this rule
-     set's issues whose finding is gone (one ``update_issue_status`` each, in parallel: Kili has no batch call);
-   - **send back**: ``send_back_to_queue`` once, when a finding's severity maps to ``send_back``; else
-     **review**: ``add_to_review`` once, when one maps to ``review`` (:func:`~kili_rules.runtime.routing.
-     decide_routing`; a decline by Kili is logged, never retried, never an error);
-   - **score**: read the asset's ``json_metadata``, merge the score (and the failed rule ids) into it
-     (:mod:`~kili_rules.runtime.metadata`), write the whole dict back: every other key is kept, values stay flat;
+   - **issues**: create the missing ones in **one** ``create_issues`` call (pinned on their annotation, their text
+     tagged ``[rule-set/rule-id] message``) and set to SOLVED this rule set's issues whose finding is gone (one
+     ``update_issue_status`` each, in parallel: Kili has no batch call);
+   - **send back** (``send_back_to_queue``), or **review** (``add_to_review``), or the escalation after
+     ``limits.max_send_backs`` send backs (:mod:`~kili_rules.runtime.routing`); a decline by Kili is logged, never
+     retried, never an error;
+   - **json_metadata**: the metadata read, with the score and the send-back count merged in (every other key kept),
+     written back whole, unless nothing changed;
 
-   so the critical path is two round trips whatever the number of findings or stale issues (three when a
-   creation's answer is lost and the issues are read again);
-3. stops waiting at the end of ``limits.event_seconds`` (50 s by default, under Kili's 60 s): a group still
-   running then is abandoned and logged, and the groups that do not depend on it have run all the same.
+   so the critical path is two round trips (the reads, then the writes) whatever the number of findings;
+4. stops waiting at the end of ``limits.event_seconds`` (50 s by default, under Kili's 60 s): a group still running
+   then is abandoned and logged; a hung asset read is waited for half the time left, then the others go on without
+   it (the asset is sent back uncounted, the score not written).
 
-The calls themselves, their retries and their checks are :mod:`~kili_rules.runtime.kili_calls`. Two events of the
-same asset in one process never interleave their issue or metadata steps (:func:`~kili_rules.runtime.tasks.
-asset_lock`).
-
-Bounds (``limits`` of the rule file): at most ``max_issues`` issues per label (the rest summed up in one issue per
-rule), issue texts cut at ``max_issue_text`` characters and log lines at ``max_log_line``.
-
-Kili calls per event, as measured with a fake Kili: 3 with no finding and nothing to solve (issues read, metadata
-read and write), 5 with findings (plus the creation and the send back), plus one per issue solved.
+A ``click`` (a labeler's "check my label" button) only opens and solves issues. The calls themselves, their retries
+and their checks are :mod:`~kili_rules.runtime.kili_calls`. Bounds (``limits``): at most ``max_issues`` issues per
+label, issue texts cut at ``max_issue_text`` characters, log lines at ``max_log_line``.
 
 Stdlib-only (it only calls the ``kili`` client it is given): embedded verbatim into every built plugin.
 """
@@ -40,21 +36,22 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from kili_rules.runtime import kili_calls
+from kili_rules.runtime.decision import issue_plan, metadata_to_write, routing_of
 from kili_rules.runtime.engine import Engine
-from kili_rules.runtime.issues import OpenIssue, plan_issues
+from kili_rules.runtime.issues import OpenIssue
 from kili_rules.runtime.label_view import LabelView
-from kili_rules.runtime.metadata import merged_metadata, score_updates
+from kili_rules.runtime.metadata import AssetRead
 from kili_rules.runtime.model import Report
 from kili_rules.runtime.policy import Policy, cut
+from kili_rules.runtime.report_log import log_report, needs_resolution
 from kili_rules.runtime.retry import Deadline
-from kili_rules.runtime.routing import decide_routing
-from kili_rules.runtime.tasks import Task, asset_lock
+from kili_rules.runtime.routing import ROUTING_EVENTS, SEND_BACKS_KEY, Routing, decide_routing
+from kili_rules.runtime.tasks import HeldLock, Task
 
 
 @dataclass
@@ -67,6 +64,7 @@ class HandleResult:
     solved: list[str] = field(default_factory=list)
     sent_back: bool = False
     added_to_review: bool = False
+    escalated: bool = False
     metadata_written: dict[str, Any] | None = None
     failures: list[str] = field(default_factory=list)
     abandoned: list[str] = field(default_factory=list)
@@ -111,6 +109,7 @@ class QaPlugin:
         self.min_call_seconds = min_call_seconds
         self.policy = Policy.from_rule_set(engine.rule_set, limits)
         self.limits = self.policy.limits
+        self.needs_resolution = needs_resolution(engine.rule_set)
 
     def _log(self, level: int, message: str, *args: Any) -> None:
         """Log one line, cut at ``max_log_line`` characters."""
@@ -120,8 +119,15 @@ class QaPlugin:
             text = f"{message} {args!r}"
         self.logger.log(level, cut(text, int(self.limits["max_log_line"])))
 
-    def handle(self, label: Any, asset_id: str, event: str) -> HandleResult:
-        """Evaluate ``label`` and act on Kili within the event's budget. Never raises: every failure is logged."""
+    def handle(
+        self, label: Any, asset_id: str, event: str, *, label_reader: Callable[[Deadline], Any] | None = None
+    ) -> HandleResult:
+        """Evaluate ``label`` and act on Kili within the event's budget. Never raises: every failure is logged.
+
+        ``event``: ``submit``, ``review`` or ``click`` (issues only: no routing, no metadata). ``label`` ``None``:
+        ``label_reader(deadline)`` reads it first, within the same budget and call count (Kili's event API gives
+        ids only), side by side with the asset's reads.
+        """
         deadline = Deadline(
             float(self.limits["event_seconds"]),
             clock=self.clock,
@@ -131,7 +137,7 @@ class QaPlugin:
         )
         result = HandleResult()
         try:
-            self._handle(label, asset_id, event, deadline, result)
+            self._handle(label, asset_id, event, deadline, result, label_reader)
         except BaseException as error:  # the handler never raises into Kili
             result.failures.append(f"{type(error).__name__}: {error}")
             self._log(logging.ERROR, "kili-rules: unexpected error on asset %s: %s: %s", asset_id, type(error), error)
@@ -149,7 +155,75 @@ class QaPlugin:
         )
         return result
 
-    def _handle(self, label: Any, asset_id: str, event: str, deadline: Deadline, result: HandleResult) -> None:
+    def _handle(
+        self,
+        label: Any,
+        asset_id: str,
+        event: str,
+        deadline: Deadline,
+        result: HandleResult,
+        label_reader: Callable[[Deadline], Any] | None,
+    ) -> None:
+        """Read (issues, asset; the label if need be) side by side, evaluate, then run the groups of writes; the
+        asset's locks are taken by the reads and let go by the groups (or here, for a group that never started)."""
+        locks = {"issues": HeldLock("issues", asset_id), "metadata": HeldLock("metadata", asset_id)}
+        started: set[str] = set()
+        try:
+            reads = self._start_reads(asset_id, event, deadline, locks)
+            if label is None and label_reader is not None:
+                label = label_reader(deadline)
+            report, label_id = self._evaluate(label, asset_id, event, deadline, reads, result)
+            sync = functools.partial(self.sync_issues, report, asset_id, label_id, event, reads, deadline, result)
+            groups = [Task("issues", functools.partial(sync, locks["issues"]))]
+            started.add("issues")
+            asset = self._asset(reads, asset_id, deadline, result) if event in ROUTING_EVENTS else None
+            routing = routing_of(report, self.policy, event, asset)
+            result.escalated = routing.escalated
+            if routing.escalated:
+                self._log(
+                    logging.WARNING,
+                    "kili-rules: asset %s was sent back %s times already: escalated%s (rules: %s)",
+                    asset_id,
+                    self.limits["max_send_backs"],
+                    " on to review" if routing.review else "",
+                    ", ".join(routing.rules),
+                )
+            if routing.send_back:
+                groups.append(Task("send back", lambda: self._send_back(routing.rules, asset_id, deadline, result)))
+            elif routing.review:
+                groups.append(Task("review", lambda: self._add_to_review(routing.rules, asset_id, deadline, result)))
+            metadata = metadata_to_write(report, self.policy, event, routing, asset.metadata if asset else None)
+            if metadata is not None:
+                write = functools.partial(self._write_metadata, metadata, asset_id, deadline, result)
+                groups.append(Task("json_metadata", functools.partial(write, locks["metadata"])))
+                started.add("metadata")
+            self._wait_for(groups, asset_id, deadline, result)
+        finally:
+            for kind, lock in locks.items():
+                if kind not in started:
+                    lock.release()
+
+    def _start_reads(self, asset_id: str, event: str, deadline: Deadline, locks: Mapping[str, HeldLock]) -> _Reads:
+        """Start reading the asset's open issues and, when the event may need it, the asset (its metadata and
+        resolution), each under its lock."""
+
+        def read_issues() -> list[OpenIssue]:
+            locks["issues"].take(deadline.remaining)
+            return kili_calls.read_open_issues(self.kili, self.project_id, asset_id, deadline)
+
+        def read_asset() -> AssetRead:
+            if routes:
+                locks["metadata"].take(deadline.remaining)
+            return kili_calls.read_asset(self.kili, self.project_id, asset_id, deadline)
+
+        routes = event in ROUTING_EVENTS and (bool(self.policy.score_key) or self.policy.counts_send_backs)
+        wanted = routes or self.needs_resolution
+        return _Reads(Task("read issues", read_issues), Task("read asset", read_asset) if wanted else None)
+
+    def _evaluate(
+        self, label: Any, asset_id: str, event: str, deadline: Deadline, reads: _Reads, result: HandleResult
+    ) -> tuple[Report, Any]:
+        """The report on ``label`` (with the asset's resolution when a rule needs it) and the label's id."""
         started = time.monotonic()
         label_id = label.get("id") if isinstance(label, Mapping) else None
         view = LabelView.from_label(label, jobs=self.engine.jobs)
@@ -159,20 +233,33 @@ class QaPlugin:
         rule_budget = float(self.limits["rule_seconds"])
         report = self.engine.evaluate(view, event, budget=budget, rule_budget=rule_budget)
         result.report = report
-        self._log_report(report, asset_id, label_id, event, time.monotonic() - started)
+        log_report(self._log, report, asset_id, label_id, event, time.monotonic() - started, self.limits)
+        return report, label_id
 
-        groups: list[tuple[str, Callable[[], None]]] = [
-            ("issues", lambda: self.sync_issues(report, asset_id, label_id, deadline, result)),
-        ]
-        routing = decide_routing(report, self.policy)
-        if routing.send_back:
-            groups.append(("send back", lambda: self._send_back(routing.rules, asset_id, deadline, result)))
-        elif routing.review:
-            groups.append(("review", lambda: self._add_to_review(routing.rules, asset_id, deadline, result)))
-        updates = score_updates(report, self.policy)
-        if updates:
-            groups.append(("json_metadata", lambda: self._write_score(updates, asset_id, deadline, result)))
-        self._wait_for([Task(name, work) for name, work in groups], asset_id, deadline, result)
+    def _asset(self, reads: _Reads, asset_id: str, deadline: Deadline, result: HandleResult) -> AssetRead | None:
+        """What was read of the asset (waiting for it half the time left at most: a hung read must not hold the send
+        back up); ``None`` when it was not read, or could not be (logged: the score is not written, and the asset is
+        sent back as the rules say, uncounted)."""
+        task = reads.asset
+        if task is None:
+            return None
+        if task.wait(deadline.remaining / 2) and task.error is None and task.result.metadata is not None:
+            return task.result  # type: ignore[no-any-return]
+        if not task.done:
+            budget = self.limits["event_seconds"]
+            problem = f"abandoned: still waiting for Kili at {deadline.elapsed:.1f} s of the {budget:g} s budget"
+        elif task.error is not None:
+            problem = f"{type(task.error).__name__}: {task.error}"
+        else:
+            problem = f"KiliAnswerError: {task.result.problem}"
+        result.failures.append(f"json_metadata: {problem}")
+        self._log(
+            logging.ERROR,
+            "kili-rules: json_metadata failed on asset %s: %s (nothing written; send backs not counted)",
+            asset_id,
+            problem,
+        )
+        return task.result if task.done and task.error is None else None
 
     def _wait_for(self, tasks: list[Task], asset_id: str, deadline: Deadline, result: HandleResult) -> None:
         """Wait for the groups until the deadline; log what failed or was abandoned."""
@@ -200,59 +287,29 @@ class QaPlugin:
         for failure in list(deadline.failures):
             self._log(logging.WARNING, "kili-rules: retried after an error: %s", failure)
 
-    def _log_report(self, report: Report, asset_id: str, label_id: Any, event: str, seconds: float) -> None:
-        counts = Counter(o.status for o in report.outcomes)
-        self._log(
-            logging.INFO,
-            "kili-rules: %s label %s of asset %s: %d rules, %d pass, %d fail, %d not applicable, %d errors; "
-            "score %s (%.1f ms)",
-            event,
-            label_id,
-            asset_id,
-            len(report.outcomes),
-            counts["pass"],
-            counts["fail"],
-            counts["not_applicable"],
-            counts["error"],
-            report.score,
-            seconds * 1000,
-        )
-        if report.foreign_jobs and not _FOREIGN_LOGGED:  # once per process: every label of that project says it
-            _FOREIGN_LOGGED.append(label_id)
-            self._log(
-                logging.WARNING,
-                "kili-rules: label %s answers none of the jobs of the rule set's interface (its jobs: %s): no rule "
-                "can check it. Is the plugin activated on the wrong project, or built with another interface?",
-                label_id,
-                ", ".join(report.foreign_jobs),
-            )
-        for outcome in report.outcomes:
-            if outcome.status == "error":
-                self._log(
-                    logging.ERROR,
-                    "kili-rules: rule %s could not check the label (%s): %s\n%s",
-                    outcome.rule_id,
-                    "counted as failed" if outcome.counts_as_failed else "skipped",
-                    outcome.error,
-                    outcome.traceback or "",
-                )
-        most = int(self.limits["max_issues"])
-        for finding in report.findings[:most]:
-            pin = f" on {finding.mid}" if finding.mid else ""
-            self._log(logging.INFO, "kili-rules: %s %s%s", finding.severity, finding.issue_text, pin)
-        if len(report.findings) > most:
-            self._log(logging.INFO, "kili-rules: and %d more findings", len(report.findings) - most)
-
     # -- the three groups: read, decide (pure), write ------------------------------------------------------------
 
     def sync_issues(
-        self, report: Report, asset_id: str, label_id: Any, deadline: Deadline, result: HandleResult
+        self,
+        report: Report,
+        asset_id: str,
+        label_id: Any,
+        event: str,
+        reads: _Reads,
+        deadline: Deadline,
+        result: HandleResult,
+        lock: HeldLock,
     ) -> None:
-        """The issues group: read the asset's open issues, :func:`~kili_rules.runtime.issues.plan_issues`, then
-        create and solve side by side, the asset's issue lock held throughout."""
+        """The issues group: wait for the asset's open issues, :func:`~kili_rules.runtime.decision.issue_plan`,
+        then create and solve side by side; the asset's issue lock (taken by the read) is let go at the end."""
         read = functools.partial(kili_calls.read_open_issues, self.kili, self.project_id, asset_id, deadline)
-        with asset_lock("issues", asset_id, deadline.remaining):
-            plan = plan_issues(report, read(), self.policy)
+        try:
+            reads.issues.join()  # this group is abandoned at the deadline; a late answer starts no call (Deadline)
+            if reads.issues.error is not None:
+                raise reads.issues.error
+            plan = issue_plan(
+                report, self.policy, reads.issues.result, self._known_routing(report, event, reads, deadline)
+            )
             result.kept = plan.kept
             for issue in plan.unreadable:
                 self._log(
@@ -280,6 +337,20 @@ class QaPlugin:
                 work.append(("create issues", create))
             work += [(f"solve {i.id}", functools.partial(self._solve, i, deadline, result)) for i in plan.solve]
             kili_calls.run_all(work, deadline)
+        finally:
+            lock.release()
+
+    def _known_routing(self, report: Report, event: str, reads: _Reads, deadline: Deadline) -> Routing | None:
+        """The routing as far as the issues need it (the escalation issue): known without the asset when the rules
+        send nothing back; else from the send backs read (waiting for them half the time left at most); ``None``
+        when they could not be read (an escalation issue is then neither opened nor solved)."""
+        routing = decide_routing(report, self.policy, event)
+        if not routing.send_back:
+            return routing
+        task = reads.asset
+        if task is None or not task.wait(deadline.remaining / 2) or task.error or task.result.metadata is None:
+            return None
+        return routing_of(report, self.policy, event, task.result)
 
     def _solve(self, issue: OpenIssue, deadline: Deadline, result: HandleResult) -> None:
         kili_calls.solve_issue(self.kili, issue, deadline)
@@ -306,14 +377,24 @@ class QaPlugin:
         after = " (an earlier attempt had gone through)" if lost else ""
         self._log(logging.INFO, "kili-rules: added asset %s to review%s (rules: %s)", asset_id, after, ", ".join(rules))
 
-    def _write_score(self, updates: Mapping[str, Any], asset_id: str, deadline: Deadline, result: HandleResult) -> None:
-        with asset_lock("metadata", asset_id, deadline.remaining):
-            current = kili_calls.read_metadata(self.kili, self.project_id, asset_id, deadline)
-            metadata = merged_metadata(current, updates)
+    def _write_metadata(
+        self, metadata: dict[str, Any], asset_id: str, deadline: Deadline, result: HandleResult, lock: HeldLock
+    ) -> None:
+        """Write the asset's whole ``json_metadata`` (the lock, taken by the read, let go after)."""
+        try:
             kili_calls.write_metadata(self.kili, asset_id, metadata, deadline)
+        finally:
+            lock.release()
         result.metadata_written = metadata
-        self._log(logging.INFO, "kili-rules: json_metadata of asset %s: %s", asset_id, dict(updates))
+        updates = {
+            k: v for k, v in metadata.items() if k in (self.policy.score_key, self.policy.failed_key, SEND_BACKS_KEY)
+        }
+        self._log(logging.INFO, "kili-rules: json_metadata of asset %s: %s", asset_id, updates)
 
 
-#: the label whose jobs the interface did not know, once logged: the warning is logged once per process
-_FOREIGN_LOGGED: list[Any] = []
+@dataclass(frozen=True)
+class _Reads:
+    """The reads started before the rules run: the open issues, and the asset (``None``: not needed)."""
+
+    issues: Task
+    asset: Task | None

@@ -125,3 +125,43 @@ def asset_lock(kind: str, asset_id: str, seconds: float) -> Iterator[None]:
         yield
     finally:
         holder.lock.release()
+
+
+class HeldLock:
+    """An :func:`asset_lock` taken in one task and released in another, exactly once.
+
+    The plugin takes an asset's lock in the task that reads (before the rules run) and releases it in the task that
+    writes (after): :meth:`take` waits for it, :meth:`release` lets it go (from any thread; twice is once). A lock
+    still awaited when the event gives it up (:meth:`release` before :meth:`take` got it) is let go as soon as it is
+    got, and :meth:`take` then raises LockTimeout: nothing may be done under it any more.
+    """
+
+    def __init__(self, kind: str, asset_id: str) -> None:
+        self.kind = kind
+        self.asset_id = asset_id
+        self._guard = threading.Lock()
+        self._release: Callable[[], None] | None = None
+        self._given_up = False
+
+    def take(self, seconds: float) -> None:
+        """Wait at most ``seconds`` for the lock; LockTimeout if it stays taken or the event gave it up meanwhile."""
+        held = asset_lock(self.kind, self.asset_id, seconds)
+        held.__enter__()
+
+        def release() -> None:
+            held.__exit__(None, None, None)
+
+        with self._guard:
+            if not self._given_up:
+                self._release = release
+                return
+        release()
+        raise LockTimeout(f"the event of asset {self.asset_id} ended while waiting for its {self.kind}")
+
+    def release(self) -> None:
+        """Let the lock go (if held); later :meth:`take` calls let it go at once."""
+        with self._guard:
+            self._given_up = True
+            release, self._release = self._release, None
+        if release is not None:
+            release()

@@ -58,12 +58,14 @@ class FakeKili:
         metadata: the asset's ``json_metadata``, as the plugin last wrote it.
         sent_back: the asset ids sent back to the queue, one entry per call.
         reviewed: the asset ids added to review, one entry per call.
+        resolution: the asset's ``resolution`` (``{"width": ..., "height": ...}`` or ``None``), as ``assets`` gives it.
         calls: ``(method, kwargs)`` of every call, in order.
     """
 
-    def __init__(self, metadata: Any = None) -> None:
+    def __init__(self, metadata: Any = None, resolution: Any = None) -> None:
         self.issues_store: list[dict[str, Any]] = []
         self.metadata: Any = {} if metadata is None else metadata
+        self.resolution = resolution
         self.sent_back: list[str] = []
         self.reviewed: list[str] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
@@ -179,7 +181,10 @@ class FakeKili:
 
     def assets(self, project_id=None, asset_id=None, fields=(), **kwargs):
         self._call("assets", False, project_id=project_id, asset_id=asset_id, fields=fields)
-        return [{"id": asset_id, "jsonMetadata": copy.deepcopy(self.metadata)}]
+        row = {"id": asset_id, "jsonMetadata": copy.deepcopy(self.metadata)}
+        if any(str(name).startswith("resolution") for name in fields):
+            row["resolution"] = copy.deepcopy(self.resolution)
+        return [row]
 
     def update_properties_in_assets(self, asset_ids=None, json_metadatas=None, **kwargs):
         fault = self._call(
