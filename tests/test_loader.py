@@ -321,3 +321,11 @@ def test_cli_missing_file_and_bad_usage_exit_2(tmp_path):
     assert missing.returncode == 2 and "cannot read the rule file" in missing.stderr
     assert "Traceback" not in missing.stderr
     assert run_cli("frobnicate").returncode == 2
+
+
+def test_the_runtime_defaults_of_limits_are_the_rule_files():
+    # the plugin's policy falls back on DEFAULT_LIMITS; a rule file's `limits:` defaults come from LimitsConfig
+    from kili_rules.authoring.rule_file_model import LimitsConfig
+    from kili_rules.runtime.policy import DEFAULT_LIMITS
+
+    assert LimitsConfig().model_dump() == DEFAULT_LIMITS
