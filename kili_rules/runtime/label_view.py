@@ -79,6 +79,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from kili_rules.runtime.attribute_hints import AttributeHints
 from kili_rules.runtime.interface import NO_INTERFACE, ProjectInterface
 from kili_rules.runtime.job_walk import Occurrence, visit_jobs
 from kili_rules.runtime.label_model import Annotation, JobResponse, as_dict, category_names
@@ -92,7 +93,7 @@ _Objects = tuple[list[dict[str, Any]], list["str | None"], "list[Any] | None"]
 _IS_STR = str.__instancecheck__
 
 
-class LabelView:
+class LabelView(AttributeHints):
     """Everything a rule may read of one label. Build it once per label; it indexes the response lazily.
 
     Args:
@@ -151,9 +152,13 @@ class LabelView:
         if bad_frames:
             self._unreadable(f"video frame keys that are not frame numbers: {', '.join(bad_frames)}")
             json_response, self._video = {}, False
+        #: the label's ``jsonResponse`` as a dict (``{}`` when it is unreadable): read-only, shared by every rule
         self.json_response: dict[str, Any] = json_response
+        #: the label's id in Kili, when known
         self.label_id = label_id
+        #: ``DEFAULT``, ``REVIEW``, ``PREDICTION``, ``INFERENCE`` (Kili's ``labelType``), when known
         self.label_type = label_type
+        #: the id of the label's author, when known
         self.author_id = author_id
         # the jobs the next walk indexes (None: all); the occurrences it found, by job; what was built from them
         self._wanted: frozenset[str] | None = None if jobs is None else frozenset(jobs)
