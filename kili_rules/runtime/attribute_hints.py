@@ -1,21 +1,27 @@
 """What a Python rule is told when it reads a name the label objects do not have: the nearest real names.
 
 A wrong guess at the API (``annotation.points``, ``response.content``, ``vertex["x"]``) would otherwise end in a bare
-``AttributeError`` or ``TypeError``. :class:`AttributeHints` gives ``LabelView``, ``JobResponse``, ``Annotation`` and
-``Point`` a ``__getattr__``, which Python calls only when the usual lookup missed (no cost on a read that succeeds),
-and whose error names the closest public attributes (:mod:`difflib`, after reading a Kili key written in camelCase,
-``beginOffset``, as ``begin_offset``, and the raw keys and usual guesses of :data:`ALIASES` as the attributes that
-hold them), or lists every public name when none is close::
+``AttributeError`` or ``TypeError``. When a rule raises an ``AttributeError`` on an object of the runtime (the label
+view, its answers, objects and points, ``label.interface``, a ``Violation``), the engine adds
+:func:`attribute_hint` to the error that ``eval``, ``test``, ``check`` and the plugin's log show: the closest public
+names (:mod:`difflib`, after reading a Kili key written in camelCase, ``beginOffset``, as ``begin_offset``, and the
+raw keys and usual guesses of :data:`ALIASES` as the attributes that hold them), or every public name when none is
+close. It reads the ``name`` and ``obj`` that Python (3.10+) sets on the error, so the objects need no
+``__getattr__``: on CPython 3.11+ a class with one loses its specialized attribute reads, and every read of a
+label object would cost about twice as much. A :class:`~kili_rules.runtime.label_model.Point` is subscripted only
+by mistake, so ``point["x"]`` raises :func:`point_subscript_error` (:class:`CoordinateHints`) at no cost::
 
-    >>> class Box(AttributeHints):
+    >>> class Box:
+    ...     __module__ = "kili_rules.runtime.example"
     ...     def __init__(self):
     ...         self.mid, self.vertices, self.point = "b", [], None
-    >>> Box().points
-    Traceback (most recent call last):
-    AttributeError: 'Box' object has no attribute 'points'; did you mean 'vertices' or 'point'?
-    >>> Box().parent
-    Traceback (most recent call last):
-    AttributeError: 'Box' object has no attribute 'parent'; its attributes are: mid, point, vertices
+    >>> def hint(name):
+    ...     try:
+    ...         getattr(Box(), name)
+    ...     except AttributeError as error:
+    ...         return attribute_hint(error)
+    >>> hint("points"), hint("parent")
+    ("did you mean 'vertices' or 'point'?", 'its attributes are: mid, point, vertices')
     >>> point_subscript_error("Point", "x")
     TypeError("'Point' object is not subscriptable: use point.x, not point['x']")
 
@@ -61,6 +67,8 @@ ALIASES: Mapping[str, tuple[str, ...]] = {
 }
 #: At most this many names are suggested.
 MAX_SUGGESTIONS = 3
+#: The objects whose misses get a hint: those of the modules of the runtime (the plugin embeds them by these names).
+HINTED_MODULES = "kili_rules.runtime."
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
 
@@ -80,23 +88,24 @@ def nearest_names(name: str, names: list[str]) -> list[str]:
     return list(dict.fromkeys(found))[:MAX_SUGGESTIONS]
 
 
-def attribute_error(obj: object, name: str) -> AttributeError:
-    """The error for reading ``name`` that ``obj`` does not have: the nearest public names, or all of them."""
-    what = f"{type(obj).__name__!r} object has no attribute {name!r}"
-    if name.startswith("__") and name.endswith("__"):  # a protocol probe (copy, pickle...): no search
-        return AttributeError(what, name=name)
+def attribute_hint(error: BaseException) -> str | None:
+    """What ``error`` missed, when it is an ``AttributeError`` on an object of the runtime: the nearest public
+    names (``did you mean 'vertices'?``), or all of them; None for any other error, or when Python did not say
+    which name on which object (a rule's own ``raise AttributeError(...)``)."""
+    if not isinstance(error, AttributeError):
+        return None
+    name, obj = getattr(error, "name", None), getattr(error, "obj", None)
+    if not isinstance(name, str) or not type(obj).__module__.startswith(HINTED_MODULES):
+        return None
     names = public_names(obj)
-    nearest = nearest_names(name, names)
-    quoted = [repr(n) for n in nearest]
-    hint = (
-        f"did you mean {', '.join(quoted[:-1])} or {quoted[-1]}?"
-        if len(quoted) > 1
-        else f"did you mean {quoted[0]}?"
-        if quoted
-        else f"its attributes are: {', '.join(names)}"
+    if name.startswith("__") or name in names:  # a protocol probe, or an attribute that exists (a slot never set)
+        return None
+    quoted = [repr(n) for n in nearest_names(name, names)]
+    if not quoted:
+        return f"its attributes are: {', '.join(names)}"
+    return (
+        f"did you mean {', '.join(quoted[:-1])} or {quoted[-1]}?" if len(quoted) > 1 else f"did you mean {quoted[0]}?"
     )
-    # ``name`` without ``obj``: Python's own "Did you mean" (which needs both) is not appended to ours
-    return AttributeError(f"{what}; {hint}", name=name)
 
 
 def point_subscript_error(kind: str, key: Any) -> TypeError:
@@ -107,24 +116,9 @@ def point_subscript_error(kind: str, key: Any) -> TypeError:
     return TypeError(f"{kind!r} object is not subscriptable: use point.{axis}, not point[{key!r}]")
 
 
-class AttributeHints:
-    """A base whose ``__getattr__`` (called only on a miss) raises :func:`attribute_error`.
-
-    An ``AttributeError`` raised inside a property is not hidden behind a suggestion: the property is read again,
-    so its own error propagates. Defined outside type checking, so that mypy still rejects a misspelled name."""
-
-    __slots__ = ()
-
-    if not TYPE_CHECKING:
-
-        def __getattr__(self, name: str) -> Any:
-            if hasattr(type(self), name):  # a property or unset slot that raised AttributeError: its own error
-                return object.__getattribute__(self, name)
-            raise attribute_error(self, name)
-
-
-class CoordinateHints(AttributeHints):
-    """:class:`AttributeHints`, and ``point["x"]`` raises :func:`point_subscript_error`. Still not iterable."""
+class CoordinateHints:
+    """A base whose ``point["x"]`` raises :func:`point_subscript_error`; still not iterable. Subscription and
+    iteration are type slots: defining them costs nothing to attribute reads."""
 
     __slots__ = ()
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kili_rules.runtime.attribute_hints import AttributeHints, CoordinateHints
+from kili_rules.runtime.attribute_hints import CoordinateHints
 from kili_rules.runtime.geometry import region_area
 
 
@@ -116,7 +116,7 @@ def mid_of(raw: Mapping[str, Any]) -> str | None:
     return str(mid)
 
 
-class Annotation(AttributeHints):
+class Annotation:
     """One object of an object, NER, relation or pose job (one box, one entity, one relation...)."""
 
     __slots__ = ("frame", "job", "parent_mid", "raw")
@@ -324,7 +324,7 @@ class Annotation(AttributeHints):
         return self._ends("endEntities", "endObjects")
 
 
-class JobResponse(AttributeHints):
+class JobResponse:
     """One occurrence of a job's answer: at the top of a label or frame, or nested as a child.
 
     ``parent_mid`` is the mid of the annotation the occurrence hangs from (directly, or through a chosen

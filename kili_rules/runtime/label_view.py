@@ -79,7 +79,6 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from kili_rules.runtime.attribute_hints import AttributeHints
 from kili_rules.runtime.interface import NO_INTERFACE, ProjectInterface
 from kili_rules.runtime.job_walk import Occurrence, visit_jobs
 from kili_rules.runtime.label_model import Annotation, JobResponse, as_dict, category_names
@@ -93,7 +92,7 @@ _Objects = tuple[list[dict[str, Any]], list["str | None"], "list[Any] | None"]
 _IS_STR = str.__instancecheck__
 
 
-class LabelView(AttributeHints):
+class LabelView:
     """Everything a rule may read of one label. Build it once per label; it indexes the response lazily.
 
     Args:
