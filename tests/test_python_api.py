@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import pickle
 
 import pytest
@@ -15,10 +16,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kili_rules.authoring.api_reference import API_CLASSES, members, python_api_markdown, summary
+from kili_rules.runtime.attribute_hints import attribute_hint
 from kili_rules.runtime.interface import Job, ProjectInterface
 from kili_rules.runtime.label_model import Annotation, JobResponse, Point
 from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.model import Violation
+from kili_rules.testing import evaluate, run_plugin
 
 REFERENCE = ROOT / "docs" / "python-rules-api.md"
 BOX = {
@@ -108,13 +111,16 @@ def test_the_readme_links_the_reference_from_its_python_rules_section():
 # -- what a miss says -------------------------------------------------------------------------------------------------
 
 
+def hint(obj: object, name: str) -> str | None:
+    """The hint the engine adds to the error of reading ``name`` on ``obj``."""
+    with pytest.raises(AttributeError) as error:
+        getattr(obj, name)
+    return attribute_hint(error.value)
+
+
 def test_the_issues_two_examples():
     box = LabelView({"JOB_0": {"annotations": [BOX]}}).annotations("JOB_0")[0]
-    with pytest.raises(AttributeError) as points:
-        box.points  # noqa: B018
-    assert str(points.value) == (
-        "'Annotation' object has no attribute 'points'; did you mean 'vertices', 'pose_points' or 'point'?"
-    )
+    assert hint(box, "points") == "did you mean 'vertices', 'pose_points' or 'point'?"
     vertex = box.vertices[0]
     with pytest.raises(TypeError) as subscript:
         vertex["x"]
@@ -132,23 +138,35 @@ def test_the_issues_two_examples():
         (SAMPLES[JobResponse], "content", "did you mean 'text'?"),
         (SAMPLES[LabelView], "annotation", "did you mean 'annotations'?"),
         (SAMPLES[LabelView], "labelId", "did you mean 'label_id' or 'label_type'?"),
+        (SAMPLES[ProjectInterface], "job_names", "did you mean 'job_name' or 'jobs'?"),
+        (SAMPLES[Violation], "values_", "did you mean 'values'?"),
     ],
 )
 def test_a_miss_suggests_the_attribute_that_holds_it(obj, name, expected):
-    with pytest.raises(AttributeError) as error:
-        getattr(obj, name)
-    assert str(error.value) == f"{type(obj).__name__!r} object has no attribute {name!r}; {expected}"
+    assert hint(obj, name) == expected
 
 
 def test_with_nothing_close_it_lists_every_public_name():
-    with pytest.raises(AttributeError) as annotation:
-        SAMPLES[Annotation].zzz  # noqa: B018
-    names = sorted(m.name for m in members(Annotation))
-    listed = ", ".join(names)
-    assert str(annotation.value) == f"'Annotation' object has no attribute 'zzz'; its attributes are: {listed}"
-    with pytest.raises(AttributeError) as point:
-        SAMPLES[Point].z  # noqa: B018
-    assert str(point.value) == "'Point' object has no attribute 'z'; its attributes are: x, y"
+    names = ", ".join(sorted(m.name for m in members(Annotation)))
+    assert hint(SAMPLES[Annotation], "zzz") == f"its attributes are: {names}"
+    assert hint(SAMPLES[Point], "z") == "its attributes are: x, y"
+
+
+def test_no_hint_where_python_did_not_say_what_was_missed_on_which_runtime_object():
+    assert hint(SAMPLES[Annotation], "__array__") is None  # a protocol probe
+    assert hint({"mid": "m"}, "mid") is None  # not an object of the runtime
+    assert attribute_hint(AttributeError("a rule's own error")) is None
+    assert attribute_hint(ValueError("points")) is None
+
+    class Broken(Annotation):
+        __slots__ = ()
+
+        @property
+        def area(self) -> float:
+            return self.raw.nope  # type: ignore[attr-defined]
+
+    # the error inside a property is about the dict it read, not hidden behind a suggestion
+    assert hint(Broken(BOX, "JOB_0", None, None), "area") is None
 
 
 @pytest.mark.parametrize(
@@ -176,28 +194,6 @@ def test_a_point_stays_a_plain_value_not_an_iterable():
     assert (point.x, point.y, hash(point) == hash(Point(0.5, 0.25))) == (0.5, 0.25, True)
 
 
-def test_protocol_probes_and_hasattr_are_plain_misses():
-    box = SAMPLES[Annotation]
-    assert not hasattr(box, "__array__") and not hasattr(box, "nothing_here")
-    assert getattr(box, "points", None) is None
-    assert copy.copy(box).mid == "box-1"
-    with pytest.raises(AttributeError) as error:
-        box.__array__  # noqa: B018
-    assert str(error.value) == "'Annotation' object has no attribute '__array__'"
-
-
-def test_an_attribute_error_inside_a_property_is_not_hidden_behind_a_suggestion():
-    class Broken(Annotation):
-        __slots__ = ()
-
-        @property
-        def area(self) -> float:
-            return self.raw.nope  # type: ignore[attr-defined]
-
-    with pytest.raises(AttributeError, match="'dict' object has no attribute 'nope'"):
-        Broken(BOX, "JOB_0", None, None).area  # noqa: B018
-
-
 def _misspelled(name: str, edit: str, position: int, char: str) -> str:
     """``name`` with one edit (Levenshtein distance 1) at ``position``."""
     at = position % (len(name) + (edit == "insert"))
@@ -209,7 +205,7 @@ def _misspelled(name: str, edit: str, position: int, char: str) -> str:
 
 
 @given(
-    cls=st.sampled_from([LabelView, JobResponse, Annotation]),  # Point's names are one letter: see below
+    cls=st.sampled_from([LabelView, JobResponse, Annotation, ProjectInterface, Job]),  # Point's: see below
     data=st.data(),
     edit=st.sampled_from(["insert", "delete", "substitute"]),
     position=st.integers(min_value=0, max_value=40),
@@ -223,11 +219,9 @@ def test_one_edit_away_from_a_real_name_suggests_it(cls, data, edit, position, c
     wrong = _misspelled(real, edit, position, char)
     if wrong in names or not wrong or wrong.startswith("__"):
         return  # not a miss (another real name), or not a name
-    with pytest.raises(AttributeError) as error:
-        getattr(obj, wrong)
-    message = str(error.value)
-    assert message.startswith(f"{cls.__name__!r} object has no attribute {wrong!r}; did you mean ")
-    assert repr(real) in message.split("; did you mean ", 1)[1], (real, message)
+    found = hint(obj, wrong)
+    assert found is not None and found.startswith("did you mean "), (real, wrong, found)
+    assert repr(real) in found, (real, wrong, found)
 
 
 @pytest.mark.parametrize(
@@ -235,13 +229,11 @@ def test_one_edit_away_from_a_real_name_suggests_it(cls, data, edit, position, c
     [
         ("X", "did you mean 'x'?"),
         ("yy", "did you mean 'y'?"),
-        ("w", "its attributes are: x, y"),  # as near to x as to y: both
+        ("w", "its attributes are: x, y"),  # a letter for a letter: as near to x as to y, both are listed
     ],
 )
 def test_one_edit_away_from_a_points_coordinate(wrong, expected):
-    with pytest.raises(AttributeError) as error:
-        getattr(Point(0.5, 0.25), wrong)
-    assert str(error.value) == f"'Point' object has no attribute {wrong!r}; {expected}"
+    assert hint(Point(0.5, 0.25), wrong) == expected
 
 
 # -- offline, the rule's file and line lead the hint --------------------------------------------------------------
@@ -268,6 +260,8 @@ POINTS = (
     "did you mean 'vertices', 'pose_points' or 'point'?"
 )
 SUBSCRIPT = "guess_rules.py:14: TypeError: 'Point' object is not subscriptable: use point.x, not point['x']"
+#: The issue labelers read: the error alone, as before (the hint is for the rule's author).
+POINTS_ISSUE = "could not check this label: AttributeError: 'Annotation' object has no attribute 'points'"
 
 
 @pytest.fixture
@@ -295,3 +289,22 @@ def test_test_shows_the_hint_at_the_rules_line(guessing_project):
     assert done.returncode == 1
     assert f"rule 'box-points' was expected to pass, but it raised: {POINTS}" in done.stdout
     assert f"rule 'box-points' raised: {POINTS}" in done.stdout
+
+
+def test_the_engine_adds_the_hint_to_the_error_not_to_the_issue(guessing_project):
+    report = evaluate(guessing_project / "rules" / "guess.yaml", {"JOB_0": {"annotations": [BOX]}})
+    points = report.outcome("box-points")
+    assert (points.status, points.error) == ("error", POINTS)
+    assert [f.message for f in points.findings] == [POINTS_ISSUE]
+
+
+def test_the_plugins_log_has_the_hint(guessing_project, caplog):
+    logger = logging.getLogger("kili_rules.tests.python_api")
+    with caplog.at_level(logging.INFO, logger=logger.name):
+        kili = run_plugin(
+            guessing_project / "rules" / "guess.yaml",
+            {"jsonResponse": {"JOB_0": {"annotations": [BOX]}}},
+            logger=logger,
+        )
+    assert POINTS in caplog.text
+    assert "[guess/box-points] " + POINTS_ISSUE in kili.open_issues

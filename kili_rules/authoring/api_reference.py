@@ -231,10 +231,10 @@ def python_api_markdown() -> str:
         "Generated from the code by `python -m kili_rules.authoring.docs --python-api`; do not edit.\n",
         "A Python rule is a function of a `LabelView` (see the README's Python rules section). What it reads, one",
         "line a name: its type as the code annotates it, and the summary of its documentation. Every object here is",
-        "read-only: its `raw` dicts are the label's own, shared by every rule. A name these objects do not have",
-        "raises an `AttributeError` that names the nearest ones (`'Annotation' object has no attribute 'points';",
-        "did you mean 'vertices', 'pose_points' or 'point'?`), or lists them all; `point[\"x\"]` says to write",
-        "`point.x`.\n",
+        "read-only: its `raw` dicts are the label's own, shared by every rule. When a rule reads a name these",
+        "objects do not have, `eval`, `test`, `check` and the plugin's log add the nearest ones to the error, at the",
+        "rule's line (`rules.py:7: AttributeError: 'Annotation' object has no attribute 'points'; did you mean",
+        "'vertices', 'pose_points' or 'point'?`), or list them all; `point[\"x\"]` says to write `point.x`.\n",
     ]
     parts += [class_section(*entry) for entry in API_CLASSES]
     parts.append("## Other types\n")
