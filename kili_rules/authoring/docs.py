@@ -1,7 +1,8 @@
 """Rule-type documentation: each rule type's module docstring is its page; its YAML examples are executable.
 
 ``python -m kili_rules.authoring.docs > docs/rule-types.md`` regenerates the reference that the README links to (a test
-fails when it is stale).
+fails when it is stale); ``python -m kili_rules.authoring.docs --python-api > docs/python-rules-api.md`` the reference
+of the Python rule API (:mod:`kili_rules.authoring.api_reference`).
 """
 
 from __future__ import annotations
@@ -64,4 +65,11 @@ def rule_types_markdown(registry: Registry | None = None) -> str:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(rule_types_markdown())
+    if sys.argv[1:] == ["--python-api"]:
+        from kili_rules.authoring.api_reference import python_api_markdown
+
+        sys.stdout.write(python_api_markdown())
+    elif sys.argv[1:]:
+        sys.exit("usage: python -m kili_rules.authoring.docs [--python-api]")
+    else:
+        sys.stdout.write(rule_types_markdown())

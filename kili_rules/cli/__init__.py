@@ -64,6 +64,7 @@ examples:
   kili-rules check rules/document.yaml export.json     # what the rules say about existing labels
   kili-rules eval rules/image.yaml label.json          # each rule's outcome on a few labels
   kili-rules rules --doc                               # the installed rule types and their documentation
+  kili-rules rules --python-api                        # what a Python rule reads: every name, its type
   kili-rules build rules/document.yaml                 # dist/document/main.py, for kili.upload_plugin
 
 live project (API key in KILI_API_KEY, on-premise server in KILI_API_ENDPOINT):

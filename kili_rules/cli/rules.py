@@ -1,5 +1,5 @@
 """``kili-rules rules``: list the installed rule types with the first line of their documentation (all of it with
---doc).
+--doc); ``--python-api`` prints the reference of what a Python rule reads instead (``docs/python-rules-api.md``).
 """
 
 from __future__ import annotations
@@ -8,16 +8,28 @@ import argparse
 
 NAME = "rules"
 HELP = "list the installed rule types"
-EXAMPLES = "kili-rules rules --doc"
+EXAMPLES = "kili-rules rules --doc\n  kili-rules rules --python-api   # LabelView, Annotation, Point...: every name"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``kili-rules rules``."""
-    parser.add_argument("--doc", action="store_true", help="print each rule type's whole documentation")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--doc", action="store_true", help="print each rule type's whole documentation")
+    what.add_argument(
+        "--python-api",
+        action="store_true",
+        help="print the reference of what a Python rule reads (LabelView, Annotation, Point...) instead",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    """List the installed rule types with the first line of their documentation (all of it with --doc)."""
+    """List the installed rule types with the first line of their documentation (all of it with --doc), or print
+    the Python rule API (--python-api)."""
+    if args.python_api:
+        from kili_rules.authoring.api_reference import python_api_markdown
+
+        print(python_api_markdown(), end="")
+        return 0
     from kili_rules.authoring.docs import rule_type_doc
     from kili_rules.plugins.registry import default_registry
 

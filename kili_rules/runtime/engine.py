@@ -58,6 +58,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kili_rules.runtime.attribute_hints import attribute_hint
 from kili_rules.runtime.condition import holds as condition_holds
 from kili_rules.runtime.condition import names as condition_names
 from kili_rules.runtime.contract import RuleType, build_params, jobs_read
@@ -260,7 +261,8 @@ class Engine:
             return self.error_outcome(rule, str(error))
         except BaseException as error:  # even SystemExit from a user rule: reported, never raised
             at = raised_at(error, bound.source_file)
-            return self.error_outcome(rule, f"{type(error).__name__}: {error}", traceback.format_exc(), at=at)
+            reason, hint = f"{type(error).__name__}: {error}", attribute_hint(error)
+            return self.error_outcome(rule, reason, traceback.format_exc(), at=at, hint=hint)
         if not findings:
             return bound.passed
         return RuleOutcome(rule["id"], "fail", bound.weight, findings, on_error=bound.on_error)
@@ -269,17 +271,24 @@ class Engine:
         return rule.get("on_error") or self.rule_set.get("on_error") or "fail"
 
     def error_outcome(
-        self, rule: Mapping[str, Any], reason: str, trace: str | None = None, *, at: str | None = None
+        self,
+        rule: Mapping[str, Any],
+        reason: str,
+        trace: str | None = None,
+        *,
+        at: str | None = None,
+        hint: str | None = None,
     ) -> RuleOutcome:
         """The outcome of a rule that could not give a verdict: with its ``could not check`` finding when it
         fails closed (``on_error: fail``), without one when it is skipped. ``at``: where a Python rule raised
-        (``rules.py:8``), which leads the outcome's error (not the finding's message, the issue labelers read)."""
+        (``rules.py:8``), which leads the outcome's error; ``hint``: the names an AttributeError likely meant
+        (:func:`attribute_hint`), which ends it. Neither is in the finding's message, the issue labelers read."""
         on_error, rule_id = self._on_error(rule), _id_of(rule)
         findings: tuple[Finding, ...] = ()
         if on_error == "fail":
             message = COULD_NOT_CHECK + _one_line(reason)
             findings = (Finding(rule_id, rule.get("severity", "error"), message, job=_job_of(rule)),)
-        error = f"{at}: {reason}" if at else reason
+        error = (f"{at}: {reason}" if at else reason) + (f"; {hint}" if hint else "")
         return RuleOutcome(rule_id, "error", _weight_or_one(rule), findings, error, trace, on_error)
 
     def unreadable_outcome(self, rule: Mapping[str, Any], unreadable: list[Unreadable]) -> RuleOutcome:

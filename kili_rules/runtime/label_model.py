@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kili_rules.runtime.attribute_hints import CoordinateHints
 from kili_rules.runtime.geometry import region_area
 
 
@@ -34,10 +35,14 @@ def _number(value: Any) -> float | None:
 
 
 @dataclass(frozen=True)
-class Point:
-    """A vertex: normalized 0..1 image coordinates, or longitude (x) / latitude (y) in geospatial projects."""
+class Point(CoordinateHints):
+    """A vertex: normalized 0..1 image coordinates, or longitude (x) / latitude (y) in geospatial projects.
 
+    Its coordinates are attributes, ``point.x`` and ``point.y``: ``point["x"]`` says so."""
+
+    #: The horizontal coordinate: 0 (left) .. 1 (right) when normalized, the longitude in geospatial projects.
     x: float
+    #: The vertical coordinate: 0 (top) .. 1 (bottom) when normalized, the latitude in geospatial projects.
     y: float
 
 
@@ -117,9 +122,13 @@ class Annotation:
     __slots__ = ("frame", "job", "parent_mid", "raw")
 
     def __init__(self, raw: dict[str, Any], job: str, frame: str | None, parent_mid: str | None) -> None:
+        #: The object as the ``jsonResponse`` holds it (read-only: shared with every rule).
         self.raw = raw
+        #: The id of the job it belongs to.
         self.job = job
+        #: The video frame it is drawn on (``"0"``, ``"1"``...), None outside video.
         self.frame = frame
+        #: The mid of the annotation its job hangs from, as a child job; None for a top-level job.
         self.parent_mid = parent_mid
 
     def __repr__(self) -> str:
@@ -325,9 +334,13 @@ class JobResponse:
     __slots__ = ("_annotations", "frame", "job", "parent_mid", "raw")
 
     def __init__(self, raw: dict[str, Any], job: str, frame: str | None, parent_mid: str | None) -> None:
+        #: The job's answer as the ``jsonResponse`` holds it (read-only: shared with every rule).
         self.raw = raw
+        #: The id of the job.
         self.job = job
+        #: The video frame of this answer (``"0"``, ``"1"``... or ``"assetLevel"``), None outside video.
         self.frame = frame
+        #: The mid of the annotation this occurrence hangs from, None at the top level (see above).
         self.parent_mid = parent_mid
         self._annotations: list[Annotation] | None = None
 

@@ -151,9 +151,13 @@ class LabelView:
         if bad_frames:
             self._unreadable(f"video frame keys that are not frame numbers: {', '.join(bad_frames)}")
             json_response, self._video = {}, False
+        #: the label's ``jsonResponse`` as a dict (``{}`` when it is unreadable): read-only, shared by every rule
         self.json_response: dict[str, Any] = json_response
+        #: the label's id in Kili, when known
         self.label_id = label_id
+        #: ``DEFAULT``, ``REVIEW``, ``PREDICTION``, ``INFERENCE`` (Kili's ``labelType``), when known
         self.label_type = label_type
+        #: the id of the label's author, when known
         self.author_id = author_id
         # the jobs the next walk indexes (None: all); the occurrences it found, by job; what was built from them
         self._wanted: frozenset[str] | None = None if jobs is None else frozenset(jobs)
