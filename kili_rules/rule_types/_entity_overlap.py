@@ -175,13 +175,15 @@ def validate_pairs(pairs: OverlapPairs, category: str | None) -> list[OptionProb
         message = "`overlap` by pair of categories lists `forbid` pairs, `allow` pairs or both (or write `forbid`)"
         return [OptionProblem("overlap", message)]
     if pairs.allow is None and not pairs.forbid:
-        problems.append(OptionProblem("overlap.forbid", "`forbid` lists no pair: overlaps never fail", "warning"))
+        message = "`forbid` lists no pair (and there is no `allow`): overlaps would never fail; list the pairs"
+        problems.append(OptionProblem("overlap.forbid", message))
     allowed = _symmetric(pairs.allow)
     for key in ("forbid", "allow"):
         for index, pair in enumerate(getattr(pairs, key) or ()):
             path = f"overlap.{key}.{index}"
             if len(pair) != 2:
-                problems.append(OptionProblem(path, f"a pair of categories has two names, not {len(pair)}: {pair}"))
+                shown = f"[{', '.join(pair)}]"
+                problems.append(OptionProblem(path, f"a pair of categories has two names, not {len(pair)}: {shown}"))
                 continue
             if key == "forbid" and (pair[0], pair[1]) in allowed:
                 both = f"[{pair[0]}, {pair[1]}]"
