@@ -86,19 +86,22 @@ def overlaps(entities: list[Annotation], rule: PairRule) -> list[Overlap]:
     )
     found = []
     frame_now: str | None = None
+    every, looks_at_all = rule.every, rule.every or rule.allow_given
     #: category -> (end, entity) of the entity of that category reaching furthest so far, in this frame
     reach: dict[str, tuple[int, Annotation]] = {}
     for frame, (begin, end), _, entity in spans:
         if frame != frame_now:
             frame_now, reach = frame, {}
-        mine = (NO_CATEGORY,) if rule.every or not entity.categories else entity.categories
-        best: tuple[int, Annotation, str, str] | None = None
+        mine = _EVERY if every else (entity.categories or _EVERY)
+        best: tuple[Annotation, str, str] | None = None
+        best_end = begin  # a partner must end beyond this entity's start, and beyond the best one found so far
         for category in mine:
-            for theirs, (their_end, other) in _candidates(rule, reach, category):
-                if their_end > begin and (best is None or their_end > best[0]) and _forbids(rule, category, theirs):
-                    best = (their_end, other, category, theirs)
+            for theirs in reach if looks_at_all else rule.partners.get(category, ()):
+                known = reach.get(theirs)
+                if known is not None and known[0] > best_end and (every or rule.forbids(category, theirs)):
+                    best_end, best = known[0], (known[1], category, theirs)
         if best is not None:
-            found.append(Overlap(entity, best[1], best[2], best[3]))
+            found.append(Overlap(entity, *best))
         for category in mine:
             known = reach.get(category)
             if known is None or end > known[0]:
@@ -106,17 +109,8 @@ def overlaps(entities: list[Annotation], rule: PairRule) -> list[Overlap]:
     return found
 
 
-def _candidates(
-    rule: PairRule, reach: dict[str, tuple[int, Annotation]], category: str
-) -> list[tuple[str, tuple[int, Annotation]]]:
-    """The categories whose furthest-reaching entity may be a forbidden partner of one of ``category``."""
-    if rule.every or rule.allow_given:
-        return list(reach.items())
-    return [(theirs, reach[theirs]) for theirs in rule.partners.get(category, ()) if theirs in reach]
-
-
-def _forbids(rule: PairRule, mine: str, theirs: str) -> bool:
-    return rule.every or rule.forbids(mine, theirs)
+#: The one category of every entity when categories are not looked at, and of an entity without one.
+_EVERY = (NO_CATEGORY,)
 
 
 def overlap_findings(

@@ -69,8 +69,9 @@ Each entity that starts inside an earlier one of a forbidden pair is one finding
 as with ``forbid``), whose reason names both categories and the other entity (its content and mid). An entity of
 several categories is forbidden when any of its categories makes a forbidden pair with one of the other's; an
 entity without a category pairs with none. With ``category``, the rule reads only that category's entities, so
-its pairs may name that category only. The check is one sweep over the entities sorted by offset: 10,000
-entities take about as long as with ``overlap: forbid`` (``bench/bench_entity_overlap.py``).
+its pairs may name that category only. The check is one sweep over the entities sorted by offset (``n log n``,
+plus ``n`` times the categories present): on 10,000 entities it takes 1 to 1.5 times the time of ``overlap:
+forbid``, some tens of milliseconds (``bench/bench_entity_overlap.py``).
 
 Example (NER: the dates written as dates, no overlapping entities):
 
