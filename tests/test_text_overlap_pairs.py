@@ -25,6 +25,7 @@ from kili_rules.errors import RuleFileError
 from kili_rules.plugins.registry import default_registry
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.label_view import LabelView
+from kili_rules.testing import run_plugin
 
 EXAMPLES = {
     e["id"]: e
@@ -106,6 +107,15 @@ def test_a_yaml_rule_file_with_the_real_interface(write_rules):
     )
     report = load_rule_set(path).evaluate({"jsonResponse": GRAMMAR["json_response"]})
     assert [f.mid for f in report.findings] == ["tucked verb"]
+    # the built plugin: the issue pinned on the verb, naming the complement it starts inside
+    kili = run_plugin(path, {"jsonResponse": GRAMMAR["json_response"]})
+    assert [(i["objectMid"], i["text"]) for i in kili.issues_store] == [
+        (
+            "tucked verb",
+            "[rules/grammar] Verb entity 'tucked' overlaps Complement entity 'a blue sweater tucked into high-rise "
+            "pants' (mid blue sweater complement): Verb and Complement may not overlap",
+        )
+    ]
     # a second verb on "was wearing": one finding more, on the later of the two verbs
     response = json.loads(json.dumps(GRAMMAR["json_response"]))
     entities = response[GRAMMAR_JOB]["annotations"]
