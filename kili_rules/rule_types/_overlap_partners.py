@@ -36,7 +36,7 @@ class Partners:
     """The annotations an annotation is checked against, in another job or the same one: `within` of `inside`,
     `by` of `covered_by`."""
 
-    job: str | None = option(None, doc="their job", job=True, default_text="the job of those they partner")
+    job: str | None = option(None, doc="their job", job=True, default_text="the same job")
     category: str | list[str] | None = option(
         None, doc="their categories (one or a list)", category=True, default_text="any"
     )
@@ -59,17 +59,17 @@ class Containment:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Coverage:
     """One coverage: each annotation of ``category`` has a partner among ``by`` with an IoU of ``min_iou`` or more."""
 
+    category: str | list[str] | None = option(
+        None, doc="the annotations that need a partner (one category or a list)", category=True, default_text="any"
+    )
     by: str | list[str] | Partners = option(
         doc="the partners: categories of the same job, or `{job: ..., category: ...}`", category=True
     )
     min_iou: float = option(0.5, doc="the IoU a partner must reach (0: any overlap)", ge=0, le=1)
-    category: str | list[str] | None = option(
-        None, doc="the annotations that need a partner (one category or a list)", category=True, default_text="any"
-    )
     job: str | None = option(
         None, doc="the job of the annotations that need a partner", job=True, default_text="the rule's `job`"
     )

@@ -1,4 +1,5 @@
-"""overlap: duplicate annotations (IoU), categories that must not overlap, and annotations that must lie inside others.
+"""overlap: duplicate annotations (IoU), categories that must not overlap, annotations that must lie inside others or
+match a partner (IoU), in one job or across two.
 
 Compares the annotations of one object job two by two, within each video frame: `max_iou` finds duplicates (two
 annotations of the same category, or of any of the categories listed with `across_categories: true`, whose
@@ -7,6 +8,19 @@ PEDESTRIAN]]`; `[[CAR, CAR]]` forbids cars overlapping each other), and `inside`
 category within one of another (`{category: HEAD, within: PERSON}`: a head outside every person is a finding;
 `min_fraction` is the share of its area that must lie within, 1 by default; a marker or a pose point must lie in
 it). Areas are those of the shapes, not of their boxes: rectangles, polygons, semantic masks with holes.
+
+Across jobs, `within` names the annotations of another job: `{job: POSE_JOB, inside: {category: PERSON, within:
+{job: OBJECT_DETECTION_JOB, category: PERSON}}}` wants each pose of the pose job (all its points) inside a person
+box of the object detection job (`category` left out: any category of that job). `covered_by` wants each
+annotation of the rule's job (or of its `category`) to have a partner, an annotation of `by` whose IoU with it is
+`min_iou` or more (0.5 by default; `min_iou: 0`: any overlap): "each box has its mask" is `{job: BOXES,
+covered_by: {by: {job: MASKS}, min_iou: 0.5}}`, and per category a list of them (`[{category: CAR, by: {job:
+MASKS, category: CAR}}, ...]`). `by` is shaped like `within`: categories of the same job, or `{job, category}`;
+within one job both sides name their categories (else the annotations checked would be their own partners; an
+annotation is never its own). Two annotations of the same shape (two copies of one marker too) have an IoU of 1.
+Either takes an optional `job` of its own (the annotations it checks; default: the rule's `job`). Partners are
+looked for in the same video frame. Lint checks that each job named is an object job, that `within` and both
+sides of `covered_by` draw areas (rectangles, polygons, semantic masks), and that each category is one of its job's.
 
 Dense labels stay fast, degenerate ones too: identical annotations (a stack of copies of one box) are compared once,
 and the others are bucketed in a hierarchy of grids sized on their extent and their boxes (`_grid.py`), so only
@@ -20,14 +34,17 @@ Options:
 Each annotation that duplicates (or overlaps) others that come before it in label order gives one finding, pinned
 on it (the duplicate, the one drawn over the others), whatever the number of those others: `{count}` says how many,
 `{other}` names the first of them, `{others}` the first five (comma-separated mids); `{reason}` names them too
-(`b duplicates a, c and 3 more`). For `inside`, the finding is on the annotation that lies outside. In a video, an
+(`b duplicates a, c and 3 more`). For `inside`, the finding is on the annotation that lies outside (`{other}`: the
+container holding most of it, if any); for `covered_by`, on the annotation without a partner (`{other}` and `{iou}`:
+the partner with the best IoU below `min_iou`, if any overlaps it, else empty and 0). In a video, an
 annotation flagged on several frames is one finding, on the first of them, its `{frames}` listing them all. The rule
-is not applicable when the label has no annotation of the categories it is about.
+is not applicable when the label has no annotation of the categories (and jobs) it is about.
 
 Placeholders: `{reason}` (e.g. `CAR rectangle b duplicates a (IoU 0.92 above max_iou 0.8)`, or `CAR rectangle e
 duplicates a, b, c, d and 1 more (IoU 1 with a, above max_iou 0.8)`), `{category}`, `{other}` (the mid of the first
-other annotation), `{iou}` (the IoU with it), `{count}` (how many others: 0 for `inside`), `{others}` (the mids of
-the first five), `{frames}`.
+other annotation), `{iou}` (the IoU with it; empty for `forbid` and `inside`), `{count}` (how many others: 0 for
+`inside` and `covered_by`), `{others}` (the mids of the first five), `{frames}`; for `covered_by`, `{reason}` reads
+`CAR rectangle b has no annotation of MASKS with an IoU of 0.5 or more (best: CAR semantic m, IoU 0.25)`.
 
 Example:
 
@@ -129,6 +146,75 @@ passes:  # the same two boxes on different frames do not overlap
         {mid: a, categories: [{name: CAR}], boundingPoly: [{normalizedVertices: [{x: 0, y: 0}, {x: 0.5, y: 0.5}]}]}]}}
     "1": {JOB_0: {annotations: [
         {mid: b, categories: [{name: CAR}], boundingPoly: [{normalizedVertices: [{x: 0, y: 0}, {x: 0.5, y: 0.5}]}]}]}}
+```
+
+Example (across jobs: each pose inside a person box of the object detection job):
+
+```yaml
+rule:
+  id: pose-in-person
+  type: overlap
+  job: POSE_JOB
+  inside: {category: PERSON, within: {job: OD_JOB, category: PERSON}}
+fails:
+  - OD_JOB:
+      annotations:
+        - {mid: box, type: rectangle, categories: [{name: PERSON}], boundingPoly: [{normalizedVertices: [
+            {x: 0.1, y: 0.1}, {x: 0.4, y: 0.1}, {x: 0.4, y: 0.9}, {x: 0.1, y: 0.9}]}]}
+    POSE_JOB:
+      annotations:
+        - {mid: in, type: pose, categories: [{name: PERSON}], points: [
+            {code: NOSE, type: marker, point: {x: 0.25, y: 0.2}}, {code: EYE, type: marker, point: {x: 0.22, y: 0.18}}]}
+        - {mid: out, type: pose, categories: [{name: PERSON}], points: [
+            {code: NOSE, type: marker, point: {x: 0.6, y: 0.2}}, {code: EYE, type: marker, point: {x: 0.35, y: 0.18}}]}
+pinned:  # the pose whose nose is outside the person box
+  - [out]
+passes:
+  - OD_JOB:
+      annotations:
+        - {mid: box, type: rectangle, categories: [{name: PERSON}], boundingPoly: [{normalizedVertices: [
+            {x: 0.1, y: 0.1}, {x: 0.4, y: 0.1}, {x: 0.4, y: 0.9}, {x: 0.1, y: 0.9}]}]}
+    POSE_JOB:
+      annotations:
+        - {mid: in, type: pose, categories: [{name: PERSON}], points: [
+            {code: NOSE, type: marker, point: {x: 0.25, y: 0.2}}, {code: EYE, type: marker, point: {x: 0.22, y: 0.18}}]}
+not_applicable:  # no pose to check
+  - OD_JOB:
+      annotations:
+        - {mid: box, type: rectangle, categories: [{name: PERSON}], boundingPoly: [{normalizedVertices: [
+            {x: 0.1, y: 0.1}, {x: 0.4, y: 0.1}, {x: 0.4, y: 0.9}, {x: 0.1, y: 0.9}]}]}
+```
+
+Example (each box has its mask: a partner in the mask job with an IoU of 0.5 or more):
+
+```yaml
+rule: {id: box-has-mask, type: overlap, job: BOXES, covered_by: {by: {job: MASKS}, min_iou: 0.5}}
+fails:
+  - BOXES:
+      annotations:
+        - {mid: car, type: rectangle, categories: [{name: CAR}], boundingPoly: [{normalizedVertices: [
+            {x: 0.1, y: 0.1}, {x: 0.3, y: 0.1}, {x: 0.3, y: 0.3}, {x: 0.1, y: 0.3}]}]}
+        - {mid: bus, type: rectangle, categories: [{name: BUS}], boundingPoly: [{normalizedVertices: [
+            {x: 0.5, y: 0.5}, {x: 0.9, y: 0.5}, {x: 0.9, y: 0.9}, {x: 0.5, y: 0.9}]}]}
+        - {mid: van, type: rectangle, categories: [{name: VAN}], boundingPoly: [{normalizedVertices: [
+            {x: 0.1, y: 0.6}, {x: 0.3, y: 0.6}, {x: 0.3, y: 0.8}, {x: 0.1, y: 0.8}]}]}
+    MASKS:
+      annotations:  # the car's mask is a triangle of half its box (IoU 0.5); the bus's covers a quarter of it
+        - {mid: car-mask, type: semantic, categories: [{name: CAR}], boundingPoly: [{normalizedVertices: [
+            {x: 0.1, y: 0.1}, {x: 0.3, y: 0.1}, {x: 0.2, y: 0.3}]}]}
+        - {mid: bus-mask, type: semantic, categories: [{name: BUS}], boundingPoly: [{normalizedVertices: [
+            {x: 0.5, y: 0.5}, {x: 0.7, y: 0.5}, {x: 0.7, y: 0.7}, {x: 0.5, y: 0.7}]}]}
+pinned:  # the bus (best IoU 0.25, with bus-mask) and the van (no mask at all)
+  - [bus, van]
+passes:
+  - BOXES:
+      annotations:
+        - {mid: car, type: rectangle, categories: [{name: CAR}], boundingPoly: [{normalizedVertices: [
+            {x: 0.1, y: 0.1}, {x: 0.3, y: 0.1}, {x: 0.3, y: 0.3}, {x: 0.1, y: 0.3}]}]}
+    MASKS:
+      annotations:
+        - {mid: car-mask, type: semantic, categories: [{name: CAR}], boundingPoly: [{normalizedVertices: [
+            {x: 0.1, y: 0.1}, {x: 0.3, y: 0.1}, {x: 0.2, y: 0.3}]}]}
 ```
 """
 
