@@ -181,11 +181,12 @@ def frame_covered(
 
 
 def lint_side(
-    interface: InterfaceView, side: Side, job_option: str | None, category_option: str, single: bool, needs_area: str
+    interface: InterfaceView, side: Side, job_option: str | None, categories: tuple[str, bool], area: tuple[str, str]
 ) -> list[OptionProblem]:
     """The problems of one side against the interface: its job (when ``job_option`` names the option that gave it;
-    the rule's `job` is linted on its own) is an object job whose tools draw areas when the side needs them
-    (``needs_area`` says what for), and its categories (``category_option``, a list unless ``single``) are its."""
+    the rule's `job` is linted on its own) is an object job; its categories (``categories``: the option, and whether
+    it holds one name rather than a list) are its; its tools draw areas when the side needs them (``area``: what
+    for, when it does, and the option the problem is about)."""
     problems: list[OptionProblem] = []
     advice = {"CLASSIFICATION": "a classification has no shapes; use a `categories` rule"}
     job, found = interface.check_job(job_option or "job", side.job, SHAPE_TASKS, SHAPE_JOB, advice)
@@ -193,9 +194,10 @@ def lint_side(
         problems += found
     if job is None:
         return problems
+    needs_area, at = area
     if needs_area and job.tools and not set(job.tools) & AREA_TOOLS:
-        message = f"{job.describe}: its shapes have no area, and {needs_area}"
-        problems.append(OptionProblem(job_option or category_option, message))
+        problems.append(OptionProblem(at, f"{job.describe}: its shapes have no area, and {needs_area}"))
+    category_option, single = categories
     for number, name in enumerate(side.names):
         problems += interface.check_category(job, category_option if single else f"{category_option}.{number}", name)
     return problems
@@ -264,18 +266,20 @@ def lint_checks(checks: list[PartnerCheck], interface: InterfaceView) -> list[Op
     them), its categories are theirs. A job the rule's `job` gives is linted with the rule's `job`, once."""
     problems: list[OptionProblem] = []
     for check in checks:
-        item, mine, theirs = check.item, check.mine, check.theirs
+        item, key, partners_key = check.item, check.key, check.partners_key
         inside = isinstance(item, Containment)
         compares = "" if inside else "`covered_by` compares areas"
-        mine_job = f"{check.key}.job" if item.job else None
-        single = isinstance(item.category, str)
-        problems += lint_side(interface, mine, mine_job, f"{check.key}.category", single, compares)
-        need = "nothing lies inside them" if inside else ("" if theirs.job == mine.job else compares)
+        job_key = f"{key}.job" if item.job else None
+        at = job_key or (f"{key}.category" if item.category is not None else key)
+        categories = (f"{key}.category", isinstance(item.category, str))
+        problems += lint_side(interface, check.mine, job_key, categories, (compares, at))
+        need = "nothing lies inside them" if inside else ("" if check.theirs.job == check.mine.job else compares)
         partners = item.within if isinstance(item, Containment) else item.by
         if isinstance(partners, Partners):
-            job_key = f"{check.partners_key}.job" if partners.job else None
-            single = isinstance(partners.category, str)
-            problems += lint_side(interface, theirs, job_key, f"{check.partners_key}.category", single, need)
+            job_key = f"{partners_key}.job" if partners.job else None
+            categories = (f"{partners_key}.category", isinstance(partners.category, str))
+            problems += lint_side(interface, check.theirs, job_key, categories, (need, job_key or partners_key))
         else:
-            problems += lint_side(interface, theirs, None, check.partners_key, isinstance(partners, str), need)
+            categories = (partners_key, isinstance(partners, str))
+            problems += lint_side(interface, check.theirs, None, categories, (need, partners_key))
     return problems
