@@ -126,12 +126,13 @@ def frame_inside(
         if not count & 255:
             check_time()
         best, best_share = None, 0.0
+        points: list[geo.Coord] | None = None  # of a shape without an area, read at its first container
         for container in _candidates(shape, groups, index):
             if shape.rings and shape.area > 0:
                 share = container.intersection(shape) / shape.area
             else:
-                points = geo.cleaned(path(shape.annotation)) or [p for ring in shape.rings for p in ring]
-                share = 1.0 if polygons.path_inside(points, False, container.rings) else 0.0
+                points = points or geo.cleaned(path(shape.annotation)) or [p for ring in shape.rings for p in ring]
+                share = 1.0 if _points_inside(points, container) else 0.0
             if best is None or share > best_share:
                 best, best_share = container, share
                 if share >= enough:
@@ -148,6 +149,15 @@ def frame_inside(
         kind = ("inside", outer.job, outer.names)
         found.add(shape.annotation.mid, shape.annotation.frame, kind, {**values, "iou": "", "count": 0, "others": ""},
                   unique=shape.index)  # fmt: skip
+
+
+def _points_inside(points: list[geo.Coord], container: Shape) -> bool:
+    """Whether a line through ``points`` (a marker, a pose, a polyline) lies in ``container``, edges included; in an
+    axis-aligned box it does when its points do."""
+    if container.aligned is not None:
+        x0, y0, x1, y1 = container.aligned
+        return all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in points)
+    return polygons.path_inside(points, False, container.rings)
 
 
 def frame_covered(

@@ -430,6 +430,7 @@ class _Jobs:
         self.found: dict[str, Grouped] = {}
 
     def by_frame(self, job: str) -> dict[str | None, list[Shape]]:
+        """The shapes of ``job`` by frame (read at the first call)."""
         if job not in self.shapes:
             self.shapes[job] = shapes_by_frame(self.label, job)
         return self.shapes[job]
@@ -445,6 +446,7 @@ class _Jobs:
         return found
 
     def grouped(self, job: str) -> Grouped:
+        """The findings on annotations of ``job``."""
         return self.found.setdefault(job, Grouped(job))
 
 
