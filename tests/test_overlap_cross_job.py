@@ -224,6 +224,26 @@ def test_an_equal_partner_always_covers_and_one_moved_beyond_its_size_never_does
     assert [f.mid for f in _outcome(response, job="A", covered_by=coverage).findings] == ["a"]
 
 
+boxes_drawn = st.lists(st.tuples(coordinate, coordinate, size, size), min_size=1, max_size=25)
+
+
+@settings(max_examples=100, deadline=None)
+@given(boxes_drawn, boxes_drawn, st.floats(0, 1))
+def test_covered_by_finds_what_comparing_every_pair_finds(mine, theirs, min_iou):
+    annotations = [_box(f"a{n}", "CAR", x, y, x + w, y + h) for n, (x, y, w, h) in enumerate(mine)]
+    partners = [_box(f"b{n}", "CAR", x, y, x + w, y + h, tool="polygon") for n, (x, y, w, h) in enumerate(theirs)]
+    expected = []
+    for annotation, (x, y, w, h) in zip(annotations, mine, strict=True):
+        shape = box(x, y, x + w, y + h)
+        ious = [shape.intersection(other).area / shape.union(other).area
+                for other in (box(x, y, x + w, y + h) for x, y, w, h in theirs)]  # fmt: skip
+        if not any(iou > 0 and iou >= min_iou - 1e-9 for iou in ious):
+            expected.append(annotation["mid"])
+    response = {"A": {"annotations": annotations}, "B": {"annotations": partners}}
+    found = [f.mid for f in _outcome(response, job="A", covered_by={"by": {"job": "B"}, "min_iou": min_iou}).findings]
+    assert found == expected
+
+
 # -- dense labels ---------------------------------------------------------------------------------------------------
 
 
