@@ -15,6 +15,12 @@ CPU time of the process in parentheses (on a shared machine the wall time includ
 
 A second table: N copies of one box stacked (the adversarial case: N² pairs that all duplicate), time and peak
 memory (tracemalloc, a run of its own) against the dense label of the same N in the same run.
+
+A third table: across jobs. The same N boxes in BOXES, each with its mask in MASKS (the box shifted by a tenth of
+its width, drawn as a polygon; 2 % of the boxes have none) and a marker in POINTS at its centre (2 % of them moved
+off it): `covered_by` (each box has a mask with an IoU of 0.5 or more) and `inside` (each marker in a box), timed
+like the first table, against the naive O(n × m) pass over the same dicts (both must report the same annotations),
+and as a ratio to the first table's `max_iou` time at the same N (ratios of CPU times).
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ from kili_rules.authoring.loader import load_rule_set
 from kili_rules.runtime.label_view import LabelView
 
 RULES = "rules:\n  - {id: dup, type: overlap, job: JOB_0, max_iou: 0.5}\n"
+CROSS_RULES = {
+    "covered_by": "rules:\n  - {id: mask, type: overlap, job: BOXES, covered_by: {by: {job: MASKS}, min_iou: 0.5}}\n",
+    "inside": "rules:\n  - {id: in, type: overlap, job: POINTS, inside: {within: {job: BOXES}}}\n",
+}
 MAX_IOU = 0.5
 REPEATS = 3
 
@@ -104,13 +114,94 @@ def naive(json_response: dict) -> set[str]:
     return found
 
 
+def generate_jobs(count: int, rng: random.Random) -> dict:
+    """The boxes of :func:`generate` in BOXES, their masks in MASKS and their centres in POINTS (see the docstring)."""
+    boxes = generate(count, rng)["JOB_0"]["annotations"]
+    masks, points = [], []
+    for box in boxes:
+        vertices = box["boundingPoly"][0]["normalizedVertices"]
+        x0, x1 = min(v["x"] for v in vertices), max(v["x"] for v in vertices)
+        y0, y1 = min(v["y"] for v in vertices), max(v["y"] for v in vertices)
+        shift = (x1 - x0) / 10
+        if rng.random() >= 0.02:
+            shifted = [{"x": x0 + shift, "y": y0}, {"x": x1 + shift, "y": y0}, {"x": x1 + shift, "y": y1},
+                       {"x": x0 + shift, "y": y1}]  # fmt: skip
+            masks.append({**box, "mid": "mask-" + box["mid"], "type": "polygon",
+                          "boundingPoly": [{"normalizedVertices": shifted}]})  # fmt: skip
+        away = rng.random() < 0.02
+        point = {"x": (x0 + x1) / 2 + (rng.uniform(0.05, 0.1) if away else 0), "y": (y0 + y1) / 2}
+        points.append({"mid": "point-" + box["mid"], "type": "marker", "categories": box["categories"], "point": point})
+    return {"BOXES": {"annotations": boxes}, "MASKS": {"annotations": masks}, "POINTS": {"annotations": points}}
+
+
+def _box_of(annotation: dict) -> tuple[float, float, float, float]:
+    vertices = annotation["boundingPoly"][0]["normalizedVertices"]
+    xs, ys = [v["x"] for v in vertices], [v["y"] for v in vertices]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def naive_cross(rule: str, json_response: dict) -> set[str]:
+    """The hand-written pass across jobs: every box against every mask (IoU), or every marker against every box."""
+    boxes = [_box_of(a) for a in json_response["BOXES"]["annotations"]]
+    found = set()
+    if rule == "inside":
+        for annotation in json_response["POINTS"]["annotations"]:
+            x, y = annotation["point"]["x"], annotation["point"]["y"]
+            if not any(x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1 in boxes):
+                found.add(annotation["mid"])
+        return found
+    masks = [_box_of(a) for a in json_response["MASKS"]["annotations"]]
+    for annotation, (ax0, ay0, ax1, ay1) in zip(json_response["BOXES"]["annotations"], boxes, strict=True):
+        area_a = (ax1 - ax0) * (ay1 - ay0)
+        for bx0, by0, bx1, by1 in masks:
+            width, height = min(ax1, bx1) - max(ax0, bx0), min(ay1, by1) - max(ay0, by0)
+            if width > 0 and height > 0:
+                inter = width * height
+                if inter / (area_a + (bx1 - bx0) * (by1 - by0) - inter) >= MAX_IOU:
+                    break
+        else:
+            found.add(annotation["mid"])
+    return found
+
+
+def cross_rows(sizes: list[int], same_job: dict[int, float]) -> None:
+    """The third table: `covered_by` and `inside` across jobs; the ratios are of CPU times (``same_job``: the CPU
+    time of the first table's `max_iou` rule at each size), which a shared machine disturbs less than wall times."""
+    print("\n| per job | rule | findings | across jobs: wall (CPU) s | naive O(n × m): wall (CPU) s | speed-up (CPU) "
+          "| CPU / same-job max_iou |")  # fmt: skip
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    for count in sizes:
+        json_response = generate_jobs(count, random.Random(count))
+        for name, text in CROSS_RULES.items():
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / f"{name}.yaml"
+                path.write_text(text, encoding="utf-8")
+                rule_set = load_rule_set(path)
+            best = best_cpu = float("inf")
+            for _ in range(REPEATS):
+                start, start_cpu = time.perf_counter(), time.process_time()
+                report = rule_set.evaluate(LabelView(json_response))
+                best = min(best, time.perf_counter() - start)
+                best_cpu = min(best_cpu, time.process_time() - start_cpu)
+            mine = {f.mid for f in report.findings}
+            start, start_cpu = time.perf_counter(), time.process_time()
+            theirs = naive_cross(name, json_response)
+            naive_time, naive_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+            if mine != theirs:
+                sys.exit(f"{count} per job, {name}: the rule found {len(mine)}, the naive pass {len(theirs)}")
+            print(
+                f"| {count:,} | `{name}` | {len(mine)} | {best:.3f} ({best_cpu:.3f}) | {naive_time:.2f} "
+                f"({naive_cpu:.2f}) | {naive_cpu / best_cpu:.0f}× | {best_cpu / same_job[count]:.1f}× |"
+            )
+
+
 def main(sizes: list[int]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "dense.yaml"
         path.write_text(RULES, encoding="utf-8")
         rule_set = load_rule_set(path)
     rows = []
-    times = {}
+    times, cpu_times = {}, {}
     for count in sizes:
         json_response = generate(count, random.Random(count))
         best = best_cpu = float("inf")
@@ -126,6 +217,7 @@ def main(sizes: list[int]) -> None:
         if mine != theirs:
             sys.exit(f"{count} boxes: overlap found {len(mine)} duplicates, the naive pass {len(theirs)}")
         times[count] = best
+        cpu_times[count] = best_cpu
         rows.append(
             f"| {count:,} | {len(mine)} | {best:.3f} ({best_cpu:.3f}) | {naive_time:.2f} ({naive_cpu:.2f}) "
             f"| {naive_time / best:.0f}× |"
@@ -145,6 +237,7 @@ def main(sizes: list[int]) -> None:
             f"| {count:,} | {stack:.3f} | {stack_peak:.0f} | {stack_found:,} | {dense:.3f} | {dense_peak:.0f} "
             f"| {stack / dense:.1f}× |"
         )
+    cross_rows(sizes, cpu_times)
 
 
 if __name__ == "__main__":

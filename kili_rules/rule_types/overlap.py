@@ -1,4 +1,5 @@
-"""overlap: duplicate annotations (IoU), categories that must not overlap, and annotations that must lie inside others.
+"""overlap: duplicate annotations (IoU), categories that must not overlap, annotations that must lie inside others or
+match a partner (IoU), in one job or across two.
 
 Compares the annotations of one object job two by two, within each video frame: `max_iou` finds duplicates (two
 annotations of the same category, or of any of the categories listed with `across_categories: true`, whose
@@ -7,6 +8,19 @@ PEDESTRIAN]]`; `[[CAR, CAR]]` forbids cars overlapping each other), and `inside`
 category within one of another (`{category: HEAD, within: PERSON}`: a head outside every person is a finding;
 `min_fraction` is the share of its area that must lie within, 1 by default; a marker or a pose point must lie in
 it). Areas are those of the shapes, not of their boxes: rectangles, polygons, semantic masks with holes.
+
+Across jobs, `within` names the annotations of another job: `{job: POSE_JOB, inside: {category: PERSON, within:
+{job: OBJECT_DETECTION_JOB, category: PERSON}}}` wants each pose of the pose job (all its points) inside a person
+box of the object detection job (`category` left out: any category of that job). `covered_by` wants each
+annotation of the rule's job (or of its `category`) to have a partner, an annotation of `by` whose IoU with it is
+`min_iou` or more (0.5 by default; `min_iou: 0`: any overlap): "each box has its mask" is `{job: BOXES,
+covered_by: {by: {job: MASKS}, min_iou: 0.5}}`, and per category a list of them (`[{category: CAR, by: {job:
+MASKS, category: CAR}}, ...]`). `by` is shaped like `within`: categories of the same job, or `{job, category}`;
+within one job both sides name their categories (else the annotations checked would be their own partners; an
+annotation is never its own). Two annotations of the same shape (two copies of one marker too) have an IoU of 1.
+Either takes an optional `job` of its own (the annotations it checks; default: the rule's `job`). Partners are
+looked for in the same video frame. Lint checks that each job named is an object job, that `within` and both
+sides of `covered_by` draw areas (rectangles, polygons, semantic masks), and that each category is one of its job's.
 
 Dense labels stay fast, degenerate ones too: identical annotations (a stack of copies of one box) are compared once,
 and the others are bucketed in a hierarchy of grids sized on their extent and their boxes (`_grid.py`), so only
@@ -20,14 +34,17 @@ Options:
 Each annotation that duplicates (or overlaps) others that come before it in label order gives one finding, pinned
 on it (the duplicate, the one drawn over the others), whatever the number of those others: `{count}` says how many,
 `{other}` names the first of them, `{others}` the first five (comma-separated mids); `{reason}` names them too
-(`b duplicates a, c and 3 more`). For `inside`, the finding is on the annotation that lies outside. In a video, an
+(`b duplicates a, c and 3 more`). For `inside`, the finding is on the annotation that lies outside (`{other}`: the
+container holding most of it, if any); for `covered_by`, on the annotation without a partner (`{other}` and `{iou}`:
+the partner with the best IoU below `min_iou`, if any overlaps it, else empty and 0). In a video, an
 annotation flagged on several frames is one finding, on the first of them, its `{frames}` listing them all. The rule
-is not applicable when the label has no annotation of the categories it is about.
+is not applicable when the label has no annotation of the categories (and jobs) it is about.
 
 Placeholders: `{reason}` (e.g. `CAR rectangle b duplicates a (IoU 0.92 above max_iou 0.8)`, or `CAR rectangle e
 duplicates a, b, c, d and 1 more (IoU 1 with a, above max_iou 0.8)`), `{category}`, `{other}` (the mid of the first
-other annotation), `{iou}` (the IoU with it), `{count}` (how many others: 0 for `inside`), `{others}` (the mids of
-the first five), `{frames}`.
+other annotation), `{iou}` (the IoU with it; empty for `forbid` and `inside`), `{count}` (how many others: 0 for
+`inside` and `covered_by`), `{others}` (the mids of the first five), `{frames}`; for `covered_by`, `{reason}` reads
+`CAR rectangle b has no annotation of MASKS with an IoU of 0.5 or more (best: CAR semantic m, IoU 0.25)`.
 
 Example:
 
@@ -130,6 +147,75 @@ passes:  # the same two boxes on different frames do not overlap
     "1": {JOB_0: {annotations: [
         {mid: b, categories: [{name: CAR}], boundingPoly: [{normalizedVertices: [{x: 0, y: 0}, {x: 0.5, y: 0.5}]}]}]}}
 ```
+
+Example (across jobs: each pose inside a person box of the object detection job):
+
+```yaml
+rule:
+  id: pose-in-person
+  type: overlap
+  job: POSE_JOB
+  inside: {category: PERSON, within: {job: OD_JOB, category: PERSON}}
+fails:
+  - OD_JOB:
+      annotations:
+        - {mid: box, type: rectangle, categories: [{name: PERSON}], boundingPoly: [{normalizedVertices: [
+            {x: 0.1, y: 0.1}, {x: 0.4, y: 0.1}, {x: 0.4, y: 0.9}, {x: 0.1, y: 0.9}]}]}
+    POSE_JOB:
+      annotations:
+        - {mid: in, type: pose, categories: [{name: PERSON}], points: [
+            {code: NOSE, type: marker, point: {x: 0.25, y: 0.2}}, {code: EYE, type: marker, point: {x: 0.22, y: 0.18}}]}
+        - {mid: out, type: pose, categories: [{name: PERSON}], points: [
+            {code: NOSE, type: marker, point: {x: 0.6, y: 0.2}}, {code: EYE, type: marker, point: {x: 0.35, y: 0.18}}]}
+pinned:  # the pose whose nose is outside the person box
+  - [out]
+passes:
+  - OD_JOB:
+      annotations:
+        - {mid: box, type: rectangle, categories: [{name: PERSON}], boundingPoly: [{normalizedVertices: [
+            {x: 0.1, y: 0.1}, {x: 0.4, y: 0.1}, {x: 0.4, y: 0.9}, {x: 0.1, y: 0.9}]}]}
+    POSE_JOB:
+      annotations:
+        - {mid: in, type: pose, categories: [{name: PERSON}], points: [
+            {code: NOSE, type: marker, point: {x: 0.25, y: 0.2}}, {code: EYE, type: marker, point: {x: 0.22, y: 0.18}}]}
+not_applicable:  # no pose to check
+  - OD_JOB:
+      annotations:
+        - {mid: box, type: rectangle, categories: [{name: PERSON}], boundingPoly: [{normalizedVertices: [
+            {x: 0.1, y: 0.1}, {x: 0.4, y: 0.1}, {x: 0.4, y: 0.9}, {x: 0.1, y: 0.9}]}]}
+```
+
+Example (each box has its mask: a partner in the mask job with an IoU of 0.5 or more):
+
+```yaml
+rule: {id: box-has-mask, type: overlap, job: BOXES, covered_by: {by: {job: MASKS}, min_iou: 0.5}}
+fails:
+  - BOXES:
+      annotations:
+        - {mid: car, type: rectangle, categories: [{name: CAR}], boundingPoly: [{normalizedVertices: [
+            {x: 0.1, y: 0.1}, {x: 0.3, y: 0.1}, {x: 0.3, y: 0.3}, {x: 0.1, y: 0.3}]}]}
+        - {mid: bus, type: rectangle, categories: [{name: BUS}], boundingPoly: [{normalizedVertices: [
+            {x: 0.5, y: 0.5}, {x: 0.9, y: 0.5}, {x: 0.9, y: 0.9}, {x: 0.5, y: 0.9}]}]}
+        - {mid: van, type: rectangle, categories: [{name: VAN}], boundingPoly: [{normalizedVertices: [
+            {x: 0.1, y: 0.6}, {x: 0.3, y: 0.6}, {x: 0.3, y: 0.8}, {x: 0.1, y: 0.8}]}]}
+    MASKS:
+      annotations:  # the car's mask is a triangle of half its box (IoU 0.5); the bus's covers a quarter of it
+        - {mid: car-mask, type: semantic, categories: [{name: CAR}], boundingPoly: [{normalizedVertices: [
+            {x: 0.1, y: 0.1}, {x: 0.3, y: 0.1}, {x: 0.2, y: 0.3}]}]}
+        - {mid: bus-mask, type: semantic, categories: [{name: BUS}], boundingPoly: [{normalizedVertices: [
+            {x: 0.5, y: 0.5}, {x: 0.7, y: 0.5}, {x: 0.7, y: 0.7}, {x: 0.5, y: 0.7}]}]}
+pinned:  # the bus (best IoU 0.25, with bus-mask) and the van (no mask at all)
+  - [bus, van]
+passes:
+  - BOXES:
+      annotations:
+        - {mid: car, type: rectangle, categories: [{name: CAR}], boundingPoly: [{normalizedVertices: [
+            {x: 0.1, y: 0.1}, {x: 0.3, y: 0.1}, {x: 0.3, y: 0.3}, {x: 0.1, y: 0.3}]}]}
+    MASKS:
+      annotations:
+        - {mid: car-mask, type: semantic, categories: [{name: CAR}], boundingPoly: [{normalizedVertices: [
+            {x: 0.1, y: 0.1}, {x: 0.3, y: 0.1}, {x: 0.2, y: 0.3}]}]}
+```
 """
 
 from __future__ import annotations
@@ -139,33 +225,25 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from kili_rules.rule_types._findings import SHAPE_JOB, SHAPE_TASKS, Grouped, as_names, path, region
+from kili_rules.rule_types._findings import SHAPE_JOB, SHAPE_TASKS, Grouped, as_names
 from kili_rules.rule_types._grid import BoxIndex
-from kili_rules.runtime import geometry as geo
-from kili_rules.runtime import polygons
+from kili_rules.rule_types._overlap_partners import (
+    Containment,
+    Coverage,
+    lint_checks,
+    partner_checks,
+    validate_checks,
+)
+from kili_rules.rule_types._overlap_shapes import Shape, identical, shapes_by_frame, shown
 from kili_rules.runtime.contract import InterfaceView, JobView, OptionProblem, RuleType, option
 from kili_rules.runtime.interface import ProjectInterface
-from kili_rules.runtime.label_model import Annotation
 from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.message import Measure
 from kili_rules.runtime.model import NOT_APPLICABLE, Violation
 from kili_rules.runtime.rule_time import check_time
 
-#: How much a containment may miss and still count (rounding of normalized coordinates).
-FRACTION_TOLERANCE = 1e-9
 #: How many of the annotations an annotation duplicates (or overlaps) its finding names in ``{others}``.
 NAMED = 5
-
-
-@dataclass(frozen=True)
-class Containment:
-    """One containment: each annotation of ``category`` lies within one of ``within``."""
-
-    category: str | list[str] = option(
-        doc="the annotations that must lie inside (one category or a list)", category=True
-    )
-    within: str | list[str] = option(doc="the annotations they must lie inside (one category or a list)", category=True)
-    min_fraction: float = option(1.0, doc="the share of its area that must lie inside (1: all of it)", ge=0, le=1)
 
 
 @dataclass(frozen=True)
@@ -191,19 +269,18 @@ class OverlapParams:
     inside: Containment | list[Containment] | None = option(
         None, doc="containments, e.g. `{category: HEAD, within: PERSON}` (or a list of them)"
     )
-
-
-def _containments(params: OverlapParams) -> list[Containment]:
-    if params.inside is None:
-        return []
-    return [params.inside] if isinstance(params.inside, Containment) else list(params.inside)
+    covered_by: Coverage | list[Coverage] | None = option(
+        None, doc="partners by IoU, e.g. `{by: {job: MASKS}, min_iou: 0.5}` (or a list of them)"
+    )
 
 
 def validate(params: OverlapParams) -> list[OptionProblem]:
-    """Load-time checks: something to check, pairs of two categories."""
+    """Load-time checks: something to check, pairs of two categories, the annotations a containment or a coverage
+    is about named when they would partner themselves."""
     problems = []
-    if params.max_iou is None and not params.forbid and not _containments(params):
-        problems.append(OptionProblem("job", "an overlap rule needs `max_iou`, `forbid` or `inside`"))
+    checks = partner_checks(params.job, params.inside, params.covered_by)
+    if params.max_iou is None and not params.forbid and not checks:
+        problems.append(OptionProblem("job", "an overlap rule needs `max_iou`, `forbid`, `inside` or `covered_by`"))
     for index, pair in enumerate(params.forbid or ()):
         if len(pair) != 2:
             problems.append(
@@ -213,65 +290,8 @@ def validate(params: OverlapParams) -> list[OptionProblem]:
         problems.append(
             OptionProblem("max_iou", "`max_iou: 0` flags any overlap: `forbid: [[A, A]]` says so", "warning")
         )
+    problems += validate_checks(checks)
     return problems
-
-
-class Shape:
-    """What the comparisons read of one annotation, computed once: its box, its region, its area."""
-
-    __slots__ = ("aligned", "annotation", "area", "box", "categories", "index", "rings")
-
-    def __init__(self, annotation: Annotation, index: int) -> None:
-        self.annotation = annotation
-        self.index = index
-        self.categories = annotation.categories
-        #: the box when the shape is an axis-aligned rectangle (the fast path of every comparison)
-        self.aligned: geo.Box | None = None
-        rings = annotation.ring_coords
-        if len(rings) == 1 and len(rings[0]) == 4:
-            self.aligned = geo.axis_aligned_box(rings[0])
-        if self.aligned is not None:
-            self.rings = rings
-            self.box: geo.Box | None = self.aligned
-            self.area = geo.box_area(self.aligned)
-            return
-        self.rings = rings = region(annotation)
-        if rings:
-            self.box = geo.region_box(rings)
-            self.area = geo.area(rings)
-        else:
-            self.box = annotation.bbox
-            self.area = 0.0
-
-    def intersection(self, other: Shape) -> float:
-        """The area this shape shares with ``other``."""
-        if self.aligned is not None and other.aligned is not None:
-            return geo.box_intersection(self.aligned, other.aligned)
-        if not self.rings or not other.rings:
-            return 0.0
-        return polygons.intersection_area(self.rings, other.rings)
-
-
-def _name(shape: Shape, interface: ProjectInterface) -> str:
-    """``Object A rectangle m-1``: the annotation's category (as the interface shows it), tool and mid."""
-    annotation = shape.annotation
-    category = interface.category_shown(annotation.categories[0], annotation.job) if annotation.categories else ""
-    return f"{category} {annotation.tool or 'annotation'} {annotation.mid or '(no mid)'}".strip()
-
-
-def _identical(shapes: list[Shape], by_categories: bool) -> list[list[Shape]]:
-    """The shapes in groups of identical geometry (and categories, when ``by_categories``), in order of their first
-    member: a stack of copies of one box is compared once, so it costs the size of the stack, not its square."""
-    groups: dict[Any, list[Shape]] = {}
-    for shape in shapes:
-        geometry = shape.aligned if shape.aligned is not None else tuple(map(tuple, shape.rings))
-        key = (geometry, tuple(shape.categories)) if by_categories else geometry
-        group = groups.get(key)
-        if group is None:
-            groups[key] = [shape]
-        else:
-            group.append(shape)
-    return list(groups.values())
 
 
 class _Partners:
@@ -305,7 +325,7 @@ def _frame_pairs(params: OverlapParams, shapes: list[Shape], found: Grouped, int
     forbidden |= {(b, a) for a, b in forbidden}
     if not forbidden and params.max_iou is None:
         return
-    groups = _identical([s for s in shapes if s.box is not None and s.rings], by_categories=True)
+    groups = identical([s for s in shapes if s.box is not None and s.rings], by_categories=True)
     firsts = [group[0] for group in groups]
     #: the categories each group is compared on by `max_iou`
     compared = [frozenset(c for c in s.categories if not wanted or c in wanted) for s in firsts]
@@ -362,7 +382,7 @@ def _duplicate(
     count, others, (_, first, iou) = _listed(partners, shape)
     with_first = f" with {first.annotation.mid}," if count > 1 else ""
     reason = (
-        f"{_name(shape, interface)} duplicates {others} (IoU {iou:.3g}{with_first} above max_iou {params.max_iou:g})"
+        f"{shown(shape, interface)} duplicates {others} (IoU {iou:.3g}{with_first} above max_iou {params.max_iou:g})"
     )
     category = next((c for c in shape.categories if not compared_names or c in compared_names), "")
     values = {"reason": reason, "category": category, "other": first.annotation.mid, "iou": Measure(iou, f"{iou:.3g}")}
@@ -373,8 +393,8 @@ def _overlap(
     shape: Shape, partners: _Partners, forbidden: set[tuple[str, str]], found: Grouped, interface: ProjectInterface
 ) -> None:
     count, _, (_, first, share) = _listed(partners, shape)
-    shown = _name(first, interface) + (f" and {count - 1:,} more" if count > 1 else "")
-    reason = f"{_name(shape, interface)} overlaps {shown} ({share:.0%} of the smaller)"
+    named = shown(first, interface) + (f" and {count - 1:,} more" if count > 1 else "")
+    reason = f"{shown(shape, interface)} overlaps {named} ({share:.0%} of the smaller)"
     category = next((a for a in shape.categories for b in first.categories if (a, b) in forbidden), "")
     values = {"reason": reason, "category": category, "other": first.annotation.mid, "iou": ""}
     _add(found, shape, "forbid", {**values, "count": count, "others": ", ".join(_mids(partners, shape))})
@@ -384,61 +404,13 @@ def _mids(partners: _Partners, shape: Shape) -> list[str]:
     return [str(other.annotation.mid) for _, other, _ in partners.first[shape.index]]
 
 
-def _frame_inside(
-    containment: Containment, shapes: list[Shape], found: Grouped, interface: ProjectInterface, job: str
-) -> None:
-    """The ``inside`` findings of one frame: each inner annotation outside every container (identical containers
-    are looked at once, and an annotation stops at the first container that holds it)."""
-    inner_names, outer_names = as_names(containment.category), as_names(containment.within)
-    inner = [s for s in shapes if any(c in inner_names for c in s.categories) and s.box is not None]
-    outer = [s for s in shapes if any(c in outer_names for c in s.categories) and s.rings and s.box is not None]
-    containers = _identical(outer, by_categories=False)
-    index = BoxIndex([group[0].box for group in containers if group[0].box is not None])
-    for count, shape in enumerate(inner):
-        if not count & 255:
-            check_time()
-        assert shape.box is not None
-        best, best_share = _best_container(shape, containers, index, containment.min_fraction - FRACTION_TOLERANCE)
-        if best is not None and best_share >= containment.min_fraction - FRACTION_TOLERANCE:
-            continue
-        where = f" ({best_share:.0%} inside {_name(best, interface)})" if best is not None else ""
-        names = " or ".join(interface.category_shown(c, job) for c in outer_names)
-        reason = f"{_name(shape, interface)} is not inside any {names}{where}"
-        category = next((c for c in shape.categories if c in inner_names), "")
-        values = {"reason": reason, "category": category, "other": best.annotation.mid if best else "", "iou": ""}
-        _add(found, shape, ("inside", tuple(outer_names)), {**values, "count": 0, "others": ""})
-
-
-def _best_container(
-    shape: Shape, containers: list[list[Shape]], index: BoxIndex, enough: float
-) -> tuple[Shape | None, float]:
-    """The container holding most of ``shape`` (the first found holding ``enough`` of it), and that share."""
-    assert shape.box is not None
-    best, best_share = None, 0.0
-    for number in index.near(shape.box):
-        group = containers[number]
-        container = group[0] if group[0] is not shape else (group[1] if len(group) > 1 else None)
-        if container is None or container.box is None or not geo.boxes_touch(container.box, shape.box):
-            continue
-        if shape.rings and shape.area > 0:
-            share = container.intersection(shape) / shape.area
-        else:
-            points = geo.cleaned(path(shape.annotation)) or [p for ring in shape.rings for p in ring]
-            share = 1.0 if polygons.path_inside(points, False, container.rings) else 0.0
-        if best is None or share > best_share:
-            best, best_share = container, share
-            if share >= enough:
-                break
-    return best, best_share
-
-
 def _add(found: Grouped, shape: Shape, kind: Any, values: dict[str, Any]) -> None:
     annotation = shape.annotation
     found.add(annotation.mid, annotation.frame, kind, values, unique=shape.index)
 
 
-def _about(params: OverlapParams) -> set[str] | None:
-    """The categories the rule is about (None: all)."""
+def _pairs_about(params: OverlapParams) -> set[str] | None:
+    """The categories `max_iou` and `forbid` are about (None: all)."""
     names: set[str] = set()
     if params.max_iou is not None:
         if not params.category:
@@ -446,33 +418,59 @@ def _about(params: OverlapParams) -> set[str] | None:
         names.update(as_names(params.category))
     for pair in params.forbid or ():
         names.update(pair)
-    for containment in _containments(params):
-        names.update(as_names(containment.category))
     return names
 
 
+class _Jobs:
+    """The shapes of each job the rule reads, by frame, each read once; the findings, by job."""
+
+    def __init__(self, label: LabelView) -> None:
+        self.label = label
+        self.shapes: dict[str, dict[str | None, list[Shape]]] = {}
+        self.found: dict[str, Grouped] = {}
+
+    def by_frame(self, job: str) -> dict[str | None, list[Shape]]:
+        """The shapes of ``job`` by frame (read at the first call)."""
+        if job not in self.shapes:
+            self.shapes[job] = shapes_by_frame(self.label, job)
+        return self.shapes[job]
+
+    def frames(self, *jobs: str) -> dict[str | None, dict[str, list[Shape]]]:
+        """``{frame: {job: shapes}}`` of the frames where the first job has annotations."""
+        first, *others = jobs
+        found = {frame: {first: shapes} for frame, shapes in self.by_frame(first).items()}
+        for job in others:
+            for frame, shapes in self.by_frame(job).items():
+                if frame in found:
+                    found[frame][job] = shapes
+        return found
+
+    def grouped(self, job: str) -> Grouped:
+        """The findings on annotations of ``job``."""
+        return self.found.setdefault(job, Grouped(job))
+
+
 def check(params: OverlapParams, label: LabelView) -> list[Violation] | object:
-    """Compare the annotations of each frame two by two (neighbours only, through a grid)."""
-    about = _about(params)
-    by_frame: dict[str | None, list[Shape]] = {}
-    index = 0
+    """Compare the annotations of each frame two by two (neighbours only, through a grid), and each annotation a
+    containment or a coverage is about with its candidate partners (neighbours only, too)."""
+    jobs = _Jobs(label)
     relevant = False
-    for response in label.responses(params.job):
-        for annotation in response.annotations:
-            if not index & 1023:
-                check_time()
-            shape = Shape(annotation, index)
-            index += 1
-            by_frame.setdefault(annotation.frame, []).append(shape)
-            relevant = relevant or about is None or any(c in about for c in shape.categories)
+    if params.max_iou is not None or params.forbid:
+        about = _pairs_about(params)
+        frames = jobs.by_frame(params.job)
+        if any(about is None or any(c in about for c in s.categories) for f in frames.values() for s in f):
+            relevant = True
+            for shapes in frames.values():
+                _frame_pairs(params, shapes, jobs.grouped(params.job), label.interface)
+    for partner_check in partner_checks(params.job, params.inside, params.covered_by):
+        mine, theirs = partner_check.mine, partner_check.theirs
+        for by_job in jobs.frames(mine.job, theirs.job).values():
+            if any(mine.holds(s) for s in by_job[mine.job]):
+                relevant = True
+                partner_check.run(by_job, jobs.grouped(mine.job), label.interface)
     if not relevant:
         return NOT_APPLICABLE
-    found = Grouped(params.job)
-    for shapes in by_frame.values():
-        _frame_pairs(params, shapes, found, label.interface)
-        for containment in _containments(params):
-            _frame_inside(containment, shapes, found, label.interface, params.job)
-    return found.violations()
+    return [violation for found in jobs.found.values() for violation in found.violations()]
 
 
 def _check_categories(interface: InterfaceView, job: JobView, key: str, value: str | list[str]) -> list[OptionProblem]:
@@ -485,7 +483,7 @@ def _check_categories(interface: InterfaceView, job: JobView, key: str, value: s
 
 
 def lint(params: OverlapParams, interface: InterfaceView) -> list[OptionProblem]:
-    """Against the interface: an object job, and every category named is one of its categories."""
+    """Against the interface: object jobs, and every category named is one of its job's categories."""
     job, problems = interface.check_job(
         "job",
         params.job,
@@ -499,11 +497,7 @@ def lint(params: OverlapParams, interface: InterfaceView) -> list[OptionProblem]
         problems += _check_categories(interface, job, "category", params.category)
     for index, pair in enumerate(params.forbid or ()):
         problems += _check_categories(interface, job, f"forbid.{index}", pair)
-    containments = _containments(params)
-    for index, containment in enumerate(containments):
-        prefix = "inside" if isinstance(params.inside, Containment) else f"inside.{index}"
-        problems += _check_categories(interface, job, f"{prefix}.category", containment.category)
-        problems += _check_categories(interface, job, f"{prefix}.within", containment.within)
+    problems += lint_checks(partner_checks(params.job, params.inside, params.covered_by), interface)
     if job.tools and set(job.tools) <= {"marker", "polyline", "vector", "pose"} and (params.max_iou or params.forbid):
         problems.append(
             OptionProblem("job", f"{job.describe}: its shapes have no area, so they never overlap", "warning")
