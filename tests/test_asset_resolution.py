@@ -67,6 +67,15 @@ def test_a_resolution_as_kili_gives_it_is_read_and_anything_else_is_refused_with
         assert resolution is None and problem is not None and why in problem, (raw, problem)
 
 
+def test_the_module_documentation_example_runs():
+    import doctest
+
+    from kili_rules.runtime import asset_resolution
+
+    failed, attempted = doctest.testmod(asset_resolution)
+    assert attempted == 3 and failed == 0
+
+
 def test_the_view_carries_the_resolution_and_notes_an_unusable_one_among_its_problems():
     label = {"id": "l", "jsonResponse": {}}
     view = LabelView.from_label(label, resolution={"width": 1920, "height": 1080})
