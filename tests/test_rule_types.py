@@ -7,7 +7,7 @@ import inspect
 import pytest
 from conftest import ROOT
 
-from kili_rules.authoring.docs import doc_examples, rule_type_doc, rule_types_markdown
+from kili_rules.authoring.docs import doc_examples, example_label, rule_type_doc, rule_types_markdown
 from kili_rules.authoring.loader import load_rule_set
 from kili_rules.plugins import hookspecs
 from kili_rules.plugins.registry import default_registry
@@ -52,16 +52,21 @@ def test_documented_examples_hold(example, write_rules, tmp_path):
     path = write_rules(yaml.safe_dump({"rules": [example["rule"]]}))
     rule_set = load_rule_set(path)
     rule_id = example["rule"]["id"]
-    expectations = [("fails", "fail"), ("passes", "pass"), ("not_applicable", "not_applicable")]
+    expectations = [("fails", "fail"), ("passes", "pass"), ("not_applicable", "not_applicable"), ("errors", "error")]
     checked = 0
+
+    def view(item):  # a jsonResponse, or {json_response, resolution}: a label on an asset of that size
+        response, resolution = example_label(item)
+        return LabelView(response, resolution=resolution)
+
     pinned = example.get("pinned")  # optional: the mids of the findings of each `fails` label, in order
     if pinned is not None:
-        for response, mids in zip(example["fails"], pinned, strict=True):
-            assert [f.mid for f in rule_set.evaluate(LabelView(response)).outcome(rule_id).findings] == mids
+        for item, mids in zip(example["fails"], pinned, strict=True):
+            assert [f.mid for f in rule_set.evaluate(view(item)).outcome(rule_id).findings] == mids
     for key, status in expectations:
-        for response in example.get(key, []):
-            outcome = rule_set.evaluate(LabelView(response)).outcome(rule_id)
-            assert outcome.status == status, f"{key}: {response} gave {outcome}"
+        for item in example.get(key, []):
+            outcome = rule_set.evaluate(view(item)).outcome(rule_id)
+            assert outcome.status == status, f"{key}: {item} gave {outcome}"
             if status == "fail":
                 assert all(f.message for f in outcome.findings)
             checked += 1

@@ -296,7 +296,7 @@ def audit_records(
     engine = rule_set.engine
     started = time.perf_counter()
     for record in records:
-        report = engine.evaluate(record.label, event)
+        report = engine.evaluate(record.label, event, resolution=record.resolution)
         summary.add(record, report)
         if on_report is not None:
             on_report(record, report)

@@ -179,7 +179,8 @@ def diff_records(
     old_actions, new_actions = old.data.get("actions", {}), new.data.get("actions", {})
     started = time.perf_counter()
     for record in records:
-        before, after = old.engine.evaluate(record.label, event), new.engine.evaluate(record.label, event)
+        before = old.engine.evaluate(record.label, event, resolution=record.resolution)
+        after = new.engine.evaluate(record.label, event, resolution=record.resolution)
         summary.labels += 1
         summary.scores_before[before.score] += 1
         summary.scores_after[after.score] += 1

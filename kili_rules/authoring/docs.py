@@ -33,13 +33,23 @@ def rule_type_doc(rule_type: RuleType) -> str:
 
 def doc_examples(rule_type: RuleType) -> list[dict[str, Any]]:
     """The examples of a rule type's documentation: ``{"rule": {...}, "fails": [...], "passes": [...],
-    "not_applicable": [...]}``, each list holding jsonResponses."""
+    "not_applicable": [...], "errors": [...]}`` (``pinned``: the mids of each ``fails`` label's findings), each list
+    holding labels: a jsonResponse, or ``{json_response: ..., resolution: {width, height}}`` for a label on an asset
+    of that size (see :func:`example_label`)."""
     examples = []
     for block in _YAML_BLOCK.findall(rule_type_doc(rule_type)):
         example = yaml.safe_load(block)
         if isinstance(example, dict) and "rule" in example:
             examples.append(example)
     return examples
+
+
+def example_label(item: Any) -> tuple[Any, Any]:
+    """``(jsonResponse, the asset's resolution or None)`` of one label of a documented example: a mapping whose keys
+    are ``json_response`` and ``resolution`` (a label on an asset of that size), else a bare jsonResponse."""
+    if isinstance(item, dict) and "json_response" in item and set(item) <= {"json_response", "resolution"}:
+        return item["json_response"], item.get("resolution")
+    return item, None
 
 
 def rule_types_markdown(registry: Registry | None = None) -> str:

@@ -29,6 +29,9 @@ class LabelRecord:
     asset_id: str | None = None
     #: the label came from an asset's ``labels`` list: every label of that asset comes with it, one after another
     grouped: bool = False
+    #: the asset's size in pixels as the file gives it (an asset's ``resolution``, a label's ``labelOf.resolution``
+    #: or ``asset.resolution``), for rules in pixels; None when it gives none. The runtime checks it.
+    resolution: Any = None
 
 
 def labels_in(item: Any, source: str, on_unlabeled: Callable[[str], None] | None = None) -> Iterator[LabelRecord]:
@@ -39,18 +42,22 @@ def labels_in(item: Any, source: str, on_unlabeled: Callable[[str], None] | None
             f"{source}: expected a label, an asset or a jsonResponse object, got {type(item).__name__}"
         )
     asset_id = item.get("id") if isinstance(item.get("id"), str) else None
+    resolution = item.get("resolution")  # an asset's (kili.assets(), an export)
     if "jsonResponse" in item:  # a label: kili.labels() names its asset `assetId`, `asset: {id}` or `labelOf: {id}`
         owner = item.get("assetId")
+        resolution = None
         for key in ("asset", "labelOf"):
-            if not isinstance(owner, str) and isinstance(item.get(key), dict):
-                owner = item[key].get("id")
-        yield LabelRecord(item, source, owner if isinstance(owner, str) else None)
+            if isinstance(item.get(key), dict):
+                if not isinstance(owner, str):
+                    owner = item[key].get("id")
+                resolution = resolution or item[key].get("resolution")
+        yield LabelRecord(item, source, owner if isinstance(owner, str) else None, resolution=resolution)
     elif isinstance(item.get("latestLabel"), dict):
-        yield LabelRecord(item["latestLabel"], source, asset_id)
+        yield LabelRecord(item["latestLabel"], source, asset_id, resolution=resolution)
     elif isinstance(item.get("labels"), list) and any(isinstance(label, dict) for label in item["labels"]):
         for index, label in enumerate(item["labels"]):
             if isinstance(label, dict):
-                yield LabelRecord(label, f"{source} label {index}", asset_id, grouped=True)
+                yield LabelRecord(label, f"{source} label {index}", asset_id, grouped=True, resolution=resolution)
     elif "latestLabel" in item or "labels" in item:
         if on_unlabeled is not None:  # an asset with no label yet
             on_unlabeled(f"{source} (asset {asset_id})" if asset_id else source)

@@ -75,7 +75,7 @@ class ReviewDelta:
         if kind == "DEFAULT":
             waiting = self.pending.get(record.asset_id)
             if waiting is None or created >= waiting[0]:
-                keys = finding_keys(report or self.engine.evaluate(record.label, self.event))
+                keys = finding_keys(report or self._evaluate(record))
                 self.pending[record.asset_id] = (created, keys or _NONE)
             return
         waiting = self.pending.get(record.asset_id)
@@ -83,7 +83,10 @@ class ReviewDelta:
             self.unpaired += 1
             return
         del self.pending[record.asset_id]
-        self._compare(waiting[1], finding_keys(report or self.engine.evaluate(record.label, self.event)), record)
+        self._compare(waiting[1], finding_keys(report or self._evaluate(record)), record)
+
+    def _evaluate(self, record: LabelRecord) -> Report:
+        return self.engine.evaluate(record.label, self.event, resolution=record.resolution)
 
     def _compare(self, before: frozenset[FindingKey], after: frozenset[FindingKey], record: LabelRecord) -> None:
         self.pairs += 1

@@ -47,9 +47,12 @@ class RuleSet:
             self._engine = Engine(self.data, self.rule_types, self._resolve_python)
         return self._engine
 
-    def evaluate(self, label: LabelView | Mapping[str, Any], event: str = "submit") -> Report:
-        """Evaluate one label (a Kili label dict, a bare jsonResponse wrapped by ``LabelView``, or a view)."""
-        return self.engine.evaluate(label, event)
+    def evaluate(
+        self, label: LabelView | Mapping[str, Any], event: str = "submit", *, resolution: Any = None
+    ) -> Report:
+        """Evaluate one label (a Kili label dict, a bare jsonResponse wrapped by ``LabelView``, or a view);
+        ``resolution``: its asset's size in pixels (``{"width", "height"}``), for a label dict."""
+        return self.engine.evaluate(label, event, resolution=resolution)
 
     def _resolve_python(self, module: str, function: str) -> Any:
         return getattr(self._loaded_modules[module], function)

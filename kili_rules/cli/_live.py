@@ -66,14 +66,14 @@ def sdk_client(args: argparse.Namespace) -> Any:
 
 def live_records(client: Any, args: argparse.Namespace, on_progress: Any = None) -> Iterator[Any]:
     """The project's labels as :class:`~kili_rules.authoring.label_files.LabelRecord` (source: the project,
-    asset: the label's asset), streamed."""
+    asset: the label's asset, resolution: the asset's), streamed."""
     from kili_rules.authoring.label_files import LabelRecord
 
     for label in client.iter_labels(
         args.project, asset_status_in=args.status, latest=args.latest, on_progress=on_progress
     ):
         asset = label.get("labelOf") or {}
-        yield LabelRecord(label, f"project {args.project}", asset.get("id"))
+        yield LabelRecord(label, f"project {args.project}", asset.get("id"), resolution=asset.get("resolution"))
 
 
 class LiveProgress:

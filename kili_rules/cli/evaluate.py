@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     reports = []
     for label_file in args.label_files:
         for record in read_label_source(label_file):
-            report = rule_set.evaluate(record.label, args.event)
+            report = rule_set.evaluate(record.label, args.event, resolution=record.resolution)
             failed = failed or bool(report.failed_rule_ids)
             if args.format == "json":
                 reports.append(_report_json(record, report))

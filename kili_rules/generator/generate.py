@@ -39,6 +39,8 @@ from kili_rules.errors import BuildError
 #: ``kili_rules.runtime.polygons`` comes with the vision rule types that use it).
 RUNTIME_MODULES = (
     "kili_rules.runtime",
+    "kili_rules.runtime.asset_reads",
+    "kili_rules.runtime.asset_resolution",
     "kili_rules.runtime.attribute_hints",
     "kili_rules.runtime.contract",
     "kili_rules.runtime.decision",

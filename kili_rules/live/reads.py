@@ -30,8 +30,12 @@ LABEL_FIELDS = (
     "author.email",
     "labelOf.id",
     "labelOf.externalId",
+    "labelOf.resolution.width",
+    "labelOf.resolution.height",
 )
-ASSET_FIELDS = ("id", "externalId", "status", "jsonMetadata")
+#: The asset's size in pixels, which rules in `units: pixels` measure with (None for a PDF: one a page).
+RESOLUTION_FIELDS = ("resolution.width", "resolution.height")
+ASSET_FIELDS = ("id", "externalId", "status", "jsonMetadata", *RESOLUTION_FIELDS)
 LATEST_LABEL_FIELDS = tuple(f"latestLabel.{f}" for f in LABEL_FIELDS if not f.startswith("labelOf."))
 ISSUE_FIELDS = ("id", "status", "type", "objectMid", "assetId", "createdAt", "comments.text")
 
@@ -86,7 +90,8 @@ class KiliReads(KiliPaging):
     ) -> Iterator[dict[str, Any]]:
         """The labels of a project, streamed page by page in constant memory, each with ``jsonResponse`` parsed
         (fetched from ``jsonResponseUrl`` when Kili gives one; a string that is not JSON is kept as it came, so the
-        runtime reports the label as unreadable) and ``labelOf: {id, externalId}``.
+        runtime reports the label as unreadable) and ``labelOf: {id, externalId, resolution}`` (``resolution``:
+        ``{width, height}`` of the asset, or None).
 
         ``asset_status_in`` keeps the labels of assets in those statuses (TODO, ONGOING, LABELED, TO_REVIEW,
         REVIEWED: workflow-v1 projects); ``type_in`` the labels of those types (DEFAULT, REVIEW, AUTOSAVE, ...);
@@ -103,7 +108,14 @@ class KiliReads(KiliPaging):
                     continue
                 if type_in and label.get("labelType") not in type_in:
                     continue
-                label.setdefault("labelOf", {"id": asset.get("id"), "externalId": asset.get("externalId")})
+                label.setdefault(
+                    "labelOf",
+                    {
+                        "id": asset.get("id"),
+                        "externalId": asset.get("externalId"),
+                        "resolution": asset.get("resolution"),
+                    },
+                )
                 yield label
             return
         fields = list(fields)

@@ -3,9 +3,13 @@
 Checks every annotation of an object job (rectangle, polygon, semantic mask, polyline, vector, marker, pose),
 wherever the job occurs, optionally only those of some categories. Sizes are fractions of the image (Kili's
 normalized coordinates: `min_width: 0.01` is 1 % of the image's width, `min_area: 0.0001` is 0.01 % of its area),
-or pixels with `units: pixels` and the image's `resolution` (Kili assets carry it: `kili.assets(fields=
-["resolution"])`, or an export's `resolution`; the plugin does not read it, which would cost a Kili call before
-evaluation). The aspect ratio is width / height, in pixels when `resolution` is given, else in normalized units.
+or pixels with `units: pixels`: each asset's own resolution (`resolution: {width, height}` of the asset in Kili; the
+plugin reads it with the asset, `check` and `eval` take it from the export or the `kili.assets()` dump, a YAML test
+case may give `resolution:`), or the rule's fixed `resolution` when it has one, which then applies to every asset.
+An asset whose resolution is unknown (a PDF, which has one per page; a dump without it) or unusable (not two
+positive numbers) makes a rule in pixels end in `error` (fail closed: `units: pixels needs the asset's resolution,
+which Kili did not give for this asset`), never a guess. The aspect ratio is width / height, in pixels with `units:
+pixels` or a fixed `resolution`, else in normalized units.
 Areas exist for rectangles, polygons and semantic masks (holes subtracted); a marker or a line has none, so the
 area bounds skip them, while width, height, position and vertices apply to every shape. A rectangle is its box
 (Kili exports hold rectangles with 2 vertices: `valid` reports them, the sizes read their box).
@@ -111,6 +115,22 @@ passes:
       {x: 0.5, y: 0.5}, {x: 0.52, y: 0.6}]}]}]}}
 ```
 
+Example (pixels from each asset's own resolution: a box 0.02 × 0.03 of the image is 38.4 × 32.4 px on a 1920 × 1080
+asset, 1244 px², but 12.8 × 14.4 px on a 640 × 480 one, 184 px²; without a usable resolution the rule is an error):
+
+```yaml
+rule: {id: big-enough, type: geometry, job: JOB_0, units: pixels, min_width: 20, min_area: 400}
+passes:
+  - json_response: &box {JOB_0: {annotations: [{mid: b, type: rectangle, boundingPoly: [{normalizedVertices: [
+      {x: 0.1, y: 0.1}, {x: 0.12, y: 0.1}, {x: 0.12, y: 0.13}, {x: 0.1, y: 0.13}]}]}]}}
+    resolution: {width: 1920, height: 1080}
+fails:
+  - {json_response: *box, resolution: {width: 640, height: 480}}
+errors:
+  - *box  # no resolution given
+  - {json_response: *box, resolution: {width: 0, height: 480}}
+```
+
 Example (geospatial: every point inside the area of interest, in longitude / latitude):
 
 ```yaml
@@ -172,7 +192,7 @@ from kili_rules.runtime.contract import InterfaceView, OptionProblem, RuleType, 
 from kili_rules.runtime.label_model import Annotation
 from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.message import Measure
-from kili_rules.runtime.model import NOT_APPLICABLE, Violation
+from kili_rules.runtime.model import NOT_APPLICABLE, CannotCheck, Violation
 
 
 @dataclass(frozen=True)
@@ -211,10 +231,13 @@ class GeometryParams:
         "lines 2 points",
     )
     units: Literal["fraction", "pixels"] = option(
-        "fraction", doc="`fraction` (of the image: normalized coordinates) or `pixels` (needs `resolution`)"
+        "fraction",
+        doc="`fraction` (of the image: normalized coordinates) or `pixels` (each asset's resolution, or `resolution`)",
     )
     resolution: Resolution | None = option(
-        None, doc="the image's size in pixels, for `units: pixels` and pixel aspect ratios"
+        None,
+        doc="a fixed size in pixels for every asset, for `units: pixels` and pixel aspect ratios",
+        default_text="the asset's",
     )
     inside: list[list[float]] | None = option(
         None, doc="the area of interest, a polygon `[[x, y], ...]` (geospatial: `[[lon, lat], ...]`) to stay in"
@@ -247,8 +270,7 @@ def _checked(params: GeometryParams) -> list[str]:
 
 
 def validate(params: GeometryParams) -> list[OptionProblem]:
-    """Load-time checks: something to check, bounds in order, pixels with a resolution, a usable area of
-    interest."""
+    """Load-time checks: something to check, bounds in order, fractions at most 1, a usable area of interest."""
     problems = []
     if not _checked(params):
         problems.append(OptionProblem("job", f"a geometry rule needs at least one of {', '.join(_CHECKS)}"))
@@ -258,10 +280,6 @@ def validate(params: GeometryParams) -> list[OptionProblem]:
             problems.append(
                 OptionProblem(low, f"`{low}` ({low_value}) is above `{high}` ({high_value}): the rule can never pass")
             )
-    if params.units == "pixels" and params.resolution is None:
-        problems.append(
-            OptionProblem("units", "`units: pixels` needs the image's `resolution: {width: ..., height: ...}`")
-        )
     if params.units == "fraction":
         for name in ("min_area", "max_area", "min_width", "max_width", "min_height", "max_height"):
             value = getattr(params, name)
@@ -283,11 +301,22 @@ def validate(params: GeometryParams) -> list[OptionProblem]:
     return problems
 
 
-def _scales(params: GeometryParams) -> tuple[float, float]:
-    """What a normalized width and height are multiplied by in the rule's units."""
-    if params.units == "pixels" and params.resolution is not None:
+#: Why a rule in pixels cannot check an asset whose resolution Kili did not give.
+NO_RESOLUTION = "units: pixels needs the asset's resolution, which Kili did not give for this asset"
+
+
+def _pixel_size(params: GeometryParams, label: LabelView) -> tuple[float, float] | None:
+    """The image's width and height in pixels the rule measures with: its fixed ``resolution``, else (``units:
+    pixels``) the asset's; None for a rule in fractions without one. CannotCheck when pixels have neither."""
+    if params.resolution is not None:
         return float(params.resolution.width), float(params.resolution.height)
-    return 1.0, 1.0
+    if params.units != "pixels":
+        return None
+    if label.resolution is not None:
+        return label.resolution.width, label.resolution.height
+    if label.resolution_problem is not None:
+        raise CannotCheck(f"units: pixels needs the asset's resolution, and {label.resolution_problem}")
+    raise CannotCheck(NO_RESOLUTION)
 
 
 def _vertex_count(annotation: Annotation, rings: list[list[geo.Coord]], line: list[geo.Coord]) -> int:
@@ -317,13 +346,16 @@ def _validity(annotation: Annotation, line: list[geo.Coord]) -> str | None:
     return None
 
 
-def _problems(params: GeometryParams, annotation: Annotation, values: dict[str, Any]) -> list[str]:
-    """What is wrong with one annotation, in words; fills ``values`` with its measures."""
+def _problems(
+    params: GeometryParams, annotation: Annotation, values: dict[str, Any], pixels: tuple[float, float] | None
+) -> list[str]:
+    """What is wrong with one annotation, in words; fills ``values`` with its measures (``pixels``: the image's
+    size in pixels, see :func:`_pixel_size`)."""
     problems: list[str] = []
     rings = region(annotation)
     line = path(annotation)
     box = annotation.bbox
-    scale_x, scale_y = _scales(params)
+    scale_x, scale_y = pixels if params.units == "pixels" and pixels is not None else (1.0, 1.0)
     unit = " px" if params.units == "pixels" else ""
     measures: dict[str, float | None] = {"area": None, "width": None, "height": None, "aspect_ratio": None}
     if rings and annotation.tool in AREA_TOOLS | {None}:
@@ -331,9 +363,8 @@ def _problems(params: GeometryParams, annotation: Annotation, values: dict[str, 
     if box is not None:
         width, height = (box[2] - box[0]) * scale_x, (box[3] - box[1]) * scale_y
         measures["width"], measures["height"] = width, height
-        if params.resolution is not None:
-            pixel_width = (box[2] - box[0]) * params.resolution.width
-            pixel_height = (box[3] - box[1]) * params.resolution.height
+        if pixels is not None:
+            pixel_width, pixel_height = (box[2] - box[0]) * pixels[0], (box[3] - box[1]) * pixels[1]
         else:
             pixel_width, pixel_height = box[2] - box[0], box[3] - box[1]
         if pixel_height > 0:
@@ -391,15 +422,16 @@ def _problems(params: GeometryParams, annotation: Annotation, values: dict[str, 
 
 def check(params: GeometryParams, label: LabelView) -> list[Violation] | object:
     """Measure each annotation of the job (and categories) and compare with the bounds: one finding per
-    annotation that breaks any, pinned on it (grouped along a video)."""
+    annotation that breaks any, pinned on it (grouped along a video). In pixels without a resolution: CannotCheck."""
     wanted = as_names(params.category)
     annotations = [a for r in label.responses(params.job) for a in r.annotations if of_categories(a, wanted)]
     if not annotations:
         return NOT_APPLICABLE
+    pixels = _pixel_size(params, label)
     found = Grouped(params.job)
     for annotation in annotations:
         values: dict[str, Any] = {}
-        problems = _problems(params, annotation, values)
+        problems = _problems(params, annotation, values, pixels)
         if not problems:
             continue
         category = next((c for c in annotation.categories if not wanted or c in wanted), "")

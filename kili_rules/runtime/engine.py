@@ -71,6 +71,7 @@ from kili_rules.runtime.model import (
     NOT_APPLICABLE,
     UNREADABLE_DATA,
     UNREADABLE_LABEL,
+    CannotCheck,
     Finding,
     Report,
     RuleOutcome,
@@ -205,15 +206,21 @@ class Engine:
         *,
         budget: float | None = None,
         rule_budget: float | None = None,
+        resolution: Any = None,
     ) -> Report:
         """Run every enabled rule whose ``events`` include ``event`` on ``label`` (a view, or a Kili label dict).
+        ``resolution``: the asset's size in pixels (``{"width", "height"}``) for a label dict; a view has its own.
 
         ``budget``: seconds the rules may take together; ``rule_budget``: seconds each may take (within
         ``budget``; None: all of it). A rule past its time ends in ``error`` (out of time) and the next ones run;
         past ``budget``, those not started end in ``error`` too. ``budget`` None runs the rules in this thread,
         unbounded (offline use).
         """
-        view = label if isinstance(label, LabelView) else LabelView.from_label(label, jobs=self.jobs)
+        view = (
+            label
+            if isinstance(label, LabelView)
+            else LabelView.from_label(label, jobs=self.jobs, resolution=resolution)
+        )
         view.interface = self.interface  # the rules read the interface of their rule set
         if view.unreadable is not None:
             return Report((_unreadable_outcome(view.unreadable),))
@@ -257,7 +264,7 @@ class Engine:
             if result is NOT_APPLICABLE:
                 return bound.not_applicable
             findings = bound.findings(result)
-        except RuleTimeout as error:  # the rule stopped itself at its deadline (see rule_time)
+        except (RuleTimeout, CannotCheck) as error:  # stopped at its deadline (see rule_time); lacks what it needs
             return self.error_outcome(rule, str(error))
         except BaseException as error:  # even SystemExit from a user rule: reported, never raised
             at = raised_at(error, bound.source_file)

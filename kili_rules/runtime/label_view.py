@@ -79,6 +79,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from kili_rules.runtime.asset_resolution import AssetResolution, read_resolution
 from kili_rules.runtime.interface import NO_INTERFACE, ProjectInterface
 from kili_rules.runtime.job_walk import Occurrence, visit_jobs
 from kili_rules.runtime.label_model import Annotation, JobResponse, as_dict, category_names
@@ -103,6 +104,8 @@ class LabelView:
             ``jobs``) indexes every job then, so what the view returns never depends on the hint.
         interface: the project's jsonInterface (a :class:`ProjectInterface` or the raw mapping), read by rules as
             ``label.interface``; the engine sets the one its rule set carries. Default: none (names are ids).
+        resolution: the asset's size in pixels as Kili gives it (``{"width": 1920, "height": 1080}``), or None;
+            read as ``label.resolution`` (see :mod:`kili_rules.runtime.asset_resolution`).
 
     Reading is lazy and shared by every rule: the response is walked once, on the first read, recording for each
     indexed job its occurrences as ``(raw answer, frame, parent mid)``. A list of Kili's usual objects (one
@@ -123,6 +126,7 @@ class LabelView:
         author_id: str | None = None,
         jobs: Iterable[str] | None = None,
         interface: ProjectInterface | Mapping[str, Any] | None = None,
+        resolution: Any = None,
     ) -> None:
         if interface is not None and not isinstance(interface, ProjectInterface):
             interface = ProjectInterface(interface)
@@ -133,6 +137,13 @@ class LabelView:
         #: why the label cannot be checked at all (not JSON, nested too deep, not an object, a frame key that is
         #: not a frame number); None when it can. The engine turns it into a finding of its own: never "empty".
         self.unreadable: str | None = None
+        #: the asset's size in pixels (``width``, ``height``), for rules in pixels; None when unknown or unusable
+        self.resolution: AssetResolution | None
+        #: why the resolution given is not usable (also in ``problems``); None when it is, or none was given
+        self.resolution_problem: str | None
+        self.resolution, self.resolution_problem = read_resolution(resolution)
+        if self.resolution_problem is not None:
+            self.problems.append(self.resolution_problem)
         if isinstance(json_response, (str, bytes, bytearray)):
             try:
                 json_response = json.loads(json_response)
@@ -181,9 +192,10 @@ class LabelView:
         *,
         jobs: Iterable[str] | None = None,
         interface: ProjectInterface | Mapping[str, Any] | None = None,
+        resolution: Any = None,
     ) -> LabelView:
         """A view of a label as Kili passes it to a plugin or ``kili.labels()`` returns it (``jobs``,
-        ``interface``: see above)."""
+        ``interface``, ``resolution``: the asset's, see above)."""
         label = as_dict(label)
         author = as_dict(label.get("author")).get("id") or label.get("authorId")
         return cls(
@@ -193,6 +205,7 @@ class LabelView:
             author_id=author if isinstance(author, str) else None,
             jobs=jobs,
             interface=interface,
+            resolution=resolution,
         )
 
     @property

@@ -29,6 +29,12 @@ EVENTS = ("submit", "review")
 STATUSES = ("pass", "fail", "not_applicable", "error")
 
 
+class CannotCheck(Exception):
+    """What a rule type raises when the label lacks what it needs to give a verdict (a rule in pixels on an asset
+    whose resolution is unknown): the engine ends the rule in ``error`` with this message (no traceback), failing
+    closed per ``on_error``."""
+
+
 class _NotApplicable:
     """The type of :data:`NOT_APPLICABLE`."""
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kili_rules.runtime import kili_calls
+from kili_rules.runtime.asset_reads import Reads, start_reads
 from kili_rules.runtime.decision import issue_plan, metadata_to_write, routing_of
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.issues import OpenIssue
@@ -180,18 +181,16 @@ class QaPlugin:
             routing = routing_of(report, self.policy, event, asset)
             result.escalated = routing.escalated
             if routing.escalated:
+                times, to = self.limits["max_send_backs"], " on to review" if routing.review else ""
+                rules = ", ".join(routing.rules)
                 self._log(
                     logging.WARNING,
-                    "kili-rules: asset %s was sent back %s times already: escalated%s (rules: %s)",
-                    asset_id,
-                    self.limits["max_send_backs"],
-                    " on to review" if routing.review else "",
-                    ", ".join(routing.rules),
+                    f"kili-rules: asset {asset_id} was sent back {times:g} times already: "
+                    f"escalated{to} (rules: {rules})",
                 )
-            if routing.send_back:
-                groups.append(Task("send back", lambda: self._send_back(routing.rules, asset_id, deadline, result)))
-            elif routing.review:
-                groups.append(Task("review", lambda: self._add_to_review(routing.rules, asset_id, deadline, result)))
+            if routing.send_back or routing.review:
+                move = functools.partial(self._move, routing.review, routing.rules, asset_id, deadline, result)
+                groups.append(Task("review" if routing.review else "send back", move))
             metadata = metadata_to_write(report, self.policy, event, routing, asset.metadata if asset else None)
             if metadata is not None:
                 write = functools.partial(self._write_metadata, metadata, asset_id, deadline, result)
@@ -203,30 +202,20 @@ class QaPlugin:
                 if kind not in started:
                     lock.release()
 
-    def _start_reads(self, asset_id: str, event: str, deadline: Deadline, locks: Mapping[str, HeldLock]) -> _Reads:
-        """Start reading the asset's open issues and, when the event may need it, the asset (its metadata and
-        resolution), each under its lock."""
-
-        def read_issues() -> list[OpenIssue]:
-            locks["issues"].take(deadline.remaining)
-            return kili_calls.read_open_issues(self.kili, self.project_id, asset_id, deadline)
-
-        def read_asset() -> AssetRead:
-            if routes:
-                locks["metadata"].take(deadline.remaining)
-            return kili_calls.read_asset(self.kili, self.project_id, asset_id, deadline)
-
+    def _start_reads(self, asset_id: str, event: str, deadline: Deadline, locks: Mapping[str, HeldLock]) -> Reads:
+        """Start the reads: the open issues, and the asset when the event writes metadata or a rule needs its
+        resolution (under its lock only when the metadata may be written)."""
         routes = event in ROUTING_EVENTS and (bool(self.policy.score_key) or self.policy.counts_send_backs)
-        wanted = routes or self.needs_resolution
-        return _Reads(Task("read issues", read_issues), Task("read asset", read_asset) if wanted else None)
+        asset = routes or self.needs_resolution
+        return start_reads(self.kili, self.project_id, asset_id, deadline, locks, asset=asset, lock_asset=routes)
 
     def _evaluate(
-        self, label: Any, asset_id: str, event: str, deadline: Deadline, reads: _Reads, result: HandleResult
+        self, label: Any, asset_id: str, event: str, deadline: Deadline, reads: Reads, result: HandleResult
     ) -> tuple[Report, Any]:
         """The report on ``label`` (with the asset's resolution when a rule needs it) and the label's id."""
         started = time.monotonic()
         label_id = label.get("id") if isinstance(label, Mapping) else None
-        view = LabelView.from_label(label, jobs=self.engine.jobs)
+        view = LabelView.from_label(label, jobs=self.engine.jobs, resolution=self._resolution(reads, deadline))
         for problem in view.problems:
             self._log(logging.WARNING, "kili-rules: label %s of asset %s: %s", label_id, asset_id, problem)
         budget = min(float(self.limits["evaluation_seconds"]), deadline.remaining)
@@ -236,7 +225,15 @@ class QaPlugin:
         log_report(self._log, report, asset_id, label_id, event, time.monotonic() - started, self.limits)
         return report, label_id
 
-    def _asset(self, reads: _Reads, asset_id: str, deadline: Deadline, result: HandleResult) -> AssetRead | None:
+    def _resolution(self, reads: Reads, deadline: Deadline) -> Any:
+        """The asset's ``resolution`` when a rule measures in pixels (waiting for the read half the time left at
+        most); ``None`` otherwise, or when it could not be read: such rules then end in error, closed."""
+        task = reads.asset
+        if not self.needs_resolution or task is None or not task.wait(deadline.remaining / 2) or task.error:
+            return None
+        return task.result.resolution
+
+    def _asset(self, reads: Reads, asset_id: str, deadline: Deadline, result: HandleResult) -> AssetRead | None:
         """What was read of the asset (waiting for it half the time left at most: a hung read must not hold the send
         back up); ``None`` when it was not read, or could not be (logged: the score is not written, and the asset is
         sent back as the rules say, uncounted)."""
@@ -295,7 +292,7 @@ class QaPlugin:
         asset_id: str,
         label_id: Any,
         event: str,
-        reads: _Reads,
+        reads: Reads,
         deadline: Deadline,
         result: HandleResult,
         lock: HeldLock,
@@ -340,7 +337,7 @@ class QaPlugin:
         finally:
             lock.release()
 
-    def _known_routing(self, report: Report, event: str, reads: _Reads, deadline: Deadline) -> Routing | None:
+    def _known_routing(self, report: Report, event: str, reads: Reads, deadline: Deadline) -> Routing | None:
         """The routing as far as the issues need it (the escalation issue): known without the asset when the rules
         send nothing back; else from the send backs read (waiting for them half the time left at most); ``None``
         when they could not be read (an escalation issue is then neither opened nor solved)."""
@@ -357,25 +354,23 @@ class QaPlugin:
         result.solved.append(issue.id)
         self._log(logging.INFO, "kili-rules: solved issue %s (%s): its finding is gone", issue.id, issue.text)
 
-    def _send_back(self, rules: tuple[str, ...], asset_id: str, deadline: Deadline, result: HandleResult) -> None:
-        sent, lost = kili_calls.send_back(self.kili, asset_id, deadline)
-        if not sent:
-            self._log(logging.WARNING, "kili-rules: Kili declined to send asset %s back to the queue", asset_id)
+    def _move(
+        self, review: bool, rules: tuple[str, ...], asset_id: str, deadline: Deadline, result: HandleResult
+    ) -> None:
+        """Send the asset back to the queue, or (``review``) add it to review; a decline is logged, not an error."""
+        where = "to review" if review else "back to the queue"
+        if review:
+            moved, lost = kili_calls.add_to_review(self.kili, self.project_id, asset_id, deadline)
+        else:
+            moved, lost = kili_calls.send_back(self.kili, asset_id, deadline)
+        if not moved:
+            what = "add asset %s to review" if review else "send asset %s back to the queue"
+            self._log(logging.WARNING, f"kili-rules: Kili declined to {what}", asset_id)
             return
-        result.sent_back = True
+        result.added_to_review, result.sent_back = review, not review
         after = " (an earlier attempt had gone through)" if lost else ""
-        self._log(
-            logging.INFO, "kili-rules: sent asset %s back to the queue%s (rules: %s)", asset_id, after, ", ".join(rules)
-        )
-
-    def _add_to_review(self, rules: tuple[str, ...], asset_id: str, deadline: Deadline, result: HandleResult) -> None:
-        added, lost = kili_calls.add_to_review(self.kili, self.project_id, asset_id, deadline)
-        if not added:
-            self._log(logging.WARNING, "kili-rules: Kili declined to add asset %s to review", asset_id)
-            return
-        result.added_to_review = True
-        after = " (an earlier attempt had gone through)" if lost else ""
-        self._log(logging.INFO, "kili-rules: added asset %s to review%s (rules: %s)", asset_id, after, ", ".join(rules))
+        verb = "added" if review else "sent"
+        self._log(logging.INFO, f"kili-rules: {verb} asset %s {where}%s (rules: %s)", asset_id, after, ", ".join(rules))
 
     def _write_metadata(
         self, metadata: dict[str, Any], asset_id: str, deadline: Deadline, result: HandleResult, lock: HeldLock
@@ -390,11 +385,3 @@ class QaPlugin:
             k: v for k, v in metadata.items() if k in (self.policy.score_key, self.policy.failed_key, SEND_BACKS_KEY)
         }
         self._log(logging.INFO, "kili-rules: json_metadata of asset %s: %s", asset_id, updates)
-
-
-@dataclass(frozen=True)
-class _Reads:
-    """The reads started before the rules run: the open issues, and the asset (``None``: not needed)."""
-
-    issues: Task
-    asset: Task | None

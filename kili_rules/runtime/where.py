@@ -71,14 +71,17 @@ def _pruned(value: Any, where: Mapping[str, Any], depth: int) -> Any:
 
 def view_where(label: LabelView, where: Mapping[str, Any]) -> LabelView:
     """The view a rule with ``where`` reads: ``label`` without the annotations of ``where["job"]`` that ``where``
-    does not select (its ids, author and interface kept)."""
-    return LabelView(
+    does not select (its ids, author, interface and resolution kept)."""
+    view = LabelView(
         _pruned(label.json_response, where, 0),
         label_id=label.label_id,
         label_type=label.label_type,
         author_id=label.author_id,
         interface=label.interface,
+        resolution=label.resolution,
     )
+    view.resolution_problem = label.resolution_problem
+    return view
 
 
 __all__ = ["selects", "view_where"]

@@ -20,6 +20,16 @@ tests ``rules/document.yaml``; ``rule_set:`` names another one)::
       - name: no box at all
         json_response: {JOB_0: {annotations: []}}      # or inline: a bare jsonResponse
         expect: {fail: [], score: 100}
+      - name: a box too small on a phone photo
+        json_response: {JOB_0: {annotations: [...]}}
+        resolution: {width: 640, height: 480}          # the asset's size in pixels, for rules in `units: pixels`
+        expect: {fail: [box-size]}
+
+A case's ``resolution`` is the size of its label's asset, which rules in pixels measure with (``geometry`` with
+``units: pixels``). Without it, the asset's ``resolution`` in the label's file is used (an export or a
+``kili.assets()`` dump has it; a ``kili.labels()`` dump has it as ``labelOf.resolution`` when asked for); without
+either such a rule ends in ``error``, as it would in Kili on an asset without one. Giving ``resolution`` with an
+asset that has its own replaces it for the case.
 
 ``kili-rules test`` runs them, and so does ``pytest`` (the ``kili_rules`` pytest plugin collects every such file).
 A failing case says what differs in plain words: ``rule 'iban-fr' was expected to fail, but it passed``.
@@ -86,6 +96,16 @@ class Expectation(BaseModel):
     findings: list[ExpectedFinding] | None = None
 
 
+class CaseResolution(BaseModel):
+    """A case's asset size in pixels. Not checked here beyond being numbers: a case may test what the rules do
+    with an unusable one (``width: 0``), as the runtime sees it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    width: float
+    height: float
+
+
 class CaseFile(BaseModel):
     """One case as written in the test file."""
 
@@ -97,6 +117,7 @@ class CaseFile(BaseModel):
     asset: str | None = None
     index: int | None = Field(None, ge=0)
     event: Literal["submit", "review"] = "submit"
+    resolution: CaseResolution | None = None
     expect: Expectation
 
 
@@ -119,6 +140,8 @@ class Case:
     event: str
     expect: Expectation
     line: int
+    #: the size in pixels of the label's asset (the case's ``resolution``, else its file's), or None
+    resolution: Any = None
 
 
 @dataclass
@@ -196,7 +219,8 @@ def load_test_file(path: str | Path) -> RuleTestFile:
             problems.append(source.problem((*at, key), str(error)))
             continue
         line = source.where(at)[0]
-        cases.append(Case(case.name, record.label, record.source, case.event, case.expect, line))
+        resolution = case.resolution.model_dump() if case.resolution is not None else record.resolution
+        cases.append(Case(case.name, record.label, record.source, case.event, case.expect, line, resolution))
     if problems:
         raise RuleFileError(problems)
     return RuleTestFile(path, rule_set, cases)
@@ -232,7 +256,7 @@ def _case_label(case: CaseFile, base: Path) -> LabelRecord:
 
 def run_case(case: Case, rule_set: RuleSet) -> CaseResult:
     """Evaluate the case's label and list every difference from what it expects."""
-    report = rule_set.evaluate(case.label, case.event)
+    report = rule_set.evaluate(case.label, case.event, resolution=case.resolution)
     return CaseResult(case, report, tuple(differences(case.expect, report)))
 
 

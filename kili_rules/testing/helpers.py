@@ -32,7 +32,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from kili_rules.authoring.label_files import labels_in, pick_label, read_labels
+from kili_rules.authoring.label_files import LabelRecord, labels_in, pick_label, read_labels
 from kili_rules.authoring.loader import load_rule_set
 from kili_rules.authoring.rule_set import RuleSet
 from kili_rules.runtime.model import Report
@@ -254,9 +254,13 @@ def plugin_kili_spec() -> type:
 
 def as_label(label: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     """The one label in a file, a label dict, an asset dict (its latest label) or a bare jsonResponse dict."""
+    return _one_record(label).label
+
+
+def _one_record(label: str | Path | Mapping[str, Any]) -> LabelRecord:
     if isinstance(label, (str, Path)):
-        return pick_label(list(read_labels(label)), None, None, str(label), "a file that holds one label").label
-    return pick_label(list(labels_in(dict(label), "label")), None, None, "label", "one label").label
+        return pick_label(list(read_labels(label)), None, None, str(label), "a file that holds one label")
+    return pick_label(list(labels_in(dict(label), "label")), None, None, "label", "one label")
 
 
 def _rule_set(rule_set: RuleSet | str | Path) -> RuleSet:
@@ -264,8 +268,10 @@ def _rule_set(rule_set: RuleSet | str | Path) -> RuleSet:
 
 
 def evaluate(rule_set: RuleSet | str | Path, label: str | Path | Mapping[str, Any], event: str = "submit") -> Report:
-    """What the rules say about one label (a file, a label dict or a bare jsonResponse)."""
-    return _rule_set(rule_set).evaluate(as_label(label), event)
+    """What the rules say about one label (a file, a label dict, an asset dict with its ``resolution``, or a bare
+    jsonResponse)."""
+    record = _one_record(label)
+    return _rule_set(rule_set).evaluate(record.label, event, resolution=record.resolution)
 
 
 _loaded = itertools.count()

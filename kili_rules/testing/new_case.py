@@ -41,7 +41,7 @@ def new_case(
     label_file = Path(label_file)
     records = list(read_label_source(label_file))
     record = pick_label(records, asset, index, str(label_file), "--asset ID or --index N")
-    report = rule_set.evaluate(record.label, event)
+    report = rule_set.evaluate(record.label, event, resolution=record.resolution)
     target = Path(test_file) if test_file else Path(rule_file).parent / TEST_FOLDER / f"{Path(rule_file).stem}.yaml"
     existing = read_text(target, "test file", MAX_DATA_FILE_BYTES) if target.exists() else ""
     taken = {c.get("name") for c in (_loaded_cases(existing, target))}

@@ -91,7 +91,7 @@ class StandInAnswers:
             "project": {"id": asset["projectId"]},
             "latestLabel": self._label_out(labels[-1]) if labels else None,
             "labels": [self._label_out(label) for label in labels],
-            "resolution": None,
+            "resolution": asset.get("resolution"),
             "pageResolutions": None,
         }
 
@@ -134,7 +134,7 @@ class StandInAnswers:
             "author": dict(label["author"]),
             "secondsToLabel": label["secondsToLabel"],
             "assetId": label["assetId"],
-            "labelOf": {"id": asset["id"], "externalId": asset["externalId"]},
+            "labelOf": {"id": asset["id"], "externalId": asset["externalId"], "resolution": asset.get("resolution")},
         }
         if self.json_response_url_over is not None and len(text) > self.json_response_url_over:
             out["jsonResponse"] = ""

@@ -43,8 +43,9 @@ class StandInData:
         external_id: str | None = None,
         status: str = "LABELED",
         json_metadata: dict[str, Any] | None = None,
+        resolution: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Add an asset to a project; returns it."""
+        """Add an asset to a project (``resolution``: its ``{width, height}`` in pixels, or None); returns it."""
         asset = {
             "id": asset_id,
             "projectId": project_id,
@@ -52,6 +53,7 @@ class StandInData:
             "status": status,
             "jsonMetadata": json_metadata if json_metadata is not None else {},
             "content": f"https://storage.example.com/{asset_id}.jpg",
+            "resolution": resolution,
         }
         self.assets[asset_id] = asset
         return asset
@@ -95,8 +97,8 @@ class StandInData:
         - ``case-NN``: each ``kili-sdk/label-cases/case_NN.json``, its interface and its one label (``VIDEO`` when
           the jsonResponse is keyed by frame);
         - ``export-<name>``: the assets of each ``kili-sdk/exports/*_project_assets*.json``, with their
-          ``jsonMetadata`` and their ``latestLabel`` as the project's labels (their interfaces are not in the
-          fixtures: ``{"jobs": {}}``).
+          ``jsonMetadata``, their ``resolution`` and their ``latestLabel`` as the project's labels (their interfaces
+          are not in the fixtures: ``{"jobs": {}}``).
         """
         root = Path(root) if root is not None else FIXTURES
         if not (root / "seed-examples").is_dir():
@@ -130,6 +132,7 @@ class StandInData:
                     external_id=asset.get("externalId"),
                     status=asset.get("status") or "LABELED",
                     json_metadata=asset.get("jsonMetadata") or {},
+                    resolution=asset.get("resolution"),
                 )
                 latest = asset.get("latestLabel")
                 if isinstance(latest, dict):

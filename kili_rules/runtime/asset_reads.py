@@ -1,0 +1,53 @@
+"""The reads the plugin starts before the rules run: the asset's open issues and the asset itself, side by side.
+
+Each read runs in a :class:`~kili_rules.runtime.tasks.Task` and takes the asset's lock of what it reads first
+(:class:`~kili_rules.runtime.tasks.HeldLock`): the group that writes after the rules lets it go, so that no other
+event of the asset in this process reads between this one's read and its write.
+
+Stdlib-only: embedded verbatim into every built plugin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kili_rules.runtime import kili_calls
+from kili_rules.runtime.issues import OpenIssue
+from kili_rules.runtime.metadata import AssetRead
+from kili_rules.runtime.retry import Deadline
+from kili_rules.runtime.tasks import HeldLock, Task
+
+
+@dataclass(frozen=True)
+class Reads:
+    """The reads started before the rules run: the open issues, and the asset (``None``: not needed)."""
+
+    issues: Task
+    asset: Task | None
+
+
+def start_reads(
+    kili: Any,
+    project_id: str,
+    asset_id: str,
+    deadline: Deadline,
+    locks: Mapping[str, HeldLock],
+    *,
+    asset: bool,
+    lock_asset: bool,
+) -> Reads:
+    """Start reading the asset's open issues (under ``locks["issues"]``) and, with ``asset``, the asset (its
+    metadata and resolution; under ``locks["metadata"]`` with ``lock_asset``)."""
+
+    def read_issues() -> list[OpenIssue]:
+        locks["issues"].take(deadline.remaining)
+        return kili_calls.read_open_issues(kili, project_id, asset_id, deadline)
+
+    def read_asset() -> AssetRead:
+        if lock_asset:
+            locks["metadata"].take(deadline.remaining)
+        return kili_calls.read_asset(kili, project_id, asset_id, deadline)
+
+    return Reads(Task("read issues", read_issues), Task("read asset", read_asset) if asset else None)
