@@ -19,9 +19,16 @@ class FakeKiliState(FakeKili):
     """The shipped FakeKili, plus the old send-back answer shape, seeded faults and a fake clock."""
 
     def __init__(
-        self, metadata=None, *, send_back_shape="new", faults: random.Random | None = None, fault_rate=0.0, clock=None
+        self,
+        metadata=None,
+        *,
+        send_back_shape="new",
+        faults: random.Random | None = None,
+        fault_rate=0.0,
+        clock=None,
+        resolution=None,
     ):
-        super().__init__(metadata)
+        super().__init__(metadata, resolution)
         self.send_back_shape = send_back_shape
         self.faults = faults
         self.fault_rate = fault_rate
