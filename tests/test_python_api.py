@@ -78,8 +78,8 @@ def test_the_reference_shows_names_types_and_documentation_as_the_code_writes_th
         "geospatial projects.",
         "- `label_id: str | None`: the label's id in Kili, when known",
         "- `LabelView.from_label(label: Any, *, jobs: Iterable[str] | None = None, interface: ProjectInterface | "
-        "Mapping[str, Any] | None = None) -> LabelView`: A view of a label as Kili passes it to a plugin or "
-        "`kili.labels()` returns it (`jobs`, `interface`: see above).",
+        "Mapping[str, Any] | None = None, resolution: Any = None) -> LabelView`: A view of a label as Kili passes "
+        "it to a plugin or `kili.labels()` returns it (`jobs`, `interface`, `resolution`: the asset's, see above).",
         '- `ml_task: str`: `CLASSIFICATION`, `OBJECT_DETECTION`, `TRANSCRIPTION`... (`""` when not given).',
         "`Violation(values: Mapping[str, Any] = ..., mid: str | None = None, job: str | None = None, "
         "frame: str | None = None, message: str | None = None)`",
