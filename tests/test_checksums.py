@@ -10,8 +10,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from kili_rules.rule_types import _checksums
-from kili_rules.rule_types._checksums import IBAN_LENGTHS, problem
+from kili_rules.rule_types import _checksums, _iban_registry
+from kili_rules.rule_types._checksums import problem
+from kili_rules.rule_types._iban_registry import BBAN_STRUCTURES, IBAN_LENGTHS
 
 stdnum = pytest.importorskip("stdnum")
 from stdnum import ean, iban, isbn, isin, luhn  # noqa: E402
@@ -35,14 +36,19 @@ def _structure_length(structure: str) -> int:
     return sum(int(n) for n in re.findall(r"(\d+)!", structure))
 
 
+def test_the_bban_structures_are_the_registrys():
+    assert BBAN_STRUCTURES == REGISTRY
+
+
 def test_the_iban_lengths_are_the_registrys():
     assert {country: 4 + _structure_length(bban) for country, bban in REGISTRY.items()} == IBAN_LENGTHS
 
 
-def test_the_module_examples_hold():
+@pytest.mark.parametrize("module", [_checksums, _iban_registry])
+def test_the_module_examples_hold(module):
     import doctest
 
-    assert doctest.testmod(_checksums).failed == 0
+    assert doctest.testmod(module).failed == 0
 
 
 def _mutated(draw, value: str) -> str:
@@ -66,21 +72,101 @@ def _spaced(draw, value: str) -> str:
 
 @st.composite
 def ibans(draw):
+    """IBANs of the registry's structure with their check digits, or with one character of the account part of
+    another kind (a letter for a digit...) and check digits that hold, then maybe mutated (and so, mostly wrong)."""
     country = draw(st.sampled_from(sorted(REGISTRY)))
     bban = ""
     for count, kind in re.findall(r"(\d+)!([nac])", REGISTRY[country]):
         alphabet = {"n": DIGITS, "a": string.ascii_uppercase, "c": ALNUM}[kind]
         bban += "".join(draw(st.lists(st.sampled_from(alphabet), min_size=int(count), max_size=int(count))))
-    number = country + "00" + bban
-    number = country + iban.calc_check_digits(number) + bban
+    if draw(st.integers(0, 3)) == 0:
+        at = draw(st.integers(0, len(bban) - 1))
+        alphabet = string.ascii_uppercase if bban[at].isdigit() else DIGITS
+        bban = bban[:at] + draw(st.sampled_from(alphabet)) + bban[at + 1 :]
+    number = country + iban.calc_check_digits(country + "00" + bban) + bban
     return _spaced(draw, _mutated(draw, number))
 
 
 @SETTINGS
 @given(ibans())
 def test_iban_agrees_with_stdnum(number):
-    # stdnum's country modules add national checks (a French RIB key...); the IBAN standard is what both check
-    assert (problem("iban", number) is None) == iban.is_valid(number, check_country=False), number
+    # stdnum's country modules add national checks (a French RIB key...); the IBAN standard is what both check.
+    # ISO 13616's check digits are two digits: stdnum reads letters there too, as the checksum reads them
+    expected = iban.is_valid(number, check_country=False) and iban.compact(number)[2:4].isdigit()
+    assert (problem("iban", number) is None) == expected, number
+
+
+def test_check_digits_are_digits():
+    number = "GT5R4AAAAC0D0A06AAA4UAA002DA"  # found by hypothesis: its checksum holds with R read as 27
+    assert iban.is_valid(number, check_country=False)
+    assert problem("iban", number) == "is not an IBAN (two letters, two check digits, then letters and digits)"
+
+
+#: Example IBANs of the IBAN registry (SWIFT): valid, each with its country's structure.
+REGISTRY_EXAMPLES = [
+    "GB29 NWBK 6016 1331 9268 19",
+    "FR14 2004 1010 0505 0001 3M02 606",
+    "DE89 3704 0044 0532 0130 00",
+    "NL91 ABNA 0417 1643 00",
+    "MT84 MALT 0110 0001 2345 MTLC AST0 01S",
+    "IT60 X054 2811 1010 0000 0123 456",
+    "BE68 5390 0754 7034",
+    "ES91 2100 0418 4502 0005 1332",
+    "CH93 0076 2011 6238 5295 7",
+    "BR18 0036 0305 0000 1000 9795 493C 1",
+    "MU17 BOMM 0101 1010 3030 0200 000M UR",
+    "SC18 SSCB 1101 0000 0000 0000 1497 USD",
+    "NO93 8601 1117 947",
+    "PL61 1090 1014 0000 0712 1981 2874",
+    "SA03 8000 0000 6080 1016 7519",
+    "AD12 0001 2030 2003 5910 0100",
+]
+
+
+@pytest.mark.parametrize("number", REGISTRY_EXAMPLES)
+def test_the_registry_examples_are_valid_ibans(number):
+    assert problem("iban", number) is None
+    assert problem("iban", number.replace(" ", "").lower()) is None
+
+
+def _with_check_digits(country: str, bban: str) -> str:
+    return country + iban.calc_check_digits(country + "00" + bban) + bban
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        # the bank code of a GB IBAN is 4 letters: a K read as 1
+        (_with_check_digits("GB", "NWB160161331926819"), "4 letters, 6 digits, 8 digits"),
+        # what hypothesis found: its check digits hold (an X reads as 33, as does 3 then 3)
+        ("GB31AAA3X0000000000000", "4 letters, 6 digits, 8 digits"),
+        (_with_check_digits("NL", "ABNA04171643O0"), "4 letters, 10 digits"),  # an O for a zero
+        (_with_check_digits("DE", "37040044053201300O"), "8 digits, 10 digits"),
+        (_with_check_digits("MT", "MALT0110O0012345MTLCAST001S"), "4 letters, 5 digits, 18 letters or digits"),
+        (_with_check_digits("FR", "20041010050500013M026O6"), "5 digits, 5 digits, 11 letters or digits, 2 digits"),
+        (
+            _with_check_digits("BR", "0036030500001000979549301"),  # a digit where the account type is a letter
+            "8 digits, 5 digits, 10 digits, 1 letter, 1 letter or digit",
+        ),
+    ],
+)
+def test_an_account_part_without_its_countrys_structure_is_not_a_valid_iban(number, expected):
+    country = number[:2]
+    assert problem("iban", number) == f"is not a valid IBAN: the account part of a {country} IBAN is {expected}"
+    assert not iban.is_valid(number, check_country=False)
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("GB29 NWBK 6016 1331 9268 1", "is not a valid IBAN: 22 characters in GB, not 21"),
+        ("GB28 NWBK 6016 1331 9268 19", "is not a valid IBAN: wrong check digits"),
+        ("ZZ29 NWBK 6016 1331 9268 19", "is not a valid IBAN: ZZ is not a country of the IBAN registry"),
+        ("G29 NWBK 6016 1331 9268 19", "is not an IBAN (two letters, two check digits, then letters and digits)"),
+    ],
+)
+def test_the_other_iban_problems_keep_their_messages(number, expected):
+    assert problem("iban", number) == expected
 
 
 @st.composite

@@ -1,6 +1,9 @@
 """Check digits of the identifiers documents carry: IBAN, Luhn (payment cards), ISIN, EAN / GTIN, ISBN, SIREN,
 SIRET and French VAT numbers. What the ``checksum`` option of ``text`` rules checks.
 
+An IBAN is checked against the IBAN registry (:mod:`kili_rules.rule_types._iban_registry`): its country, its
+length there and the structure of its account part, then its check digits.
+
 Each check takes the value as a labeler typed it: spaces, hyphens and dots are ignored and letters are read in
 upper case (``FR76 3000 6000 0112 3456 7890 189`` is an IBAN). It says what is wrong in words, or None when the
 value is valid::
@@ -9,6 +12,8 @@ value is valid::
     True
     >>> problem("iban", "FR77 3000 6000 0112 3456 7890 189")
     'is not a valid IBAN: wrong check digits'
+    >>> problem("iban", "GB82 WE5T 1234 5698 7654 32")
+    'is not a valid IBAN: the account part of a GB IBAN is 4 letters, 6 digits, 8 digits'
     >>> problem("luhn", "4111 1111 1111 1112")
     'is not a valid Luhn number: wrong check digit'
 
@@ -20,18 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-#: The length of an IBAN in each country of the IBAN registry (ISO 13616).
-IBAN_LENGTHS = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27,
-    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28,
-    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
-    "GL": 18, "GR": 27, "GT": 28, "HN": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26,
-    "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21,
-    "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28,
-    "NL": 18, "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22,
-    "RU": 33, "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25,
-    "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
-}  # fmt: skip
+from kili_rules.rule_types._iban_registry import IBAN_LENGTHS, bban_problem
 
 _SEPARATORS = re.compile(r"[\s.\-]")
 
@@ -65,6 +59,9 @@ def _iban(value: str) -> str | None:
         return f"is not a valid IBAN: {value[:2]} is not a country of the IBAN registry"
     if len(value) != length:
         return f"is not a valid IBAN: {length} characters in {value[:2]}, not {len(value)}"
+    wrong_structure = bban_problem(value[:2], value[4:])
+    if wrong_structure is not None:
+        return f"is not a valid IBAN: {wrong_structure}"
     if int(_letters_as_digits(value[4:] + value[:4])) % 97 != 1:
         return "is not a valid IBAN: wrong check digits"
     return None

@@ -41,8 +41,10 @@ not_applicable:
 ```
 
 With ``checksum`` the value's check digits must hold (an IBAN that starts with FR but whose check digits are
-wrong fails): ``iban`` (with the length of its country), ``luhn`` (payment cards), ``isin``, ``ean`` (EAN / GTIN
-8, 12, 13, 14), ``isbn`` (10 or 13), ``siren``, ``siret``, ``vat_fr``; spaces, hyphens and dots are ignored.
+wrong fails): ``iban`` (with the length and the structure of the account part of its country, from SWIFT's IBAN
+registry: a GB IBAN is GB, 2 check digits, then 4 letters, 6 digits, 8 digits), ``luhn`` (payment cards), ``isin``,
+``ean`` (EAN / GTIN 8, 12, 13, 14), ``isbn`` (10 or 13), ``siren``, ``siret``, ``vat_fr``; spaces, hyphens and dots
+are ignored.
 
 Example (a French IBAN whose check digits hold):
 
