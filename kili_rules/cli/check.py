@@ -158,7 +158,7 @@ def _audit_project(args: argparse.Namespace, rule_set: Any, insights: Any, on_re
     """The audit of ``--project``'s labels, and the endpoint; with ``--review`` every label is read (the review
     delta's input) and the latest of each asset checked here (unless ``--all-labels``)."""
     from kili_rules.authoring.audit import audit_records, new_summary, seen
-    from kili_rules.authoring.label_files import latest_labels
+    from kili_rules.authoring.latest_pick import latest_labels
 
     with _live.connect(args) as client:
         progress = _live.LiveProgress(not args.no_progress)
