@@ -349,14 +349,15 @@ def _write(assets, folder, kind):
             archive.writestr("README.kili.txt", "exported")
             if kind == "zip-data":
                 archive.writestr("data.json", json.dumps(assets, sort_keys=True, indent=4))
-            else:
-                for asset in reversed(assets):  # the zip's own order is not the order read: names, sorted
+            else:  # as shutil.make_archive writes it (names in order), or out of order: the order read is by name
+                ordered = sorted(assets, key=lambda asset: asset["externalId"])
+                for asset in ordered if kind == "zip-assets" else reversed(ordered):
                     archive.writestr(f"labels/{asset['externalId']}.json", json.dumps(asset, indent=4))
     return path
 
 
 @pytest.mark.heavy(3)
-@pytest.mark.parametrize("kind", ["array", "lines", "zip-assets", "zip-data"])
+@pytest.mark.parametrize("kind", ["array", "lines", "zip-assets", "zip-assets-out-of-order", "zip-data"])
 def test_check_gives_every_output_the_buffered_pick_gave_on_generated_exports(rule_set, tmp_path, kind):
     path = _write(list(generated_assets(400, seed=len(kind))), tmp_path, kind)
     streamed = _check_outputs(rule_set, path, tmp_path, True)

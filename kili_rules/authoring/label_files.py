@@ -1,6 +1,7 @@
 """Reads labels from the files users have: Kili exports (a file, the folder or the ``.zip`` that
 ``kili.export_labels`` writes), ``kili.labels()`` / ``kili.assets()`` dumps, bare jsonResponses; a JSON document
-(object or list) or JSON Lines (one object per line, read as a stream).
+(object or list) or JSON Lines (one object per line, read as a stream); each member of a zip is read as a stream
+the same way. Which label of each asset ``check`` audits is ``latest_pick.py``'s.
 
 Reading is bounded: only regular files are read (a FIFO or a device is refused at once, see ``bounded_read.py``), one
 label (an item of a JSON array, a line of JSON Lines, a whole JSON object) may hold at most :data:`MAX_LABEL_CHARS`
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kili_rules.authoring.bounded_read import UnreadableFile, open_regular, open_text
+from kili_rules.authoring.zip_stream import NotStreamable, streamed_members
 from kili_rules.errors import LabelFileError
 
 
@@ -105,20 +107,34 @@ def read_label_source(
 
 def _read_zip(handle: Any, path: Path, on_unlabeled: Callable[[str], None] | None) -> Iterator[LabelRecord]:
     """The labels of every ``.json`` / ``.jsonl`` member of a zip, in the order of their names, each member read as
-    a stream like a file (a ``data.json`` of a million assets is never held whole)."""
+    a stream like a file (a ``data.json`` of a million assets is never held whole), and without holding the zip's
+    directory when its members are already in order (see ``zip_stream.py``)."""
     try:
-        with zipfile.ZipFile(handle) as archive:
-            members = sorted(
-                m for m in archive.namelist() if m.endswith((".json", ".jsonl")) and not m.startswith("__MACOSX")
-            )
-            if not members:
-                raise LabelFileError(f"{path}: a zip without .json or .jsonl files of labels")
-            for member in members:
-                source = f"{path}!{member}"
-                with archive.open(member) as raw, io.TextIOWrapper(raw, encoding="utf-8") as text:
-                    yield from _read_stream(text, source, member.endswith(".jsonl"), None, on_unlabeled)
+        try:
+            members = streamed_members(handle, _label_member)
+        except NotStreamable:
+            members = _members_of_zipfile(handle)
+        found = False
+        for member, raw in members:
+            found = True
+            with io.TextIOWrapper(raw, encoding="utf-8") as text:
+                yield from _read_stream(text, f"{path}!{member}", member.endswith(".jsonl"), None, on_unlabeled)
+        if not found:
+            raise LabelFileError(f"{path}: a zip without .json or .jsonl files of labels")
     except zipfile.BadZipFile as error:
         raise LabelFileError(f"{path}: cannot read the zip: {error}") from None
+
+
+def _label_member(name: str) -> bool:
+    return name.endswith((".json", ".jsonl")) and not name.startswith("__MACOSX")
+
+
+def _members_of_zipfile(handle: Any) -> Iterator[tuple[str, Any]]:
+    """The label members of a zip read with ``zipfile`` (which holds the whole directory), in the order of names."""
+    with zipfile.ZipFile(handle) as archive:
+        for member in sorted(filter(_label_member, archive.namelist())):
+            with archive.open(member) as raw:
+                yield member, raw
 
 
 #: Characters read at a time from a JSON array (a label is parsed once it is whole, so memory stays bounded by the
@@ -165,7 +181,7 @@ def _read_stream(
             for index, item in enumerate(_json_array_items(handle, source, on_progress)):
                 yield from labels_in(item, f"{source}[{index}]", on_unlabeled)
         else:
-            text = handle.read(MAX_LABEL_CHARS + 1)
+            text = _read_up_to(handle, MAX_LABEL_CHARS + 1)
             try:
                 if len(text) > MAX_LABEL_CHARS:  # not one label: maybe JSON Lines, each line bounded
                     raise ValueError("too large")
@@ -181,6 +197,19 @@ def _read_stream(
         raise LabelFileError(f"{source}: cannot read: {error.strerror or error}") from None
     except UnicodeDecodeError:
         raise LabelFileError(f"{source}: not UTF-8 text; is it a JSON file of labels?") from None
+
+
+def _read_up_to(handle: Any, limit: int) -> str:
+    """At most ``limit`` characters of ``handle``, read a chunk at a time (``read(limit)`` of a buffered file sets
+    aside ``limit`` bytes at once, 256 MiB for each file of one label)."""
+    parts, count = [], 0
+    while count < limit:
+        part = handle.read(min(CHUNK, limit - count))
+        if not part:
+            break
+        parts.append(part)
+        count += len(part)
+    return "".join(parts)
 
 
 def _json_array_items(handle: Any, source: str, on_progress: Callable[[int], None] | None) -> Iterator[Any]:

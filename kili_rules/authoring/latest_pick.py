@@ -36,7 +36,7 @@ class AssetIds:
     assets): the only cost would be an asset taken for one seen before, an error, never a wrong pick."""
 
     def __init__(self) -> None:
-        self._slots = array("Q", bytes(8 * 1024))
+        self._slots = array("Q", [0]) * 1024
         self._count = 0
 
     def __len__(self) -> int:
@@ -74,7 +74,7 @@ class AssetIds:
         return True
 
     def _grow(self) -> None:
-        bigger = array("Q", bytes(16 * len(self._slots)))
+        bigger = array("Q", [0]) * (2 * len(self._slots))
         for digest in self._slots:
             if digest:
                 self._insert(bigger, digest)
