@@ -116,3 +116,21 @@ def test_reading_many_members_holds_no_entry_per_member(tmp_path):
         tracemalloc.stop()
     assert read == count
     assert directory_peak > 8 * 2**20 and streamed_peak < 2 * 2**20, (streamed_peak, directory_peak)
+
+
+@settings(max_examples=300, deadline=None)
+@given(where=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(1, 255)), min_size=1, max_size=3))
+def test_a_corrupt_zip_is_refused_or_read_never_an_unexpected_error(where):
+    """Bytes of a zip changed anywhere (its directory, headers, data): NotStreamable (zipfile then reads it, as
+    before), BadZipFile (the caller's one line), or members read, checked by their names and CRCs."""
+    members = [
+        (f"labels/{i}.json", json.dumps({"id": i, "labels": [{"jsonResponse": {}}] * i}).encode()) for i in range(4)
+    ]
+    data = bytearray(_zip(members).getvalue())
+    for share, flip in where:
+        data[int(share * len(data))] ^= flip
+    try:
+        read = _read_all(io.BytesIO(bytes(data)))
+    except (NotStreamable, zipfile.BadZipFile):
+        return
+    assert set(read) <= set(members)  # what the names and CRCs let through is what was written

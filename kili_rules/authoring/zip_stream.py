@@ -92,35 +92,36 @@ def _entries(handle: BinaryIO, entries: int, offset: int, size: int) -> Iterator
     """The central directory's entries, read a piece at a time (the handle may be used between two of them)."""
     buffer, position, read = b"", 0, offset
     for _ in range(entries):
-        while len(buffer) - position < _CENTRAL.size or len(buffer) - position < _CENTRAL.size + sum(
-            _CENTRAL.unpack_from(buffer, position)[12:15]
-        ):
+        while (entry := _entry(buffer, position)) is None:
             handle.seek(read)
-            piece = handle.read(min(PIECE, offset + size - read))
+            piece = handle.read(max(0, min(PIECE, offset + size - read)))
             if not piece:
                 raise zipfile.BadZipFile("the central directory is cut short")
             read += len(piece)
             buffer, position = buffer[position:] + piece, 0
-        fields = _CENTRAL.unpack_from(buffer, position)
-        if fields[0] != b"PK\x01\x02":
-            raise zipfile.BadZipFile("bad magic number for a central directory entry")
-        flags, method, crc, compressed, file_size, name_length, extra_length, comment_length = (
-            fields[5],
-            fields[6],
-            fields[9],
-            fields[10],
-            fields[11],
-            fields[12],
-            fields[13],
-            fields[14],
-        )
-        start = position + _CENTRAL.size
-        raw_name = buffer[start : start + name_length]
-        sizes = [file_size, compressed, fields[18]]
+        member, position = entry
+        yield member
+
+
+def _entry(buffer: bytes, position: int) -> tuple[Member, int] | None:
+    """The entry at ``position`` of ``buffer`` and the position after it; None when it is not all in ``buffer``."""
+    if len(buffer) - position < _CENTRAL.size:
+        return None
+    fields = _CENTRAL.unpack_from(buffer, position)
+    if fields[0] != b"PK\x01\x02":
+        raise zipfile.BadZipFile("bad magic number for a central directory entry")
+    flags, method, _, _, crc, compressed, file_size, name_length, extra_length, comment_length = fields[5:15]
+    start = position + _CENTRAL.size
+    end = start + name_length + extra_length + comment_length
+    if len(buffer) < end:
+        return None
+    sizes = [file_size, compressed, fields[18]]
+    try:
         _zip64_fields(buffer[start + name_length : start + name_length + extra_length], sizes)
-        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
-        position = start + name_length + extra_length + comment_length
-        yield Member(name, method, flags, crc, sizes[1], sizes[0], sizes[2])
+        name = buffer[start : start + name_length].decode("utf-8" if flags & 0x800 else "cp437")
+    except (struct.error, UnicodeDecodeError) as error:
+        raise zipfile.BadZipFile(f"a broken central directory entry: {error}") from None
+    return Member(name, method, flags, crc, sizes[1], sizes[0], sizes[2]), end
 
 
 def streamed_members(handle: BinaryIO, wanted: Callable[[str], bool]) -> Iterator[tuple[str, BinaryIO]]:
@@ -160,7 +161,11 @@ class _MemberReader(io.RawIOBase):
         header = handle.read(_LOCAL.size)
         if len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
             raise zipfile.BadZipFile(f"{member.name}: bad magic number for a file header")
-        name_length, extra_length = _LOCAL.unpack(header)[10:12]
+        fields = _LOCAL.unpack(header)
+        flags, name_length, extra_length = fields[3], fields[10], fields[11]
+        name = handle.read(name_length).decode("utf-8" if flags & 0x800 else "cp437", "replace")
+        if name != member.name:
+            raise zipfile.BadZipFile(f"the name in the directory, {member.name!r}, and in its header differ")
         self.start = member.offset + _LOCAL.size + name_length + extra_length
         self._rewind()
 
