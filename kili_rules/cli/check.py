@@ -56,7 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="latest",
         action="store_true",
         default=True,
-        help="check the latest non-AUTOSAVE label of each asset (the default)",
+        help="check the latest non-AUTOSAVE label of each asset (the default): picked as each asset is read in exports"
+        " of assets (memory stays flat; an asset listed twice is an error), at the end of the file for flat lists of"
+        " labels (kili.labels() dumps)",
     )
     which.add_argument(
         "--all-labels", dest="latest", action="store_false", help="check every label read, autosaves and history too"
