@@ -280,6 +280,7 @@ def _held_while_picking(pick, assets, labels_per_asset):
     return picked, most
 
 
+@pytest.mark.heavy(2)
 def test_the_streamed_pick_holds_one_asset_at_a_time_the_buffered_one_every_asset():
     picked, most = _held_while_picking(latest_labels, 3_000, 4)
     assert picked == 3_000 and most <= 2

@@ -96,7 +96,7 @@ def test_a_broken_member_is_an_error_naming_the_zip(tmp_path, stored):
         list(read_label_source(path))
 
 
-@pytest.mark.heavy(2)
+@pytest.mark.heavy(4)
 def test_reading_many_members_holds_no_entry_per_member(tmp_path):
     """zipfile holds an entry object per member (about 0.6 KiB each); reading member by member holds none."""
     count = 20_000
