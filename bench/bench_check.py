@@ -3,6 +3,7 @@
     python bench/bench_check.py             # 20,000 labels; prints a Markdown table (ratios, one run)
     python bench/bench_check.py 100000      # another number of labels
     python bench/bench_check.py --memory 1000000   # peak memory of check today vs check with the manager's report
+    python bench/bench_check.py --latest [10000 1000000]   # peak memory of the latest-label pick: streamed vs held
 
 ``--memory`` writes a planted project (``kili_rules.testing.planted``: assets each with its ``labels`` list, one in
 five reviewed, four labelers over eight weeks) as JSON Lines, then runs each variant in a process of its own and
@@ -208,5 +209,13 @@ if __name__ == "__main__":
         measure(*sys.argv[2:])
     elif sys.argv[1:2] == ["--memory"]:
         memory(int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000)
+    elif sys.argv[1:2] == ["--measure-latest"]:
+        from bench_check_latest import measure_latest
+
+        measure_latest(*sys.argv[2:])
+    elif sys.argv[1:2] == ["--latest"]:
+        from bench_check_latest import latest
+
+        latest([int(n) for n in sys.argv[2:]] or [10_000, 1_000_000])
     else:
         main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000)

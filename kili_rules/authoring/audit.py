@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from kili_rules.authoring.label_files import LabelRecord, latest_labels, read_label_source
+from kili_rules.authoring.label_files import LabelRecord, read_label_source
+from kili_rules.authoring.latest_pick import latest_labels
 from kili_rules.authoring.rule_set import RuleSet
 from kili_rules.runtime.model import SEVERITIES, Report
 

@@ -1,6 +1,7 @@
 """Reads labels from the files users have: Kili exports (a file, the folder or the ``.zip`` that
 ``kili.export_labels`` writes), ``kili.labels()`` / ``kili.assets()`` dumps, bare jsonResponses; a JSON document
-(object or list) or JSON Lines (one object per line, read as a stream).
+(object or list) or JSON Lines (one object per line, read as a stream); each member of a zip is read as a stream
+the same way. Which label of each asset ``check`` audits is ``latest_pick.py``'s.
 
 Reading is bounded: only regular files are read (a FIFO or a device is refused at once, see ``bounded_read.py``), one
 label (an item of a JSON array, a line of JSON Lines, a whole JSON object) may hold at most :data:`MAX_LABEL_CHARS`
@@ -11,12 +12,13 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kili_rules.authoring.bounded_read import UnreadableFile, open_regular, open_text
+from kili_rules.authoring.zip_stream import NotStreamable, streamed_members
 from kili_rules.errors import LabelFileError
 
 
@@ -32,6 +34,8 @@ class LabelRecord:
     #: the asset's size in pixels as the file gives it (an asset's ``resolution``, a label's ``labelOf.resolution``
     #: or ``asset.resolution``), for rules in pixels; None when it gives none. The runtime checks it.
     resolution: Any = None
+    #: the label came from an asset object (its ``latestLabel`` or its ``labels`` list), not from a flat list of labels
+    in_asset: bool = False
 
 
 def labels_in(item: Any, source: str, on_unlabeled: Callable[[str], None] | None = None) -> Iterator[LabelRecord]:
@@ -53,11 +57,13 @@ def labels_in(item: Any, source: str, on_unlabeled: Callable[[str], None] | None
                 resolution = resolution or item[key].get("resolution")
         yield LabelRecord(item, source, owner if isinstance(owner, str) else None, resolution=resolution)
     elif isinstance(item.get("latestLabel"), dict):
-        yield LabelRecord(item["latestLabel"], source, asset_id, resolution=resolution)
+        yield LabelRecord(item["latestLabel"], source, asset_id, resolution=resolution, in_asset=True)
     elif isinstance(item.get("labels"), list) and any(isinstance(label, dict) for label in item["labels"]):
         for index, label in enumerate(item["labels"]):
             if isinstance(label, dict):
-                yield LabelRecord(label, f"{source} label {index}", asset_id, grouped=True, resolution=resolution)
+                yield LabelRecord(
+                    label, f"{source} label {index}", asset_id, grouped=True, resolution=resolution, in_asset=True
+                )
     elif "latestLabel" in item or "labels" in item:
         if on_unlabeled is not None:  # an asset with no label yet
             on_unlabeled(f"{source} (asset {asset_id})" if asset_id else source)
@@ -80,37 +86,6 @@ def _what_else(item: dict[str, Any]) -> str | None:
     if isinstance(jobs, dict) and any(isinstance(job, dict) and "mlTask" in job for job in jobs.values()):
         return f"an interface (its jobs have an mlTask), not a label; {_GIVE_LABELS}"
     return None
-
-
-def latest_labels(
-    records: Iterable[LabelRecord], on_unlabeled: Callable[[str], None] | None = None
-) -> Iterator[LabelRecord]:
-    """The latest label of each asset that is not an AUTOSAVE (by ``createdAt``, else the last one read): what
-    ``kili-rules check`` audits by default. Labels that name no asset pass as they are; an asset whose labels are all
-    autosaves is reported to ``on_unlabeled``. Keeps one label per asset until the end (flat ``kili.labels()``
-    dumps list an asset's labels anywhere)."""
-    best: dict[str, LabelRecord] = {}
-    autosaved: dict[str, str] = {}
-    for record in records:
-        if record.asset_id is None:
-            yield record
-            continue
-        if record.label.get("labelType") == "AUTOSAVE":
-            autosaved.setdefault(record.asset_id, record.source)
-            continue
-        current = best.get(record.asset_id)
-        if current is None or _created(record) >= _created(current):
-            best[record.asset_id] = record
-    yield from best.values()
-    if on_unlabeled is not None:
-        for asset_id, source in autosaved.items():
-            if asset_id not in best:
-                on_unlabeled(f"{source} (asset {asset_id}: autosaves only)")
-
-
-def _created(record: LabelRecord) -> str:
-    created = record.label.get("createdAt")
-    return created if isinstance(created, str) else ""
 
 
 def read_label_source(
@@ -140,40 +115,35 @@ def read_label_source(
 
 
 def _read_zip(handle: Any, path: Path, on_unlabeled: Callable[[str], None] | None) -> Iterator[LabelRecord]:
+    """The labels of every ``.json`` / ``.jsonl`` member of a zip, in the order of their names, each member read as
+    a stream like a file (a ``data.json`` of a million assets is never held whole), and without holding the zip's
+    directory when its members are already in order (see ``zip_stream.py``)."""
     try:
-        with zipfile.ZipFile(handle) as archive:
-            members = sorted(
-                m for m in archive.namelist() if m.endswith((".json", ".jsonl")) and not m.startswith("__MACOSX")
-            )
-            if not members:
-                raise LabelFileError(f"{path}: a zip without .json or .jsonl files of labels")
-            for member in members:
-                source = f"{path}!{member}"
-                if archive.getinfo(member).file_size > MAX_LABEL_CHARS:
-                    raise LabelFileError(f"{source}: too large to be a file of labels")
-                try:
-                    text = archive.read(member).decode("utf-8")
-                except UnicodeDecodeError:
-                    raise LabelFileError(f"{source}: not UTF-8 text; is it a JSON file of labels?") from None
-                yield from _labels_of_text(text, source, member.endswith(".jsonl"), on_unlabeled)
+        try:
+            members = streamed_members(handle, _label_member)
+        except NotStreamable:
+            members = _members_of_zipfile(handle)
+        found = False
+        for member, raw in members:
+            found = True
+            with io.TextIOWrapper(raw, encoding="utf-8") as text:
+                yield from _read_stream(text, f"{path}!{member}", member.endswith(".jsonl"), None, on_unlabeled)
+        if not found:
+            raise LabelFileError(f"{path}: a zip without .json or .jsonl files of labels")
     except zipfile.BadZipFile as error:
         raise LabelFileError(f"{path}: cannot read the zip: {error}") from None
 
 
-def _labels_of_text(
-    text: str, source: str, lines: bool, on_unlabeled: Callable[[str], None] | None
-) -> Iterator[LabelRecord]:
-    if not lines:
-        try:
-            document = _parsed(json.loads, text, source)
-        except ValueError:
-            lines = True
-        else:
-            items = document if isinstance(document, list) else [document]
-            for index, item in enumerate(items):
-                yield from labels_in(item, f"{source}[{index}]" if isinstance(document, list) else source, on_unlabeled)
-            return
-    yield from _read_json_lines(io.StringIO(text), source, None, on_unlabeled)
+def _label_member(name: str) -> bool:
+    return name.endswith((".json", ".jsonl")) and not name.startswith("__MACOSX")
+
+
+def _members_of_zipfile(handle: Any) -> Iterator[tuple[str, Any]]:
+    """The label members of a zip read with ``zipfile`` (which holds the whole directory), in the order of names."""
+    with zipfile.ZipFile(handle) as archive:
+        for member in sorted(filter(_label_member, archive.namelist())):
+            with archive.open(member) as raw:
+                yield member, raw
 
 
 #: Characters read at a time from a JSON array (a label is parsed once it is whole, so memory stays bounded by the
@@ -196,34 +166,59 @@ def read_labels(
         opened = open_text(path, "file of labels")
     except UnreadableFile as error:
         raise LabelFileError(f"{path}: {error}") from None
+    with opened as handle:
+        yield from _read_stream(handle, str(path), path.suffix == ".jsonl", on_progress, on_unlabeled)
+
+
+def _read_stream(
+    handle: Any,
+    source: str,
+    lines: bool,
+    on_progress: Callable[[int], None] | None,
+    on_unlabeled: Callable[[str], None] | None,
+) -> Iterator[LabelRecord]:
+    """The labels of an open text stream (a file, a zip member): JSON Lines when ``lines`` or when it does not start
+    with ``[`` or ``{``, a JSON array item by item, or one JSON object (else JSON Lines after all)."""
     try:
-        with opened as handle:
+        first = handle.read(1)
+        while first.isspace():
             first = handle.read(1)
-            while first.isspace():
-                first = handle.read(1)
-            handle.seek(0)
-            if path.suffix == ".jsonl" or first not in ("[", "{"):
-                yield from _read_json_lines(handle, str(path), on_progress, on_unlabeled)
-            elif first == "[":
-                for index, item in enumerate(_json_array_items(handle, str(path), on_progress)):
-                    yield from labels_in(item, f"{path}[{index}]", on_unlabeled)
-            else:
-                text = handle.read(MAX_LABEL_CHARS + 1)
-                try:
-                    if len(text) > MAX_LABEL_CHARS:  # not one label: maybe JSON Lines, each line bounded
-                        raise ValueError("too large")
-                    document = _parsed(json.loads, text, str(path))
-                except ValueError:  # maybe JSON Lines in a .json file
-                    handle.seek(0)
-                    yield from _read_json_lines(handle, str(path), on_progress, on_unlabeled)
-                    return
-                if on_progress:
-                    on_progress(len(text))
-                yield from labels_in(document, str(path), on_unlabeled)
+        handle.seek(0)
+        if lines or first not in ("[", "{"):
+            yield from _read_json_lines(handle, source, on_progress, on_unlabeled)
+        elif first == "[":
+            for index, item in enumerate(_json_array_items(handle, source, on_progress)):
+                yield from labels_in(item, f"{source}[{index}]", on_unlabeled)
+        else:
+            text = _read_up_to(handle, MAX_LABEL_CHARS + 1)
+            try:
+                if len(text) > MAX_LABEL_CHARS:  # not one label: maybe JSON Lines, each line bounded
+                    raise ValueError("too large")
+                document = _parsed(json.loads, text, source)
+            except ValueError:  # maybe JSON Lines in a .json file
+                handle.seek(0)
+                yield from _read_json_lines(handle, source, on_progress, on_unlabeled)
+                return
+            if on_progress:
+                on_progress(len(text))
+            yield from labels_in(document, source, on_unlabeled)
     except OSError as error:
-        raise LabelFileError(f"{path}: cannot read: {error.strerror}") from None
+        raise LabelFileError(f"{source}: cannot read: {error.strerror or error}") from None
     except UnicodeDecodeError:
-        raise LabelFileError(f"{path}: not UTF-8 text; is it a JSON file of labels?") from None
+        raise LabelFileError(f"{source}: not UTF-8 text; is it a JSON file of labels?") from None
+
+
+def _read_up_to(handle: Any, limit: int) -> str:
+    """At most ``limit`` characters of ``handle``, read a chunk at a time (``read(limit)`` of a buffered file sets
+    aside ``limit`` bytes at once, 256 MiB for each file of one label)."""
+    parts, count = [], 0
+    while count < limit:
+        part = handle.read(min(CHUNK, limit - count))
+        if not part:
+            break
+        parts.append(part)
+        count += len(part)
+    return "".join(parts)
 
 
 def _json_array_items(handle: Any, source: str, on_progress: Callable[[int], None] | None) -> Iterator[Any]:

@@ -56,7 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="latest",
         action="store_true",
         default=True,
-        help="check the latest non-AUTOSAVE label of each asset (the default)",
+        help="check the latest non-AUTOSAVE label of each asset (the default): picked as each asset is read in exports"
+        " of assets (memory stays flat; an asset listed twice is an error), at the end of the file for flat lists of"
+        " labels (kili.labels() dumps)",
     )
     which.add_argument(
         "--all-labels", dest="latest", action="store_false", help="check every label read, autosaves and history too"
@@ -158,7 +160,7 @@ def _audit_project(args: argparse.Namespace, rule_set: Any, insights: Any, on_re
     """The audit of ``--project``'s labels, and the endpoint; with ``--review`` every label is read (the review
     delta's input) and the latest of each asset checked here (unless ``--all-labels``)."""
     from kili_rules.authoring.audit import audit_records, new_summary, seen
-    from kili_rules.authoring.label_files import latest_labels
+    from kili_rules.authoring.latest_pick import latest_labels
 
     with _live.connect(args) as client:
         progress = _live.LiveProgress(not args.no_progress)
