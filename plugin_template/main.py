@@ -3,11 +3,14 @@
 The embedded modules (the kili-rules runtime, the rule types this rule set uses and its Python rule modules) are
 made importable under their own names by a small importer, compiled with their original file names so that
 tracebacks name the original module and line. Kili calls PluginHandler.on_submit / on_review, which hand the label
-to the runtime: evaluate the rules, create or solve issues, send back, write the score into json_metadata.
-Only the standard library and `kili` are imported.
+to the runtime: evaluate the rules, create or solve issues, send back, write the score into json_metadata;
+on_custom_interface_click (a labeler's "check my label" button) only opens and solves issues.
+Only the standard library and `kili` are imported (and `kili_events`, in a build for Kili's event API).
 
 This file is generated from plugin_template/main.py, whose three assignments marked `# kili-rules: fill` the
-build fills with data literals (the compiled rule set, the embedded modules); the rest is copied as it is.
+build fills with data literals (the compiled rule set, the embedded modules); the rest is copied as it is, except
+in a build for Kili's event API (`kili-rules build --handlers events`), where what follows the line
+`# kili-rules: handlers` is the same part of plugin_template/events.py.
 """
 
 from __future__ import annotations
@@ -61,10 +64,10 @@ sys.meta_path.insert(0, EmbeddedModules(EMBEDDED_MODULES))
 from kili_rules.runtime.engine import Engine  # noqa: E402 - importable once the embedded modules are
 from kili_rules.runtime.qa_plugin import QaPlugin  # noqa: E402
 
-ENGINE = Engine(
-    RULE_SET,
-    {name: importlib.import_module(module).RULE_TYPE for name, module in RULE_TYPE_MODULES.items()},
-)
+RULE_TYPES = {name: importlib.import_module(module).RULE_TYPE for name, module in RULE_TYPE_MODULES.items()}
+ENGINE = Engine(RULE_SET, RULE_TYPES)
+
+# kili-rules: handlers
 
 
 class PluginHandler(PluginCore):
@@ -81,3 +84,8 @@ class PluginHandler(PluginCore):
     def on_review(self, label, asset_id) -> None:
         """A label was reviewed: run the rules whose events include `review`."""
         self.qa.handle(label, asset_id, "review")
+
+    def on_custom_interface_click(self, label, asset_id) -> None:
+        """A labeler clicked "check my label" (Kili: beta; the label has `id` and `jsonResponse`): run the rules
+        whose events include `click`, open and solve their issues; nothing is sent back, routed or scored."""
+        self.qa.handle(label, asset_id, "click")

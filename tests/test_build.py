@@ -26,7 +26,7 @@ EXAMPLES = sorted(RULES.glob("*.yaml"))
 def test_every_example_builds_and_passes_kilis_upload_check(rule_file, tmp_path):
     result = build_plugin(load_rule_set(rule_file), tmp_path)
     assert result.path == tmp_path / rule_file.stem / "main.py"
-    assert check_file_contains_handler(result.path) == (True, ["onSubmit", "onReview"], False)
+    assert check_file_contains_handler(result.path) == (True, ["onSubmit", "onReview", "onCustomInterfaceClick"], False)
     assert result.content_hash.startswith("sha256:") and result.content_hash in result.path.read_text()
     assert "kili.upload_plugin(plugin_path=" in result.summary()
 

@@ -105,7 +105,7 @@ def test_lint_warns_when_the_local_interface_is_not_the_live_one(kili, tmp_path,
     code, out, _ = run(capsys, "lint", str(rules), "--project", PROJECT)
     assert code == 1
     assert out.startswith(f"{rules}:1:12: warning: the interface differs from project {PROJECT}'s live jsonInterface")
-    assert "categories of JOB_0 only in Kili: OBJECT_C" in out and f"kili-rules pull --project {PROJECT}" in out
+    assert "categories of JOB_0 added in Kili: OBJECT_C" in out and f"kili-rules pull --project {PROJECT}" in out
 
 
 # ---------------------------------------------------------------- check --project

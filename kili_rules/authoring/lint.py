@@ -23,6 +23,7 @@ from typing import Any
 from kili_rules.authoring.compile_rule import CompiledRule
 from kili_rules.authoring.compile_rule_file import Compilation, compile_rule_file
 from kili_rules.authoring.interface import Interface
+from kili_rules.authoring.interface_diff import interface_drift
 from kili_rules.authoring.plugin_imports import refused_import_problems
 from kili_rules.authoring.python_rules import CompiledPythonRule
 from kili_rules.authoring.yaml_source import SourceMap
@@ -44,8 +45,9 @@ def lint_rule_file(
 ) -> list[Problem]:
     """Every problem of the rule file at ``path``, in file order (an empty list: clean).
 
-    ``live_interface`` is ``(project id, jsonInterface)`` as Kili has it now: a warning says how the local
-    interface differs from it (the rules are still checked against the local one).
+    ``live_interface`` is ``(project id, jsonInterface)`` as Kili has it now: a warning lists what changed from
+    the local interface (:func:`~kili_rules.authoring.interface_diff.interface_drift`: jobs and categories added,
+    removed, renamed), and the rules are still checked against the local one.
 
     Raises :class:`RuleFileError` when there is nothing to lint: the rule file or its interface cannot be read,
     or no interface is named (neither ``interface:`` in the file nor ``interface_path``).
@@ -109,55 +111,6 @@ def _lint_broken_rule(
     return [
         source.problem((*at, "job"), problem.message, severity=problem.severity, rule_id=rule_id) for problem in found
     ]
-
-
-def interface_drift(local: dict[str, Any], live: dict[str, Any], most: int = 6) -> list[str]:
-    """How the live jsonInterface differs from the local one, in a few phrases (empty: the same jobs, with the same
-    mlTask, categories, children, required and tools; titles, colors and instructions are ignored)."""
-
-    def jobs(interface: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        found = interface.get("jobs") if isinstance(interface, dict) else None
-        return {k: v for k, v in found.items() if isinstance(v, dict)} if isinstance(found, dict) else {}
-
-    def shape(job: dict[str, Any]) -> dict[str, Any]:
-        content = job.get("content") if isinstance(job.get("content"), dict) else {}
-        categories = content.get("categories") if isinstance(content.get("categories"), dict) else {}
-        return {
-            "mlTask": job.get("mlTask"),
-            "required": bool(job.get("required")),
-            "tools": sorted(map(str, job.get("tools") or [])),
-            "input": content.get("input"),
-            "categories": {
-                key: sorted(map(str, (c.get("children") if isinstance(c, dict) else None) or []))
-                for key, c in categories.items()
-            },
-        }
-
-    mine, theirs = jobs(local), jobs(live)
-    drift = []
-    only_live = [j for j in theirs if j not in mine]
-    only_local = [j for j in mine if j not in theirs]
-    if only_live:
-        drift.append(f"jobs only in Kili: {', '.join(only_live)}")
-    if only_local:
-        drift.append(f"jobs only in the local file: {', '.join(only_local)}")
-    for name in mine:
-        if name not in theirs:
-            continue
-        a, b = shape(mine[name]), shape(theirs[name])
-        for key in ("mlTask", "required", "tools", "input"):
-            if a[key] != b[key]:
-                drift.append(f"{name}.{key} is {b[key]!r} in Kili, {a[key]!r} here")
-        added = [c for c in b["categories"] if c not in a["categories"]]
-        removed = [c for c in a["categories"] if c not in b["categories"]]
-        if added:
-            drift.append(f"categories of {name} only in Kili: {', '.join(added)}")
-        if removed:
-            drift.append(f"categories of {name} only here: {', '.join(removed)}")
-        children = [c for c in a["categories"] if c in b["categories"] and a["categories"][c] != b["categories"][c]]
-        if children:
-            drift.append(f"children of {name} categories differ: {', '.join(children)}")
-    return drift[:most] + ([f"and {len(drift) - most} more differences"] if len(drift) > most else [])
 
 
 def lint_rule(rule: CompiledRule, interface: Interface, source: SourceMap) -> list[Problem]:

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationInfo, field_validator
 
 from kili_rules.authoring.project_assertions import ProjectAssertions
-from kili_rules.runtime.model import EVENTS, SEND_BACKS, UNREADABLE_LABEL
+from kili_rules.runtime.model import DEFAULT_EVENTS, SEND_BACKS, UNREADABLE_LABEL
 
 #: Placeholders every rule's message may use: ``job_name`` and ``category_name`` are the names the interface shows
 #: (a job's ``instruction``, a category's ``name``), or the ids when the rule file names no interface.
@@ -150,8 +150,10 @@ class CommonRuleKeys(BaseModel):
     message: str | None = Field(
         None, description="The message template of its findings: {placeholders} of the rule type, {id}, {job}, {frame}."
     )
-    events: list[Literal["submit", "review"]] = Field(
-        list(EVENTS), description="The Kili events it runs on (default: [submit, review])."
+    events: list[Literal["submit", "review", "click"]] = Field(
+        list(DEFAULT_EVENTS),
+        description='The Kili events it runs on (default: [submit, review]); click: a labeler\'s "check my label" '
+        "button (issues only).",
     )
     weight: Weight = Field(1.0, description="Its weight in the score: a finite number >= 0 (default: 1).")
     enabled: bool = Field(True, description="false turns the rule off (default: true).")

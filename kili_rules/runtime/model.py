@@ -25,7 +25,11 @@ SEND_BACKS = "send-backs"
 COULD_NOT_CHECK = "could not check this label: "
 #: The start of the ``error`` of a rule that could not check a job the label holds unreadable objects in.
 UNREADABLE_DATA = "what the rule reads cannot be read: "
-EVENTS = ("submit", "review")
+#: The events a rule may run on: ``submit`` and ``review`` (a label submitted or reviewed), ``click`` (a labeler's
+#: "check my label" button in Kili's custom interface: issues only).
+EVENTS = ("submit", "review", "click")
+#: The events a rule runs on when it names none.
+DEFAULT_EVENTS = ("submit", "review")
 STATUSES = ("pass", "fail", "not_applicable", "error")
 
 

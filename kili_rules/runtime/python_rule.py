@@ -42,7 +42,7 @@ import math
 from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import Any
 
-from kili_rules.runtime.model import EVENTS, NOT_APPLICABLE, ON_ERROR, SEVERITIES, Violation
+from kili_rules.runtime.model import DEFAULT_EVENTS, EVENTS, NOT_APPLICABLE, ON_ERROR, SEVERITIES, Violation
 
 #: The ``type`` under which Python rules appear in a compiled rule set.
 PYTHON_RULE_TYPE = "python"
@@ -90,7 +90,7 @@ def rule(
     *,
     severity: str = "error",
     message: str | None = None,
-    events: Iterable[str] = EVENTS,
+    events: Iterable[str] = DEFAULT_EVENTS,
     weight: float = 1,
     enabled: bool = True,
     on_error: str | None = None,

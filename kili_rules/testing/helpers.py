@@ -46,6 +46,8 @@ KILI_METHODS = (
     "add_to_review",
     "assets",
     "update_properties_in_assets",
+    "labels",
+    "projects",
 )
 
 
@@ -70,6 +72,10 @@ class FakeKili:
         self.reviewed: list[str] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.asset_of: dict[str, str] = {}
+        #: the labels ``labels()`` answers with, by id (a plugin built for Kili's event API reads them)
+        self.labels_store: dict[str, dict[str, Any]] = {}
+        #: the project's jsonInterface ``projects()`` answers with
+        self.interface: Any = None
         self.writes = 0
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
@@ -185,6 +191,28 @@ class FakeKili:
         if any(str(name).startswith("resolution") for name in fields):
             row["resolution"] = copy.deepcopy(self.resolution)
         return [row]
+
+    def add_label(self, label: Mapping[str, Any], asset_id: str) -> None:
+        """Keep ``label`` (with its ``id``) as a label of ``asset_id``, for ``labels()``."""
+        with self._lock:
+            self.labels_store[label["id"]] = {**copy.deepcopy(dict(label)), "assetId": asset_id}
+            self.asset_of[label["id"]] = asset_id
+
+    def labels(self, project_id, asset_id=None, label_id=None, fields=(), **kwargs):
+        """The stored labels of that asset and id, with only the ``fields`` asked for (``author.id``: the
+        author's ``id``), as Kili answers."""
+        self._call("labels", False, project_id=project_id, asset_id=asset_id, label_id=label_id, fields=fields)
+        found = [
+            row
+            for row in list(self.labels_store.values())
+            if (asset_id is None or row["assetId"] == asset_id) and (label_id is None or row["id"] == label_id)
+        ]
+        return [issue_fields(copy.deepcopy(row), fields) for row in found]
+
+    def projects(self, project_id=None, fields=(), **kwargs):
+        """The project with its ``jsonInterface`` (``interface``)."""
+        self._call("projects", False, project_id=project_id, fields=fields)
+        return [issue_fields({"id": project_id, "jsonInterface": copy.deepcopy(self.interface)}, fields)]
 
     def update_properties_in_assets(self, asset_ids=None, json_metadatas=None, **kwargs):
         fault = self._call(
