@@ -19,29 +19,31 @@ def interface_drift(local: Mapping[str, Any], live: Mapping[str, Any], most: int
     tools and display names)."""
     mine, theirs = _jobs(local), _jobs(live)
     drift = _changes(
-        "job", "jobs", {k: _job_name(v) for k, v in mine.items()}, {k: _job_name(v) for k, v in theirs.items()}
+        "job", "", {k: _job_name(v) for k, v in mine.items()}, {k: _job_name(v) for k, v in theirs.items()}
     )
     for name in (job for job in mine if job in theirs):
         a, b = _shape(mine[name]), _shape(theirs[name])
         for key in ("mlTask", "required", "tools", "input"):
             if a[key] != b[key]:
                 drift.append(f"{name}.{key} is {b[key]!r} in Kili, {a[key]!r} here")
-        drift += _changes(f"category of {name}", f"categories of {name}", a["names"], b["names"])
+        drift += _changes("category", f" of {name}", a["names"], b["names"])
         children = [c for c in a["children"] if c in b["children"] and a["children"][c] != b["children"][c]]
         if children:
             drift.append(f"child jobs of {name} categories changed: {', '.join(children)}")
     return drift[:most] + ([f"and {len(drift) - most} more differences"] if len(drift) > most else [])
 
 
-def _changes(one: str, several: str, mine: Mapping[str, str], theirs: Mapping[str, str]) -> list[str]:
-    """The keys added, removed and renamed between ``mine`` and ``theirs`` (key -> display name)."""
+def _changes(kind: str, of: str, mine: Mapping[str, str], theirs: Mapping[str, str]) -> list[str]:
+    """The ``kind`` keys (``job``, ``category``) added, removed and renamed between ``mine`` and ``theirs`` (key ->
+    display name); ``of`` says whose they are (`` of JOB_0``)."""
+    several = ("jobs" if kind == "job" else "categories") + of
     added = [key for key in theirs if key not in mine]
     removed = [key for key in mine if key not in theirs]
     phrases = []
     for old in list(removed):
         same_name = [new for new in added if mine[old] and theirs[new] == mine[old]]
         if len(same_name) == 1:
-            phrases.append(f"{one} {old} is now {same_name[0]} (both shown as {_quoted(mine[old])})")
+            phrases.append(f"{kind} {old}{of} is now {same_name[0]} (both shown as {_quoted(mine[old])})")
             removed.remove(old)
             added.remove(same_name[0])
     if added:
@@ -49,7 +51,7 @@ def _changes(one: str, several: str, mine: Mapping[str, str], theirs: Mapping[st
     if removed:
         phrases.append(f"{several} removed in Kili: {', '.join(removed)}")
     for key in (key for key in mine if key in theirs and mine[key] != theirs[key]):
-        phrases.append(f"{one} {key} renamed {_quoted(mine[key])} -> {_quoted(theirs[key])}")
+        phrases.append(f"{kind} {key}{of} renamed {_quoted(mine[key])} -> {_quoted(theirs[key])}")
     return phrases
 
 
