@@ -50,7 +50,7 @@ def test_the_autospec_is_kilis_own_narrowed_to_what_a_plugin_calls():
     with pytest.raises(TypeError, match="missing a required argument: 'label_id_array'"):
         kili.create_issues(project_id="p", label_ids=["l"], text_array=["t"])
     with pytest.raises(AttributeError):  # a Kili method a plugin does not call: a test of one would fail
-        kili.labels(project_id="p")
+        kili.count_labels(project_id="p")
     with pytest.raises(AttributeError):
         kili.not_a_kili_method()
 
