@@ -68,7 +68,7 @@ def run(
 # ---------------------------------------------------------------- the differential: one decision, two I/O paths
 
 
-@pytest.mark.heavy(6)
+@pytest.mark.heavy(10)
 def test_page_by_page_ends_in_the_state_the_plugin_gives_on_2000_assets(rule_set, big_project):
     per_asset, batched = copy.deepcopy(big_project), copy.deepcopy(big_project)
     before = final_state(big_project)
@@ -92,9 +92,8 @@ def test_page_by_page_ends_in_the_state_the_plugin_gives_on_2000_assets(rule_set
 @pytest.mark.parametrize("rules", ["image", "document", "ner", "video"])
 def test_page_by_page_ends_in_the_state_the_plugin_gives_on_the_fixtures(rules):
     rule_set = load_rule_set(RULES / f"{rules}.yaml")
-    fixtures = StandInData.from_fixtures()
-    for project in fixtures.projects:
-        per_asset, batched = copy.deepcopy(fixtures), copy.deepcopy(fixtures)
+    per_asset, batched = StandInData.from_fixtures(), StandInData.from_fixtures()
+    for project in per_asset.projects:
         run(per_asset, rule_set, project, per_asset=True)
         run(batched, rule_set, project, page_size=2)
         assert final_state(batched, project) == final_state(per_asset, project), project
@@ -285,3 +284,71 @@ def test_a_status_filter_lists_the_ids_first_so_send_backs_skip_no_asset(rule_se
     assert labeled - scored == {
         a for a in labeled if not isinstance(data.assets[a]["jsonMetadata"], dict) or a in summary.failed
     }
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_the_progress_line_gives_assets_a_second_and_the_time_left():
+    from kili_rules.cli.apply import progress_line
+
+    # 1,200 assets in 34.2857 s: 35 a second; 18,800 left / 35 = 537 s
+    assert progress_line(1200, 20000, 1200 / 35) == "1,200/20,000 assets  35 assets/s  ETA 8 min 57 s"
+    assert progress_line(100, 1_000_000, 10.0) == "100/1,000,000 assets  10 assets/s  ETA 27 h 46 min"
+    assert progress_line(0, 10, 0.0).endswith("ETA ?")
+
+
+def test_the_cli_runs_page_by_page_or_per_asset_and_checks_the_page_size(tmp_path, capsys, monkeypatch):
+    from kili_rules import cli
+
+    data = generate(40, load_json(INTERFACE), seed=2)
+    rules = apply_project.write_rules(tmp_path, INTERFACE)
+    with KiliStandIn(data) as kili:
+        monkeypatch.setenv("KILI_API_KEY", kili.api_key)
+        monkeypatch.setenv("KILI_API_ENDPOINT", kili.endpoint)
+        args = ["apply", str(rules), "--project", PROJECT, "--rate", "0"]
+        outs = []
+        for extra in ([], ["--per-asset"], ["--page-size", "7"]):
+            kili.requests.clear()
+            assert cli.main([*args, *extra]) == 1  # asset-000007's metadata is a list: not complete
+            outs.append(capsys.readouterr().out)
+            if extra == ["--page-size", "7"]:
+                assert len(kili.calls("assets")) == 6  # 40 assets, 7 a page
+        lines = [sorted(line for line in out.splitlines() if not line.startswith("apply ")) for out in outs]
+        assert lines[0] == lines[2]  # the same plan whatever the page size (echoed in another order)
+        summary = [line for line in outs[0].splitlines() if line.startswith("  ")]
+        assert summary[1:4] == [line for line in outs[1].splitlines() if line.startswith("  ")][1:4]
+    with pytest.raises(SystemExit):
+        cli.main([*args, "--page-size", "101"])
+    assert "a page holds 1 to 100 assets" in capsys.readouterr().err
+
+
+def test_garbage_fails_a_page_the_run_goes_on_and_a_rerun_finishes(rule_set, tmp_path):
+    data = generate(60, load_json(INTERFACE), seed=11)
+    labeled = {a for a, asset in data.assets.items() if asset["status"] != "TODO"}
+    path = tmp_path / "state.jsonl"
+    with KiliStandIn(data) as kili:
+        kili.fail(body="garbage", times=2, field="assets")  # the first page of 20, read twice: skipped
+        kili.fail(body="truncated", times=2, field="issues")  # the second page's issues, read twice: failed
+        state = StateFile(path, PROJECT, rule_set.name, "sha256:g")
+        with KiliClient(kili.api_key, kili.endpoint, retry=FAST, max_in_flight=1) as client:
+            first = apply.apply_rules(
+                rule_set, client, PROJECT, dry_run=False, rate=None, page_size=20, state=state, echo=lambda line: None
+            )
+        state.close()
+        second_page = {f"asset-{i:06d}" for i in range(20, 40)} & labeled
+        assert first.unread_pages[0].startswith("assets 1 to 20 of the listing: ") and not first.complete
+        assert set(first.failed) == second_page | {"asset-000047"}  # and the one whose metadata is a list
+        untouched = {f"asset-{i:06d}" for i in range(40)}
+        assert not {i["assetId"] for i in data.issues if i["id"].startswith("issue-")} & untouched
+        state = StateFile(path, PROJECT, rule_set.name, "sha256:g").load()
+        with KiliClient(kili.api_key, kili.endpoint, retry=FAST) as client:
+            again = apply.apply_rules(
+                rule_set, client, PROJECT, dry_run=False, rate=None, page_size=20, state=state, echo=lambda line: None
+            )
+        state.close()
+    assert set(again.failed) == {"asset-000007", "asset-000047"} and not again.unread_pages  # metadata: lists
+    assert again.skipped == len(labeled - untouched) - 1  # the last page was done by the first run
+    fresh = generate(60, load_json(INTERFACE), seed=11)
+    run(fresh, rule_set, page_size=20)
+    assert final_state(data) == final_state(fresh)
