@@ -1,5 +1,9 @@
-"""``kili-rules apply``: the plugin's own code path (:class:`~kili_rules.runtime.qa_plugin.QaPlugin`) run over
-a project's existing labels, which a plugin never sees (it only hears of labels submitted after its upload).
+"""``kili-rules apply``: a rule set run over a project's existing labels, which a plugin never sees (it only hears
+of labels submitted after its upload); :func:`apply_rules` and its summary, :class:`ApplySummary`.
+
+By default page by page (:mod:`~kili_rules.live.apply_batch`: a few requests a page of assets, decided by the
+plugin's own functions). With ``per_asset`` (``--per-asset``), the plugin's own code path
+(:class:`~kili_rules.runtime.qa_plugin.QaPlugin`) on each asset, as described below (:func:`apply_per_asset`):
 
 - **The same code.** For each asset's latest label, ``QaPlugin.handle`` runs exactly as in Kili; its ``kili`` is a
   :class:`LiveKili`: the methods of ``kili.client.Kili`` it calls (``issues``, ``create_issues``,
@@ -19,8 +23,8 @@ a project's existing labels, which a plugin never sees (it only hears of labels 
   came in one answer), a page of the asset listing is skipped and named. The summary names them, the run is not
   complete (the command exits 1) and a re-run with the state file finishes them. Only the first count of the
   listing cannot be gone past: without it there is nothing to go on with.
-- **Rate-limited.** At most ``rate`` Kili calls a second (reads and writes), on top of the client's own backoff on
-  429 / 5xx.
+- **Rate-limited.** At most ``rate`` Kili calls a second (reads, and writes that are sent), on top of the client's
+  own backoff on 429 / 5xx.
 """
 
 from __future__ import annotations
