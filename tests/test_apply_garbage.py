@@ -104,7 +104,8 @@ def test_without_on_bad_page_a_garbled_page_stops_the_listing(kili):
         list(client.iter_assets(PROJECT, fields=("id",)))
 
 
-# ---------------------------------------------------------------- apply goes on, a re-run finishes
+# ---------------------------------------------------------------- apply --per-asset goes on, a re-run finishes
+# (the page-by-page path's garbage: tests/test_apply_batch.py)
 
 
 def test_apply_goes_on_past_garbage_and_a_rerun_finishes(kili, tmp_path):
@@ -116,7 +117,7 @@ def test_apply_goes_on_past_garbage_and_a_rerun_finishes(kili, tmp_path):
     echoed: list[str] = []
     with connect(kili, page_size=10, max_in_flight=1) as client:
         summary = apply.apply_rules(
-            rule_set, client, PROJECT, dry_run=False, state=state, rate=None, echo=echoed.append
+            rule_set, client, PROJECT, dry_run=False, state=state, rate=None, echo=echoed.append, per_asset=True
         )
     state.close()
     assert summary.unread_pages and summary.unread_pages[0].startswith("assets 1 to 10 of the listing: ")
@@ -132,7 +133,9 @@ def test_apply_goes_on_past_garbage_and_a_rerun_finishes(kili, tmp_path):
 
     again = apply.StateFile(tmp_path / "state.jsonl", PROJECT, rule_set.name, "sha256:test").load()
     with connect(kili, page_size=10, max_in_flight=1) as client:
-        rerun = apply.apply_rules(rule_set, client, PROJECT, dry_run=False, state=again, rate=None, echo=echoed.append)
+        rerun = apply.apply_rules(
+            rule_set, client, PROJECT, dry_run=False, state=again, rate=None, echo=echoed.append, per_asset=True
+        )
     again.close()
     assert rerun.complete and rerun.skipped == ASSETS - 11 and rerun.handled == 11
     assert issues_by_asset(kili) == {a: 1 for a in FAILING}  # each issue created once, over both runs
@@ -144,6 +147,7 @@ def test_a_chunk_whose_labels_come_garbled_fails_its_assets_and_the_cli_exits_1(
     kili.fail(body="truncated", times=2, field="projects")  # the first chunk's read, and its second reading
     state = tmp_path / "state.jsonl"
     args = ["apply", str(RULES / "image.yaml"), "--project", PROJECT, "--yes", "--rate", "0", "--state", str(state)]
+    args.append("--per-asset")
     code = cli.main(args)
     out = capsys.readouterr().out
     assert code == 1

@@ -187,7 +187,9 @@ def test_apply_twice_creates_each_issue_once_and_resumes(kili, tmp_path, capsys)
     assert {a for a, asset in kili.data.assets.items() if asset["status"] == "ONGOING"} == failing
     metadata = kili.data.assets["asset-5"]["jsonMetadata"]
     assert metadata["batch"] == 2 and "qa_score" in metadata  # every other key kept
-    assert len(state.read_text().splitlines()) == LABELS + 1
+    lines = [json.loads(line) for line in state.read_text().splitlines()]
+    assert [set(line) for line in lines[1:]] == [{"page", "plans"}, {"page_done", "failed"}]  # one page of 60
+    assert {plan["asset_id"] for plan in lines[1]["plans"]} == {f"asset-{i}" for i in range(LABELS)}
 
     code, out, err = run(capsys, *args)  # the state file: everything was done
     assert code == 0 and f"{LABELS} assets done by an earlier run" in err

@@ -1,5 +1,9 @@
-"""``kili-rules apply``: the plugin's own code path (:class:`~kili_rules.runtime.qa_plugin.QaPlugin`) run over
-a project's existing labels, which a plugin never sees (it only hears of labels submitted after its upload).
+"""``kili-rules apply``: a rule set run over a project's existing labels, which a plugin never sees (it only hears
+of labels submitted after its upload); :func:`apply_rules` and its summary, :class:`ApplySummary`.
+
+By default page by page (:mod:`~kili_rules.live.apply_batch`: a few requests a page of assets, decided by the
+plugin's own functions). With ``per_asset`` (``--per-asset``), the plugin's own code path
+(:class:`~kili_rules.runtime.qa_plugin.QaPlugin`) on each asset, as described below (:func:`apply_per_asset`):
 
 - **The same code.** For each asset's latest label, ``QaPlugin.handle`` runs exactly as in Kili; its ``kili`` is a
   :class:`LiveKili`: the methods of ``kili.client.Kili`` it calls (``issues``, ``create_issues``,
@@ -19,15 +23,13 @@ a project's existing labels, which a plugin never sees (it only hears of labels 
   came in one answer), a page of the asset listing is skipped and named. The summary names them, the run is not
   complete (the command exits 1) and a re-run with the state file finishes them. Only the first count of the
   listing cannot be gone past: without it there is nothing to go on with.
-- **Rate-limited.** At most ``rate`` Kili calls a second (reads and writes), on top of the client's own backoff on
-  429 / 5xx.
+- **Rate-limited.** At most ``rate`` Kili calls a second (reads, and writes that are sent), on top of the client's
+  own backoff on 429 / 5xx.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,181 +38,13 @@ from typing import Any
 from kili_rules.live.apply_state import StateFile
 from kili_rules.live.client import KiliClient
 from kili_rules.live.errors import KiliApiError
+from kili_rules.live.live_kili import LiveKili, Planned, RateLimit
 from kili_rules.live.retry import once_more_if_malformed
-from kili_rules.runtime.issues import opening_text
 
 #: Assets whose latest labels are read at once.
 CHUNK = 50
 #: Failed assets named in the summary, at most (each failure is also echoed when it happens).
 NAMED = 20
-
-
-class RateLimit:
-    """At most ``per_second`` calls a second, across threads (``None`` or 0: no limit)."""
-
-    def __init__(self, per_second: float | None, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = 1.0 / per_second if per_second else 0.0
-        self.clock = clock
-        self._next = 0.0
-        self._lock = threading.Lock()
-        self.waited = 0.0
-
-    def __call__(self) -> None:
-        if not self.interval:
-            return
-        with self._lock:
-            now = self.clock()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        if start > now:
-            self.waited += start - now
-            time.sleep(start - now)
-
-
-@dataclass
-class Planned:
-    """One write, done or (in a dry run) only planned."""
-
-    kind: str  # "create" | "solve" | "send_back" | "metadata"
-    asset_id: str | None
-    detail: str
-
-
-class LiveKili:
-    """The ``kili.client.Kili`` methods :class:`QaPlugin` calls, over :class:`KiliClient`; writes only recorded
-    in a dry run. Thread-safe (the plugin runs its groups of calls side by side)."""
-
-    def __init__(self, client: KiliClient, *, dry_run: bool = True, rate: float | None = None) -> None:
-        self.client = client
-        self.dry_run = dry_run
-        self.limit = RateLimit(rate)
-        self.planned: list[Planned] = []
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self._issues_seen: dict[str, tuple[str | None, str | None]] = {}
-        self._dry_ids = 0
-        self._lock = threading.Lock()
-
-    def _call(self, name: str, **kwargs: Any) -> None:
-        self.limit()
-        with self._lock:
-            self.calls.append((name, kwargs))
-
-    def _plan(self, kind: str, asset_id: str | None, detail: str) -> None:
-        with self._lock:
-            self.planned.append(Planned(kind, asset_id, detail))
-
-    def take_planned(self) -> list[Planned]:
-        """The writes recorded since the last call (one asset's)."""
-        with self._lock:
-            planned, self.planned = self.planned, []
-            self._issues_seen.clear()
-        return planned
-
-    # -- reads: always sent
-
-    def issues(
-        self,
-        project_id: str,
-        asset_id: str | None = None,
-        asset_id_in: Sequence[str] | None = None,
-        issue_type: str | None = None,
-        status: str | None = None,
-        fields: Sequence[str] = ("id", "status", "type", "objectMid", "assetId", "comments.text", "comments.createdAt"),
-        **ignored: Any,
-    ) -> list[dict[str, Any]]:
-        """``kili.issues(project_id=, asset_id=, status=, issue_type=, fields=)``."""
-        self._call("issues", project_id=project_id, asset_id=asset_id, status=status, issue_type=issue_type)
-        found = once_more_if_malformed(
-            lambda: list(
-                self.client.iter_issues(
-                    project_id,
-                    asset_id=asset_id,
-                    asset_ids=asset_id_in,
-                    status=status,
-                    issue_type=issue_type,
-                    fields=fields,
-                )
-            )
-        )
-        with self._lock:
-            for issue in found:
-                comments = issue.get("comments") if isinstance(issue, dict) else None
-                text = opening_text(comments) if isinstance(comments, list) else None
-                self._issues_seen[str(issue.get("id"))] = (issue.get("assetId") or asset_id, text)
-        return found
-
-    def assets(
-        self,
-        project_id: str,
-        asset_id: str | None = None,
-        fields: Sequence[str] = ("id", "jsonMetadata"),
-        **ignored: Any,
-    ) -> list[dict[str, Any]]:
-        """``kili.assets(project_id=, asset_id=, fields=)``: ``jsonMetadata`` parsed, as the SDK gives it."""
-        self._call("assets", project_id=project_id, asset_id=asset_id)
-        ids = [asset_id] if asset_id is not None else None
-        return once_more_if_malformed(lambda: list(self.client.iter_assets(project_id, asset_ids=ids, fields=fields)))
-
-    # -- writes: sent with --yes, recorded always
-
-    def create_issues(
-        self,
-        project_id: str,
-        label_id_array: list[str],
-        object_mid_array: list[str | None] | None = None,
-        text_array: list[str | None] | None = None,
-    ) -> list[dict[str, str]]:
-        """``kili.create_issues(project_id=, label_id_array=, object_mid_array=, text_array=)``."""
-        self._call("create_issues", project_id=project_id, label_id_array=label_id_array)
-        mids = object_mid_array or [None] * len(label_id_array)
-        texts = text_array or [None] * len(label_id_array)
-        for mid, text in zip(mids, texts, strict=True):
-            self._plan("create", None, f"{text}" + (f" @ {mid}" if mid else ""))
-        if self.dry_run:
-            with self._lock:
-                start, self._dry_ids = self._dry_ids, self._dry_ids + len(label_id_array)
-            return [{"id": f"dry-run-{start + i + 1}"} for i in range(len(label_id_array))]
-        created = self.client.create_issues(
-            project_id, [(label, mid, text or "") for label, mid, text in zip(label_id_array, mids, texts, strict=True)]
-        )
-        return [{"id": issue_id} for issue_id in created]
-
-    def update_issue_status(self, issue_id: str, status: str) -> dict[str, Any]:
-        """``kili.update_issue_status(issue_id=, status=)``."""
-        self._call("update_issue_status", issue_id=issue_id, status=status)
-        asset_id, text = self._issues_seen.get(issue_id, (None, None))
-        self._plan("solve" if status == "SOLVED" else status.lower(), asset_id, f"{issue_id} {text or ''}".strip())
-        if not self.dry_run:
-            self.client.update_issue_status(issue_id, status)
-        return {"id": issue_id, "status": status}
-
-    def send_back_to_queue(
-        self,
-        asset_ids: list[str] | None = None,
-        external_ids: list[str] | None = None,
-        project_id: str | None = None,
-    ) -> dict[str, Any]:
-        """``kili.send_back_to_queue(asset_ids=)``: the ``{succeeded, declined, failed}`` answer of kili >= 26.2.1."""
-        ids = list(asset_ids or [])
-        self._call("send_back_to_queue", asset_ids=ids)
-        for asset_id in ids:
-            self._plan("send_back", asset_id, "send back to the queue")
-        if self.dry_run:
-            return {"succeeded": [{"assetId": i, "externalId": None} for i in ids], "declined": [], "failed": []}
-        return self.client.send_back_to_queue(ids)
-
-    def update_properties_in_assets(
-        self, asset_ids: list[str] | None = None, json_metadatas: list[Any] | None = None, **ignored: Any
-    ) -> list[dict[str, str]]:
-        """``kili.update_properties_in_assets(asset_ids=, json_metadatas=)``: the whole metadata, replaced."""
-        ids = list(asset_ids or [])
-        metadatas = list(json_metadatas or [])
-        self._call("update_properties_in_assets", asset_ids=ids)
-        for asset_id, metadata in zip(ids, metadatas, strict=True):
-            self._plan("metadata", asset_id, json.dumps(metadata, ensure_ascii=False, sort_keys=True))
-        if self.dry_run:
-            return [{"id": i} for i in ids]
-        return [{"id": i} for i in self.client.update_json_metadata(ids, metadatas)]
 
 
 # ---------------------------------------------------------------- the run
@@ -281,8 +115,60 @@ def apply_rules(
     logger: logging.Logger | None = None,
     echo: Callable[[str], None] = print,
     on_progress: Callable[[int, int], None] | None = None,
+    per_asset: bool = False,
+    page_size: int = 100,
 ) -> ApplySummary:
-    """Run the plugin over the latest label of every asset of the project; ``echo`` each write (planned or done)."""
+    """Apply the rule set to the latest label of every asset of the project; ``echo`` each write (planned or done).
+
+    Page by page (:func:`~kili_rules.live.apply_batch.apply_in_pages`: a few requests a page of ``page_size``
+    assets) unless ``per_asset``: then the plugin itself (:class:`~kili_rules.runtime.qa_plugin.QaPlugin`) runs on
+    each asset through :class:`LiveKili`, as in Kili (about four requests an asset)."""
+    if not per_asset:
+        from kili_rules.live.apply_batch import apply_in_pages
+
+        return apply_in_pages(
+            rule_set,
+            client,
+            project_id,
+            dry_run=dry_run,
+            event=event,
+            asset_status_in=asset_status_in,
+            state=state,
+            rate=rate,
+            page_size=page_size,
+            echo=echo,
+            on_progress=on_progress,
+        )
+    return apply_per_asset(
+        rule_set,
+        client,
+        project_id,
+        dry_run=dry_run,
+        event=event,
+        asset_status_in=asset_status_in,
+        state=state,
+        rate=rate,
+        logger=logger,
+        echo=echo,
+        on_progress=on_progress,
+    )
+
+
+def apply_per_asset(
+    rule_set: Any,
+    client: KiliClient,
+    project_id: str,
+    *,
+    dry_run: bool = True,
+    event: str = "submit",
+    asset_status_in: Sequence[str] | None = None,
+    state: StateFile | None = None,
+    rate: float | None = 10.0,
+    logger: logging.Logger | None = None,
+    echo: Callable[[str], None] = print,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ApplySummary:
+    """Run the plugin over the latest label of every asset of the project, one asset at a time."""
     from kili_rules.runtime.qa_plugin import QaPlugin
 
     kili = LiveKili(client, dry_run=dry_run, rate=rate)
@@ -323,8 +209,14 @@ def apply_rules(
         summary.sent_back += result.sent_back
         summary.metadata += result.metadata_written is not None
         for planned in kili.take_planned():
-            what = {"create": "create issue", "solve": "solve issue", "send_back": "send back", "metadata": "write"}
-            detail = "" if planned.kind == "send_back" else f" {planned.detail}"
+            what = {
+                "create": "create issue",
+                "solve": "solve issue",
+                "send_back": "send back",
+                "review": "add to review",
+                "metadata": "write",
+            }
+            detail = "" if planned.kind in ("send_back", "review") else f" {planned.detail}"
             echo(f"asset {asset_id} (label {label.get('id')}): {verb}{what.get(planned.kind, planned.kind)}{detail}")
         if result.failures:
             summary.failed[asset_id] = result.failures[0]
@@ -372,4 +264,4 @@ def _read_latest_labels(
         return []
 
 
-__all__ = ["ApplySummary", "LiveKili", "RateLimit", "StateFile", "apply_rules"]
+__all__ = ["ApplySummary", "LiveKili", "Planned", "RateLimit", "StateFile", "apply_per_asset", "apply_rules"]

@@ -117,6 +117,9 @@ mutation($where: AssetWhere!) {
 }
 """
 
+# kili/entrypoints/mutations/asset/queries.py: GQL_ADD_ASSETS_TO_REVIEW
+ADD_ASSETS_TO_REVIEW = SEND_ASSETS_BACK_TO_QUEUE.replace("sendAssetsBackToQueue", "addAssetsToReview")
+
 # kili/entrypoints/mutations/asset/queries.py: GQL_UPDATE_PROPERTIES_IN_ASSETS
 UPDATE_PROPERTIES_IN_ASSETS = """
 mutation(

@@ -46,7 +46,34 @@ class KiliPaging(KiliTransport):
         on_progress: Callable[[int, int], None] | None = None,
         on_bad_page: Callable[[int, int, KiliApiError], None] | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Every item of a paged query, in order: the count first, then ``first`` / ``skip`` pages, up to
+        """Every item of a paged query, in order: the items of :meth:`paginate_pages` (see there)."""
+        pages = self.paginate_pages(
+            document,
+            count_document,
+            where,
+            page_size=page_size,
+            transform=transform,
+            on_progress=on_progress,
+            on_bad_page=on_bad_page,
+        )
+        try:
+            for page in pages:
+                yield from page.items
+        finally:
+            pages.close()  # closing this generator early cancels the pages not yet started
+
+    def paginate_pages(
+        self,
+        document: str,
+        count_document: str,
+        where: dict[str, Any],
+        *,
+        page_size: int | None = None,
+        transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+        on_bad_page: Callable[[int, int, KiliApiError], None] | None = None,
+    ) -> Iterator[Page]:
+        """Every page of a paged query, in order: the count first, then ``first`` / ``skip`` pages, up to
         ``max_in_flight`` of them fetched ahead by a thread pool. ``transform`` runs on each item in the pool (to
         fetch a ``jsonResponseUrl``, say); ``on_progress(done, total)`` after each page. Stops at the count or at a
         short page. Closing the generator early cancels the pages not yet started.
@@ -89,9 +116,24 @@ class KiliPaging(KiliTransport):
             done += page.first if page.error is not None else len(page.items)
             if on_progress:
                 on_progress(done, total)
-            yield from page.items
+            yield page
             if page.error is None and len(page.items) < page.first:  # the project shrank while we read it
                 return
+
+    def read_all(self, document: str, where: dict[str, Any], *, page_size: int | None = None) -> list[dict[str, Any]]:
+        """Every item of a paged query, read page after page until a short one, without a count: one request
+        when everything fits in a page (the issues of a page of assets, say). Raises KiliApiError, malformed when
+        a page is not a list of objects."""
+        size = min(page_size or self.page_size, self.page_size)
+        name = root_field_name(document)
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self.query(document, {"where": where, "first": size, "skip": len(items)})
+            if not isinstance(page, list) or not all(isinstance(item, dict) for item in page):
+                raise KiliApiError(f"Kili sent an unexpected answer to {name}: not a list of objects", "malformed")
+            items += page
+            if len(page) < size:
+                return items
 
     def _in_order(self, fetch: Callable[[int], Page], total: int, size: int) -> Iterator[Page]:
         """The pages ``fetch(skip)`` gives, in order, at most ``max_in_flight`` of them ahead."""

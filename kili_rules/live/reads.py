@@ -13,7 +13,7 @@ from typing import Any
 
 from kili_rules.live import operations as ops
 from kili_rules.live.errors import KiliApiError
-from kili_rules.live.paging import KiliPaging
+from kili_rules.live.paging import KiliPaging, Page
 
 LABEL_PAGE_SIZE_VIDEO = 20
 ASSET_PAGE_SIZE_WITH_LABEL = 50
@@ -145,18 +145,46 @@ class KiliReads(KiliPaging):
         ``with_latest_label``, each with ``latestLabel`` (``None`` for an asset not labeled yet, else a label as
         :meth:`iter_labels` gives it). ``asset_ids`` restricts to those assets. ``on_bad_page``: a page whose answer
         is malformed twice is skipped and passed to it (see :meth:`~kili_rules.live.paging.KiliPaging.paginate`)."""
+        pages = self.iter_asset_pages(
+            project_id,
+            asset_status_in=asset_status_in,
+            asset_ids=asset_ids,
+            with_latest_label=with_latest_label,
+            fields=fields,
+            on_progress=on_progress,
+            on_bad_page=on_bad_page,
+        )
+        for page in pages:
+            yield from page.items
+
+    def iter_asset_pages(
+        self,
+        project_id: str,
+        *,
+        asset_status_in: Sequence[str] | None = None,
+        asset_ids: Sequence[str] | None = None,
+        with_latest_label: bool = False,
+        fields: Sequence[str] = ASSET_FIELDS,
+        page_size: int | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+        on_bad_page: Callable[[int, int, KiliApiError], None] | None = None,
+    ) -> Iterator[Page]:
+        """The pages of :meth:`iter_assets` (the one reader of assets: ``check --project``, ``diff --project`` and
+        ``apply`` all read through it), each a :class:`~kili_rules.live.paging.Page` of at most ``page_size``
+        assets (default: the SDK's, fewer with a ``latestLabel``, fewer still for video; never more than the
+        client's ``page_size``)."""
         fields = list(fields)
-        page_size = None
         if with_latest_label:
             fields += [f for f in LATEST_LABEL_FIELDS if f not in fields]
-            video = self.project(project_id)["inputType"] == "VIDEO"
-            page_size = ASSET_PAGE_SIZE_WITH_LABEL_VIDEO if video else ASSET_PAGE_SIZE_WITH_LABEL
+            if page_size is None:
+                video = self.project(project_id)["inputType"] == "VIDEO"
+                page_size = ASSET_PAGE_SIZE_WITH_LABEL_VIDEO if video else ASSET_PAGE_SIZE_WITH_LABEL
         where: dict[str, Any] = {"project": {"id": project_id}}
         if asset_status_in:
             where["statusIn"] = list(asset_status_in)
         if asset_ids is not None:
             where["idIn"] = list(asset_ids)
-        yield from self.paginate(
+        yield from self.paginate_pages(
             ops.assets_query(ops.fragment(fields)),
             ops.COUNT_ASSETS,
             where,
@@ -188,6 +216,14 @@ class KiliReads(KiliPaging):
         if issue_type is not None:
             where["type"] = issue_type
         yield from self.paginate(ops.issues_query(ops.fragment(list(fields))), ops.COUNT_ISSUES, where)
+
+    def open_issues_of(
+        self, project_id: str, asset_ids: Sequence[str], fields: Sequence[str] = ISSUE_FIELDS
+    ) -> list[dict[str, Any]]:
+        """The OPEN issues of type ISSUE of many assets (``assetIn``), read without a count: one request when they
+        fit in a page."""
+        where = {"project": {"id": project_id}, "assetIn": list(asset_ids), "status": "OPEN", "type": "ISSUE"}
+        return self.read_all(ops.issues_query(ops.fragment(list(fields))), where)
 
     # ---------------------------------------------------------------- answers to objects
 

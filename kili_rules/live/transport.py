@@ -103,6 +103,8 @@ class KiliTransport:
         )
         self._lock = threading.Lock()
         self.requests_sent = 0
+        #: Called before each request is sent (retries included): ``apply`` sets its rate limit here.
+        self.throttle: Callable[[], None] | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(endpoint={self.endpoint!r})"
@@ -142,6 +144,8 @@ class KiliTransport:
         return with_retries(name, mutation, send, self.retry, self._sleep)
 
     def _post(self, name: str, payload: dict[str, Any], mutation: bool) -> dict[str, Any]:
+        if self.throttle is not None:
+            self.throttle()
         with self._lock:
             self.requests_sent += 1
         try:

@@ -53,12 +53,19 @@ class KiliWrites(KiliTransport):
 
     def send_back_to_queue(self, asset_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         """Send assets back to the queue, 100 a call; ``{"succeeded", "declined", "failed"}`` lists merged."""
+        return self._move(ops.SEND_ASSETS_BACK_TO_QUEUE, "sendAssetsBackToQueue", asset_ids)
+
+    def add_to_review(self, asset_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """Move assets on to review (``addAssetsToReview``), 100 a call; ``{"succeeded", "declined", "failed"}``."""
+        return self._move(ops.ADD_ASSETS_TO_REVIEW, "addAssetsToReview", asset_ids)
+
+    def _move(self, document: str, name: str, asset_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         outcome: dict[str, list[dict[str, Any]]] = {"succeeded": [], "declined": [], "failed": []}
         for start in range(0, len(asset_ids), MUTATION_BATCH_SIZE):
             chunk = list(asset_ids[start : start + MUTATION_BATCH_SIZE])
-            answer = self.mutate(ops.SEND_ASSETS_BACK_TO_QUEUE, {"where": {"idIn": chunk}})
+            answer = self.mutate(document, {"where": {"idIn": chunk}})
             if not isinstance(answer, dict) or not all(isinstance(answer.get(k), list) for k in outcome):
-                raise KiliApiError("Kili sent an unexpected answer to sendAssetsBackToQueue", "malformed")
+                raise KiliApiError(f"Kili sent an unexpected answer to {name}", "malformed")
             for key in outcome:
                 outcome[key] += answer[key]
         return outcome

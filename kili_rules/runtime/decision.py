@@ -93,9 +93,10 @@ def decide(
     report: Report, policy: Policy, event: str, open_issues: list[OpenIssue] | None, asset: AssetRead | None
 ) -> Decision:
     """Every decision for one asset, from the report and what was read of the asset (``None``: could not be
-    read)."""
+    read). The routing is known to the issues (the escalation issue) when the send backs were read, or when the
+    rules send nothing back (then no count can escalate), as the plugin's issues group knows it."""
     routing = routing_of(report, policy, event, asset)
-    known = routing if asset is not None and asset.metadata is not None else None
+    known = routing if not routing.send_back or (asset is not None and asset.metadata is not None) else None
     issues = None if open_issues is None else issue_plan(report, policy, open_issues, known)
     metadata = metadata_to_write(report, policy, event, routing, asset.metadata if asset is not None else None)
     return Decision(routing, issues, metadata)

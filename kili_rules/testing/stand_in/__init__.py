@@ -22,7 +22,8 @@ Supported root fields (the shapes the ``kili`` SDK sends; see ``kili_rules.live.
   ``project.id``, ``id``, ``idIn``, ``statusIn``, ``externalIdStrictlyIn``), ``issues`` / ``countIssues`` (where
   ``project.id``, ``asset.id``, ``assetIn``, ``status``, ``type``), ``viewer`` and ``apiKeys`` (what the SDK asks
   when a ``Kili`` client is created); pages by ``first`` / ``skip``, ``first`` capped at ``max_page_size``;
-- mutations: ``createIssues``, ``updatePropertiesInIssue`` (status), ``sendAssetsBackToQueue`` (``where.idIn``),
+- mutations: ``createIssues``, ``updatePropertiesInIssue`` (status), ``sendAssetsBackToQueue`` and
+  ``addAssetsToReview`` (``where.idIn``; an asset in the queue, or already in review for the latter, is declined),
   ``updatePropertiesInAssets`` (``jsonMetadata``, replaced whole, as Kili does); each applied one is recorded in
   :attr:`KiliStandIn.mutations`;
 - ``jsonInterface``, ``jsonResponse`` and ``jsonMetadata`` are sent as JSON strings, as Kili does; a label whose

@@ -68,19 +68,26 @@ class StandInAnswers:
 
     # assets
     def _assets(self, where: dict[str, Any]) -> list[dict[str, Any]]:
-        found = list(self.data.assets.values())
+        if where.get("idIn") is not None:  # looked up by id (not a scan of every asset), in the project's order
+            wanted = {i for i in where["idIn"] if isinstance(i, str)}
+            found = sorted(
+                (a for i in wanted if (a := self.data.assets.get(i)) is not None), key=self.data.asset_position
+            )
+        else:
+            found = list(self.data.assets.values())
         project_id = (where.get("project") or {}).get("id")
         if project_id is not None:
             found = [a for a in found if a["projectId"] == project_id]
         if where.get("id") is not None:
             found = [a for a in found if a["id"] == where["id"]]
-        for key, attribute in (("idIn", "id"), ("statusIn", "status"), ("externalIdStrictlyIn", "externalId")):
+        for key, attribute in (("statusIn", "status"), ("externalIdStrictlyIn", "externalId")):
             if where.get(key) is not None:
-                found = [a for a in found if a[attribute] in where[key]]
+                allowed = set(where[key])
+                found = [a for a in found if a[attribute] in allowed]
         return found
 
     def _asset_out(self, asset: dict[str, Any]) -> dict[str, Any]:
-        labels = [label for label in self.data.labels if label["assetId"] == asset["id"]]
+        labels = self.data.labels_of(asset["id"])
         return {
             "id": asset["id"],
             "externalId": asset["externalId"],
@@ -149,15 +156,17 @@ class StandInAnswers:
 
     # issues
     def _issues(self, where: dict[str, Any]) -> list[dict[str, Any]]:
-        found = self.data.issues
+        asset_id = (where.get("asset") or {}).get("id")
+        if asset_id is not None or where.get("assetIn") is not None:  # looked up by asset, not a scan of every issue
+            assets = [asset_id] if asset_id is not None else list(dict.fromkeys(where["assetIn"]))
+            if asset_id is not None and where.get("assetIn") is not None:
+                assets = [a for a in assets if a in where["assetIn"]]
+            found = self.data.issues_of([a for a in assets if isinstance(a, str)])
+        else:
+            found = self.data.issues
         project_id = (where.get("project") or {}).get("id")
         if project_id is not None:
             found = [i for i in found if i["projectId"] == project_id]
-        asset_id = (where.get("asset") or {}).get("id")
-        if asset_id is not None:
-            found = [i for i in found if i["assetId"] == asset_id]
-        if where.get("assetIn") is not None:
-            found = [i for i in found if i["assetId"] in where["assetIn"]]
         for key in ("status", "type"):
             if where.get(key) is not None:
                 found = [i for i in found if i[key] == where[key]]
@@ -223,6 +232,21 @@ class StandInAnswers:
                 outcome["declined"].append({"assetId": asset_id, "externalId": asset["externalId"]})
             else:
                 asset["status"] = "ONGOING"
+                outcome["succeeded"].append({"assetId": asset_id, "externalId": asset["externalId"]})
+        return outcome
+
+    def _op_addAssetsToReview(self, variables: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        """Workflow v1: a labeled asset goes TO_REVIEW; one in the queue (TODO, ONGOING) or already there is
+        declined."""
+        outcome: dict[str, list[dict[str, Any]]] = {"succeeded": [], "declined": [], "failed": []}
+        for asset_id in (variables.get("where") or {}).get("idIn") or []:
+            asset = self.data.assets.get(asset_id)
+            if asset is None:
+                outcome["failed"].append({"assetId": asset_id, "externalId": None, "details": "asset not found"})
+            elif asset["status"] in ("TODO", "ONGOING", "TO_REVIEW"):
+                outcome["declined"].append({"assetId": asset_id, "externalId": asset["externalId"]})
+            else:
+                asset["status"] = "TO_REVIEW"
                 outcome["succeeded"].append({"assetId": asset_id, "externalId": asset["externalId"]})
         return outcome
 

@@ -21,6 +21,13 @@ class StandInData:
     assets: dict[str, dict[str, Any]] = field(default_factory=dict)
     labels: list[dict[str, Any]] = field(default_factory=list)
     issues: list[dict[str, Any]] = field(default_factory=list)
+    _by_asset: dict[str, list[dict[str, Any]]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _indexed: int = field(default=-1, init=False, repr=False, compare=False)
+    _issues_by_asset: dict[str, list[tuple[int, dict[str, Any]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _issues_indexed: int = field(default=-1, init=False, repr=False, compare=False)
+    _positions: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def add_project(
         self, project_id: str, json_interface: dict[str, Any], input_type: str = "IMAGE", title: str | None = None
@@ -70,9 +77,8 @@ class StandInData:
     ) -> dict[str, Any]:
         """Add a label to an asset (it becomes the asset's latest label); returns it."""
         asset = self.assets[asset_id]
-        for other in self.labels:
-            if other["assetId"] == asset_id:
-                other["isLatestLabelForUser"] = other["isLatestLabelForUser"] and other["author"]["id"] != author_id
+        for other in self.labels_of(asset_id):
+            other["isLatestLabelForUser"] = other["isLatestLabelForUser"] and other["author"]["id"] != author_id
         label = {
             "id": label_id,
             "assetId": asset_id,
@@ -85,7 +91,38 @@ class StandInData:
             "secondsToLabel": 10,
         }
         self.labels.append(label)
+        if self._indexed == len(self.labels) - 1:
+            self._by_asset.setdefault(asset_id, []).append(label)
+            self._indexed += 1
         return label
+
+    def asset_position(self, asset: dict[str, Any]) -> int:
+        """Where an asset comes in the project's listing (the order it was added)."""
+        if len(self._positions) != len(self.assets):
+            self._positions = {asset_id: n for n, asset_id in enumerate(self.assets)}
+        return self._positions.get(asset["id"], len(self._positions))
+
+    def issues_of(self, asset_ids: list[str]) -> list[dict[str, Any]]:
+        """The issues of some assets, in the order of :attr:`issues` (from an index brought up to date whenever
+        :attr:`issues` grew, rebuilt when it shrank)."""
+        if self._issues_indexed > len(self.issues):
+            self._issues_by_asset, self._issues_indexed = {}, 0
+        for position in range(max(self._issues_indexed, 0), len(self.issues)):
+            issue = self.issues[position]
+            self._issues_by_asset.setdefault(issue["assetId"], []).append((position, issue))
+        self._issues_indexed = len(self.issues)
+        found = [item for asset_id in dict.fromkeys(asset_ids) for item in self._issues_by_asset.get(asset_id, [])]
+        return [issue for _, issue in sorted(found, key=lambda item: item[0])]
+
+    def labels_of(self, asset_id: str) -> list[dict[str, Any]]:
+        """The labels of an asset, oldest first (from an index rebuilt whenever :attr:`labels` grew or shrank, so
+        that a project of many assets is served without a scan of every label for each asset)."""
+        if self._indexed != len(self.labels):
+            self._by_asset = {}
+            for label in self.labels:
+                self._by_asset.setdefault(label["assetId"], []).append(label)
+            self._indexed = len(self.labels)
+        return self._by_asset.get(asset_id, [])
 
     @classmethod
     def from_fixtures(cls, root: str | Path | None = None) -> StandInData:

@@ -48,6 +48,7 @@ type Mutation {
   createIssues(issues: [IssueToCreate!]!, where: AssetWhere!): [Issue!]!
   updatePropertiesInIssue(data: IssueData!, where: IssueWhere!): Issue
   sendAssetsBackToQueue(where: AssetWhere!): AssetActionOutcome!
+  addAssetsToReview(where: AssetWhere!): AssetActionOutcome!
   updatePropertiesInAssets(where: [AssetWhere!]!, data: [AssetData!]!): [Asset!]!
 }
 input ProjectWhere { id: ID }
