@@ -99,7 +99,7 @@ def test_a_broken_member_is_an_error_naming_the_zip(tmp_path, stored):
 @pytest.mark.heavy(4)
 def test_reading_many_members_holds_no_entry_per_member(tmp_path):
     """zipfile holds an entry object per member (about 0.6 KiB each); reading member by member holds none."""
-    count = 20_000
+    count = 8_000
     path = tmp_path / "export.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for index in range(count):
@@ -115,7 +115,7 @@ def test_reading_many_members_holds_no_entry_per_member(tmp_path):
     finally:
         tracemalloc.stop()
     assert read == count
-    assert directory_peak > 8 * 2**20 and streamed_peak < 2 * 2**20, (streamed_peak, directory_peak)
+    assert directory_peak > 3 * 2**20 and streamed_peak < directory_peak / 3, (streamed_peak, directory_peak)
 
 
 @settings(max_examples=300, deadline=None)
