@@ -99,7 +99,7 @@ def test_a_broken_member_is_an_error_naming_the_zip(tmp_path, stored):
 @pytest.mark.heavy(4)
 def test_reading_many_members_holds_no_entry_per_member(tmp_path):
     """zipfile holds an entry object per member (about 0.6 KiB each); reading member by member holds none."""
-    count = 8_000
+    count = 10_000
     path = tmp_path / "export.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for index in range(count):
