@@ -329,3 +329,12 @@ def test_the_runtime_defaults_of_limits_are_the_rule_files():
     from kili_rules.runtime.policy import DEFAULT_LIMITS
 
     assert LimitsConfig().model_dump() == DEFAULT_LIMITS
+
+
+def test_a_wrong_top_level_key_hides_no_problem_of_the_rules(write_rules):
+    path = write_rules("limit: {max_issues: 3}\nrules:\n  - {id: a, type: count, job: JOB_0, mxa: 1}\n")
+    with pytest.raises(RuleFileError) as raised:
+        load_rule_set(path)
+    text = str(raised.value)
+    assert "1:1: error: unknown key 'limit' in the rule file; did you mean 'limits'?" in text
+    assert "3:38: error: unknown key 'mxa' in rule 'a' (count); did you mean 'max'?" in text

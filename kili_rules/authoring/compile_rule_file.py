@@ -67,11 +67,16 @@ def compile_rule_file(
     if not isinstance(raw, dict):
         raise RuleFileError([source.problem((), "a rule file is a mapping with a `rules:` list; see the README")])
 
+    problems: list[Problem] = []
     try:
         header = validate_model(RuleSetFile, raw, source, (), "the rule file")
     except RuleFileError as error:
-        return Compilation(path, source, None, [], error.problems, None)
-    problems: list[Problem] = []
+        # the rules are still checked (every problem at once), with the keys they need when those are sound
+        problems += error.problems
+        try:
+            header = validate_model(RuleSetFile, {k: raw[k] for k in _RULE_KEYS if k in raw}, source, (), "")
+        except RuleFileError:
+            return Compilation(path, source, None, [], error.problems, None)
     name = _plugin_name(path, header, source, problems)
     before_interface = len(problems)
     interface = _interface(path, header, interface_path, source, problems)
@@ -115,6 +120,10 @@ def compile_rule_file(
     return Compilation(
         path, source, interface, compiled_rules, [], rule_set, python_rules=python_rules, python_modules=modules
     )
+
+
+#: The top-level keys the rules are compiled with: when another key is wrong, the rules are still checked.
+_RULE_KEYS = ("interface", "on_error", "python", "rules")
 
 
 def _plugin_name(path: Path, header: RuleSetFile, source: SourceMap, problems: list[Problem]) -> str:
