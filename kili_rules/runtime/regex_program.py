@@ -46,6 +46,8 @@ BEGIN, BEGIN_LINE, END, END_LINE, END_STRING, WORD_EDGE, NOT_WORD_EDGE, ASCII_WO
 
 _MULTILINE, _DOTALL, _IGNORECASE, _ASCII = 8, 16, 2, 256
 _TYPE_FLAGS = 256 | 4 | 32  # ASCII | LOCALE | UNICODE
+#: not a flag of re's: the pattern is inside a scoped (?a:...) or (?u:...), where re reads classes inconsistently
+_SCOPED_TYPE = 1 << 30
 _CATEGORIES = {
     _sre.CATEGORY_DIGIT: "\\d",
     _sre.CATEGORY_NOT_DIGIT: "\\D",
@@ -155,7 +157,7 @@ class _Builder:
         elif op == _sre.SUBPATTERN:
             _group, add_flags, del_flags, body = av
             if add_flags & _TYPE_FLAGS:
-                flags &= ~_TYPE_FLAGS
+                flags = (flags & ~_TYPE_FLAGS) | _SCOPED_TYPE
             self.sequence(list(body), (flags | add_flags) & ~del_flags)
         elif op == _sre.BRANCH:
             self.branch([list(branch) for branch in av[1]], flags)
@@ -219,6 +221,13 @@ def _one_character(op: Any, av: Any, flags: int) -> str:
         return prefix + _escaped(av)
     if op == _sre.NOT_LITERAL:
         return f"{prefix}[^{_escaped(av)}]"
+    if flags & _SCOPED_TYPE:  # re: under (?a:...), neither \D nor \d matches '٣', neither \W nor \w 'É'
+        raise RegexRefused(
+            "a class in a scoped (?a:...)",
+            "regex uses a class (\\d, \\w, \\s, [...]) inside a scoped (?a:...) or (?u:...) flag, which Python's re "
+            "reads inconsistently (there, neither \\d nor \\D matches '٣'): put the flag at the start of the "
+            "pattern, `(?a)...`",
+        )
     parts = []
     for item_op, item_av in av:
         if item_op == _sre.NEGATE:
