@@ -27,13 +27,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kili_rules.runtime.asset_reads import needs_resolution
 from kili_rules.runtime.decision import decide, issue_plan, metadata_to_write
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.issues import IssueKey, OpenIssue, checked_issues, missing_issues
 from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.metadata import AssetRead, checked_asset, metadata_object
 from kili_rules.runtime.policy import Policy
-from kili_rules.runtime.report_log import needs_resolution
 from kili_rules.runtime.retry import KiliAnswerError
 from kili_rules.runtime.routing import ROUTING_EVENTS, Routing
 

@@ -184,13 +184,7 @@ class LiveKili:
         project_id: str | None = None,
     ) -> dict[str, Any]:
         """``kili.send_back_to_queue(asset_ids=)``: the ``{succeeded, declined, failed}`` answer of kili >= 26.2.1."""
-        ids = list(asset_ids or [])
-        self._call("send_back_to_queue", write=True, asset_ids=ids)
-        for asset_id in ids:
-            self._plan("send_back", asset_id, "send back to the queue")
-        if self.dry_run:
-            return {"succeeded": [{"assetId": i, "externalId": None} for i in ids], "declined": [], "failed": []}
-        return self.client.send_back_to_queue(ids)
+        return self._move("send_back_to_queue", "send_back", "send back to the queue", asset_ids)
 
     def add_to_review(
         self,
@@ -199,13 +193,19 @@ class LiveKili:
         project_id: str | None = None,
     ) -> dict[str, Any]:
         """``kili.add_to_review(asset_ids=, project_id=)``: the ``{succeeded, declined, failed}`` answer."""
+        return self._move("add_to_review", "review", "add to review", asset_ids)
+
+    def _move(self, method: str, kind: str, detail: str, asset_ids: list[str] | None) -> dict[str, Any]:
+        """Plan (and, unless a dry run, send) the client's ``method`` on the assets; a dry run answers as if all
+        succeeded."""
         ids = list(asset_ids or [])
-        self._call("add_to_review", write=True, asset_ids=ids)
+        self._call(method, write=True, asset_ids=ids)
         for asset_id in ids:
-            self._plan("review", asset_id, "add to review")
+            self._plan(kind, asset_id, detail)
         if self.dry_run:
             return {"succeeded": [{"assetId": i, "externalId": None} for i in ids], "declined": [], "failed": []}
-        return self.client.add_to_review(ids)
+        answer: dict[str, Any] = getattr(self.client, method)(ids)
+        return answer
 
     def update_properties_in_assets(
         self, asset_ids: list[str] | None = None, json_metadatas: list[Any] | None = None, **ignored: Any

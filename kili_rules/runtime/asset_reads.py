@@ -2,7 +2,8 @@
 
 Each read runs in a :class:`~kili_rules.runtime.tasks.Task` and takes the asset's lock of what it reads first
 (:class:`~kili_rules.runtime.tasks.HeldLock`): the group that writes after the rules lets it go, so that no other
-event of the asset in this process reads between this one's read and its write.
+event of the asset in this process reads between this one's read and its write. :func:`needs_resolution` says
+whether the rules need the asset read for its resolution alone.
 
 Stdlib-only: embedded verbatim into every built plugin.
 """
@@ -51,3 +52,12 @@ def start_reads(
         return kili_calls.read_asset(kili, project_id, asset_id, deadline)
 
     return Reads(Task("read issues", read_issues), Task("read asset", read_asset) if asset else None)
+
+
+def needs_resolution(rule_set: Mapping[str, Any]) -> bool:
+    """Whether a rule measures in pixels without a fixed ``resolution``: it needs the asset's own."""
+    for rule in rule_set.get("rules", ()):
+        params = rule.get("params") if isinstance(rule.get("params"), Mapping) else rule
+        if params.get("units") == "pixels" and not params.get("resolution"):
+            return True
+    return False

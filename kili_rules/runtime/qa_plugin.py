@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kili_rules.runtime import kili_calls
-from kili_rules.runtime.asset_reads import Reads, start_reads
+from kili_rules.runtime.asset_reads import Reads, needs_resolution, start_reads
 from kili_rules.runtime.decision import issue_plan, metadata_to_write, routing_of
 from kili_rules.runtime.engine import Engine
 from kili_rules.runtime.issues import OpenIssue
@@ -49,7 +49,7 @@ from kili_rules.runtime.label_view import LabelView
 from kili_rules.runtime.metadata import AssetRead
 from kili_rules.runtime.model import Report
 from kili_rules.runtime.policy import Policy, cut
-from kili_rules.runtime.report_log import log_report, needs_resolution
+from kili_rules.runtime.report_log import log_report
 from kili_rules.runtime.retry import Deadline
 from kili_rules.runtime.routing import ROUTING_EVENTS, SEND_BACKS_KEY, Routing, decide_routing
 from kili_rules.runtime.tasks import HeldLock, Task

@@ -1,4 +1,4 @@
-"""The plugin's log of one label's report, and what a rule set needs read before its rules run.
+"""The plugin's log of one label's report.
 
 Stdlib-only: embedded verbatim into every built plugin.
 """
@@ -66,15 +66,6 @@ def log_report(
         log(logging.INFO, "kili-rules: %s %s%s", finding.severity, finding.issue_text, pin)
     if len(report.findings) > most:
         log(logging.INFO, "kili-rules: and %d more findings", len(report.findings) - most)
-
-
-def needs_resolution(rule_set: Mapping[str, Any]) -> bool:
-    """Whether a rule measures in pixels without a fixed ``resolution``: it needs the asset's own."""
-    for rule in rule_set.get("rules", ()):
-        params = rule.get("params") if isinstance(rule.get("params"), Mapping) else rule
-        if params.get("units") == "pixels" and not params.get("resolution"):
-            return True
-    return False
 
 
 #: the label whose jobs the interface did not know, once logged: the warning is logged once per process
