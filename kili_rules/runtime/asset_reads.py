@@ -11,7 +11,7 @@ Stdlib-only: embedded verbatim into every built plugin.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kili_rules.runtime import kili_calls
@@ -27,6 +27,21 @@ class Reads:
 
     issues: Task
     asset: Task | None
+    _cutoff: list[float] = field(default_factory=list)
+
+    def asset_read(self, deadline: Deadline) -> AssetRead | None:
+        """What was read of the asset, waiting for it at most half the time left at the first call (every later
+        call waits until that same instant: a hung read costs the event half its time once); ``None`` when it was
+        not read, failed or is still running."""
+        task = self.asset
+        if task is None:
+            return None
+        if not self._cutoff:
+            self._cutoff.append(deadline.clock() + deadline.remaining / 2)
+        if not task.wait(self._cutoff[0] - deadline.clock()) or task.error is not None:
+            return None
+        read: AssetRead = task.result
+        return read
 
 
 def start_reads(

@@ -228,20 +228,16 @@ class QaPlugin:
     def _resolution(self, reads: Reads, deadline: Deadline) -> Any:
         """The asset's ``resolution`` when a rule measures in pixels (waiting for the read half the time left at
         most); ``None`` otherwise, or when it could not be read: such rules then end in error, closed."""
-        task = reads.asset
-        if not self.needs_resolution or task is None or not task.wait(deadline.remaining / 2) or task.error:
-            return None
-        return task.result.resolution
+        asset = reads.asset_read(deadline) if self.needs_resolution else None
+        return asset.resolution if asset is not None else None
 
     def _asset(self, reads: Reads, asset_id: str, deadline: Deadline, result: HandleResult) -> AssetRead | None:
-        """What was read of the asset (waiting for it half the time left at most: a hung read must not hold the send
-        back up); ``None`` when it was not read, or could not be (logged: the score is not written, and the asset is
-        sent back as the rules say, uncounted)."""
-        task = reads.asset
-        if task is None:
-            return None
-        if task.wait(deadline.remaining / 2) and task.error is None and task.result.metadata is not None:
-            return task.result  # type: ignore[no-any-return]
+        """What was read of the asset (:meth:`~kili_rules.runtime.asset_reads.Reads.asset_read`: a hung read must not
+        hold the send back up); ``None`` when it was not read, or could not be (logged: the score is not written, and
+        the asset is sent back as the rules say, uncounted)."""
+        task, asset = reads.asset, reads.asset_read(deadline)
+        if task is None or (asset is not None and asset.metadata is not None):
+            return asset
         if not task.done:
             budget = self.limits["event_seconds"]
             problem = f"abandoned: still waiting for Kili at {deadline.elapsed:.1f} s of the {budget:g} s budget"
@@ -256,7 +252,7 @@ class QaPlugin:
             asset_id,
             problem,
         )
-        return task.result if task.done and task.error is None else None
+        return asset
 
     def _wait_for(self, tasks: list[Task], asset_id: str, deadline: Deadline, result: HandleResult) -> None:
         """Wait for the groups until the deadline; log what failed or was abandoned."""
@@ -344,10 +340,8 @@ class QaPlugin:
         routing = decide_routing(report, self.policy, event)
         if not routing.send_back:
             return routing
-        task = reads.asset
-        if task is None or not task.wait(deadline.remaining / 2) or task.error or task.result.metadata is None:
-            return None
-        return routing_of(report, self.policy, event, task.result)
+        asset = reads.asset_read(deadline)
+        return None if asset is None or asset.metadata is None else routing_of(report, self.policy, event, asset)
 
     def _solve(self, issue: OpenIssue, deadline: Deadline, result: HandleResult) -> None:
         kili_calls.solve_issue(self.kili, issue, deadline)
